@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
+import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
+import type { Config } from '../config/env.js';
+import type { CaseFacts, CaseState } from '../domain/case.js';
+import { recordCaseEvent } from '../db/case-events.js';
+import type { Database } from '../db/database.js';
+import { loadDebtorFacts } from '../db/facts.js';
+
+export interface ActivityDeps {
+  db: Database;
+  mailer: Mailer;
+  config: Pick<Config, 'creditor'>;
+}
+
+export interface SendEmailReminderInput {
+  debtorId: string;
+  /** (case, episode, step): never the attempt, so a retry finds the same outbox row. */
+  idempotencyKey: string;
+  template: ReminderTemplate;
+  stepLabel: string;
+}
+
+export type SendResult =
+  { outcome: 'sent' | 'already-sent' } | { outcome: 'skipped' | 'failed'; reason: string };
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+export function createActivities({ db, mailer, config }: ActivityDeps) {
+  return {
+    async loadCaseFacts({ debtorId, asOf }: { debtorId: string; asOf: string }): Promise<CaseFacts> {
+      const {
+        debtor: _debtor,
+        openInvoices: _invoices,
+        email: _email,
+        ...facts
+      } = await loadDebtorFacts(db, debtorId, new Date(asOf));
+      return facts;
+    },
+
+    async reportCase({
+      state,
+      workflowId,
+      runId,
+      event,
+    }: {
+      state: CaseState;
+      workflowId: string;
+      runId: string;
+      event?: { type: string; summary: string } | undefined;
+    }): Promise<void> {
+      const row = {
+        workflow_id: workflowId,
+        run_id: runId,
+        status: state.status,
+        segment: state.segment,
+        strategy_version: state.strategyVersion,
+        current_step: state.currentStep,
+        next_step: state.nextStep,
+        next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,
+        amount_due: state.amountDue,
+        currency: state.currency,
+        days_past_due: state.daysPastDue,
+        opened_at: state.openedAt,
+        closed_at: state.closedAt ? new Date(state.closedAt) : null,
+        updated_at: new Date(),
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('cases')
+          .values({ debtor_id: state.debtorId, ...row })
+          .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row))
+          .execute();
+        if (event) {
+          await recordCaseEvent(trx, {
+            debtorId: state.debtorId,
+            source: 'workflow',
+            type: event.type,
+            summary: event.summary,
+            data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
+            dedupeKey: `${runId}/${event.type}`,
+          });
+        }
+      });
+    },
+
+    /**
+     * Sends one reminder at most once per idempotency key. The facts are re-read right before
+     * sending: a payment or opt-out that arrived after the workflow decided wins.
+     */
+    async sendEmailReminder(input: SendEmailReminderInput): Promise<SendResult> {
+      const previous = await db
+        .selectFrom('outbox')
+        .select(['status'])
+        .where('idempotency_key', '=', input.idempotencyKey)
+        .executeTakeFirst();
+      if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
+        return previous.status === 'sent' || previous.status === 'delivered'
+          ? { outcome: 'already-sent' }
+          : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
+      }
+
+      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+      const skipReason = !facts.debtor
+        ? 'debtor unknown'
+        : facts.openAmount <= 0
+          ? 'nothing is open any more'
+          : !facts.email
+            ? 'no e-mail address with consent'
+            : undefined;
+      if (skipReason || !facts.debtor || !facts.email || !facts.currency) {
+        const reason = skipReason ?? 'no open amount';
+        await recordCaseEvent(db, {
+          debtorId: input.debtorId,
+          source: 'workflow',
+          type: 'contact-skipped',
+          summary: `${input.stepLabel} skipped: ${reason}`,
+          data: { channel: 'email', step: input.idempotencyKey },
+          dedupeKey: `${input.idempotencyKey}/skipped`,
+        });
+        return { outcome: 'skipped', reason };
+      }
+
+      const currency = facts.currency;
+      const rendered = renderReminder({
+        template: input.template,
+        locale: facts.locale,
+        debtorName: facts.debtor.name,
+        total: { amount: facts.openAmount, currency },
+        invoices: facts.openInvoices.map((i) => ({
+          id: i.id,
+          open: { amount: i.open, currency: i.currency },
+          dueDate: i.dueDate,
+        })),
+        creditor: config.creditor,
+      });
+      // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
+      const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
+      await db
+        .insertInto('outbox')
+        .values({
+          idempotency_key: input.idempotencyKey,
+          debtor_id: input.debtorId,
+          channel: 'email',
+          template: input.template,
+          locale: facts.locale,
+          recipient: facts.email,
+          content_hash: sha256(rendered.text),
+          status: 'sending',
+          provider_id: messageId,
+        })
+        .onConflict((oc) =>
+          oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
+        )
+        .execute();
+
+      try {
+        await mailer.send({ to: facts.email, ...rendered, messageId });
+      } catch (error) {
+        if (!(error instanceof PermanentEmailError)) throw error;
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('outbox')
+            .set({ status: 'failed', error: error.message, updated_at: new Date() })
+            .where('idempotency_key', '=', input.idempotencyKey)
+            .execute();
+          await trx
+            .updateTable('contact_points')
+            .set({ invalid_at: new Date() })
+            .where('debtor_id', '=', input.debtorId)
+            .where('channel', '=', 'email')
+            .execute();
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'contact-failed',
+            summary: `${input.stepLabel} rejected by the mail server (${error.responseCode}); e-mail address marked invalid`,
+            data: { channel: 'email', responseCode: error.responseCode },
+            dedupeKey: `${input.idempotencyKey}/failed`,
+          });
+        });
+        return { outcome: 'failed', reason: `mail server rejected the address (${error.responseCode})` };
+      }
+
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('outbox')
+          .set({ status: 'sent', sent_at: new Date(), updated_at: new Date() })
+          .where('idempotency_key', '=', input.idempotencyKey)
+          .execute();
+        await recordCaseEvent(trx, {
+          debtorId: input.debtorId,
+          source: 'workflow',
+          type: 'contact-sent',
+          summary: `${input.stepLabel} sent by e-mail (${facts.locale})`,
+          data: {
+            channel: 'email',
+            template: input.template,
+            locale: facts.locale,
+            amount: facts.openAmount,
+            currency,
+          },
+          dedupeKey: `${input.idempotencyKey}/sent`,
+        });
+      });
+      return { outcome: 'sent' };
+    },
+  };
+}

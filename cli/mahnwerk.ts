@@ -1,0 +1,116 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config/env.js';
+import { createLogger } from '../config/logger.js';
+import { migrateToLatest, openDatabase } from '../db/database.js';
+import { startMahnwerk, type Role } from '../runtime/app.js';
+import { storeApiKey } from '../web/auth.js';
+import path from 'node:path';
+
+const usage = `Usage: npm run mahnwerk -- <command>
+
+Commands:
+  start                 everything on embedded defaults (Temporal dev server, PGlite, SMTP outbox, worker, API)
+  worker                only the Temporal worker (for deployments with TEMPORAL_ADDRESS)
+  api                   only the HTTP API
+  migrate               apply database migrations and exit
+  api-key create --name <name>
+                        create an API key for a billing system and print it once`;
+
+function openConfiguredDatabase(config: Config) {
+  return openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+}
+
+async function serve(config: Config, role: Role): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const mahnwerk = await startMahnwerk(config, { role, logger });
+  const lines = [
+    '',
+    'Mahnwerk is running.',
+    mahnwerk.apiUrl && `  API             ${mahnwerk.apiUrl}/v1`,
+    mahnwerk.apiUrl && `  API docs        ${mahnwerk.apiUrl}/docs`,
+    mahnwerk.temporalUiUrl && `  Temporal Web UI ${mahnwerk.temporalUiUrl}`,
+    `  Temporal        ${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`,
+    mahnwerk.devOutbox &&
+      mahnwerk.apiUrl &&
+      `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url})`,
+    `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
+    mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
+    mahnwerk.devApiKey &&
+      mahnwerk.apiUrl &&
+      `\nTry: curl -H "Authorization: Bearer ${mahnwerk.devApiKey}" ${mahnwerk.apiUrl}/v1/cases/demo-1`,
+    '\nPress Ctrl-C to stop.',
+  ];
+  process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    mahnwerk.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, sub] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return serve(config, 'all');
+    case 'worker':
+    case 'api':
+      return serve(config, command);
+    case 'migrate': {
+      const db = openConfiguredDatabase(config);
+      const applied = await migrateToLatest(db);
+      await db.destroy();
+      process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
+      return;
+    }
+    case 'api-key': {
+      if (sub !== 'create' || !values.name) throw new UsageError('api-key create needs --name <name>');
+      const db = openConfiguredDatabase(config);
+      await migrateToLatest(db);
+      const key = await storeApiKey(db, values.name);
+      await db.destroy();
+      process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(
+      `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
+    );
+  } else if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${usage}\n`);
+  } else {
+    process.stderr.write(
+      `mahnwerk failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

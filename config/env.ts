@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every setting is validated here, so a bad value stops start-up
+ * with a message that names the variable instead of failing somewhere later.
+ */
+const optionalUrl = (protocols: string[]) =>
+  z
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}://`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    })
+    .optional();
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+const envSchema = z.object({
+  MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
+  MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(3000),
+  MAHNWERK_PUBLIC_URL: z.url().optional(),
+  MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('mahnwerk-cases'),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  SMTP_URL: optionalUrl(['smtp', 'smtps']),
+  SMTP_OUTBOX_PORT: port(2525),
+  MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
+  CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
+  CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
+  CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  http: { host: string; port: number; publicUrl: string };
+  devApiKey: string | undefined;
+  /** undefined: the embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  temporal: {
+    /** undefined: the embedded dev server started by `mahnwerk start`. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    port: number;
+    uiPort: number;
+    cliPath: string | undefined;
+  };
+  /** undefined: the embedded loopback SMTP outbox. */
+  smtpUrl: string | undefined;
+  smtpOutboxPort: number;
+  mailFrom: string;
+  creditor: { name: string; email: string; phone: string };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as "not set", as in most .env conventions.
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  return {
+    dataDir: path.resolve(env.MAHNWERK_DATA_DIR),
+    http: {
+      host: env.MAHNWERK_HOST,
+      port: env.PORT,
+      publicUrl: (env.MAHNWERK_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    },
+    devApiKey: env.MAHNWERK_DEV_API_KEY,
+    databaseUrl: env.DATABASE_URL,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      port: env.TEMPORAL_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+      cliPath: env.TEMPORAL_CLI_PATH,
+    },
+    smtpUrl: env.SMTP_URL,
+    smtpOutboxPort: env.SMTP_OUTBOX_PORT,
+    mailFrom: env.MAIL_FROM,
+    creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
+    logLevel: env.LOG_LEVEL,
+  };
+}

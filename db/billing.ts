@@ -1,0 +1,308 @@
+import { sql } from 'kysely';
+import type { ContactChannel } from './schema.js';
+import { recordCaseEvent } from './case-events.js';
+import type { Database } from './database.js';
+
+export interface DebtorProfile {
+  name: string;
+  locale: 'de' | 'en';
+  timezone: string;
+  country?: string | undefined;
+  email?: string | undefined;
+  phone?: string | undefined;
+  consents?:
+    { email?: boolean | undefined; sms?: boolean | undefined; call?: boolean | undefined } | undefined;
+  preferredChannel?: string | undefined;
+  customerValue?: 'A' | 'B' | 'C' | undefined;
+  digitalAffinity?: 'high' | 'medium' | 'low' | undefined;
+  flags?: string[] | undefined;
+  paymentHistory?:
+    | {
+        onTimeRate?: number | undefined;
+        brokenPromises?: number | undefined;
+        previousCases?: number | undefined;
+      }
+    | undefined;
+  attributes?: Record<string, unknown> | undefined;
+}
+
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** PUT semantics: the profile is replaced; an opt-out stays as long as the address does not change. */
+export async function upsertDebtor(
+  db: Database,
+  debtorId: string,
+  p: DebtorProfile,
+): Promise<{ created: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    const existed = await trx
+      .selectFrom('debtors')
+      .select('id')
+      .where('id', '=', debtorId)
+      .executeTakeFirst();
+    const row = {
+      name: p.name,
+      locale: p.locale,
+      timezone: p.timezone,
+      country: p.country ?? null,
+      preferred_channel: p.preferredChannel ?? null,
+      customer_value: p.customerValue ?? null,
+      digital_affinity: p.digitalAffinity ?? null,
+      flags: JSON.stringify(p.flags ?? []),
+      payment_history: JSON.stringify(p.paymentHistory ?? {}),
+      attributes: JSON.stringify(p.attributes ?? {}),
+      updated_at: new Date(),
+    };
+    await trx
+      .insertInto('debtors')
+      .values({ id: debtorId, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
+
+    const wanted: { channel: ContactChannel; address: string | undefined; consent: boolean }[] = [
+      { channel: 'email', address: p.email, consent: p.consents?.email ?? true },
+      { channel: 'sms', address: p.phone, consent: p.consents?.sms ?? false },
+      { channel: 'call', address: p.phone, consent: p.consents?.call ?? false },
+    ];
+    for (const { channel, address, consent } of wanted) {
+      if (!address) {
+        await trx
+          .deleteFrom('contact_points')
+          .where('debtor_id', '=', debtorId)
+          .where('channel', '=', channel)
+          .execute();
+        continue;
+      }
+      const sameAddress = sql<boolean>`contact_points.address = excluded.address`;
+      await trx
+        .insertInto('contact_points')
+        .values({ debtor_id: debtorId, channel, address, consent, opted_out_at: null, invalid_at: null })
+        .onConflict((oc) =>
+          oc.columns(['debtor_id', 'channel']).doUpdateSet({
+            address,
+            consent,
+            opted_out_at: sql`case when ${sameAddress} then contact_points.opted_out_at end`,
+            invalid_at: sql`case when ${sameAddress} then contact_points.invalid_at end`,
+            updated_at: new Date(),
+          }),
+        )
+        .execute();
+    }
+    await recordCaseEvent(trx, {
+      debtorId,
+      source: 'api',
+      type: existed ? 'debtor-updated' : 'debtor-created',
+      summary: existed ? 'Debtor profile updated by billing' : 'Debtor profile created by billing',
+    });
+    return { created: !existed };
+  });
+}
+
+export interface InvoiceInput {
+  currency: string;
+  amountDue: number;
+  dueDate: string;
+  issuedAt: string;
+}
+
+export type InvoiceChange = 'created' | 'updated' | 'unchanged';
+
+export async function recordInvoice(
+  db: Database,
+  debtorId: string,
+  invoiceId: string,
+  inv: InvoiceInput,
+): Promise<{ change: InvoiceChange; openAmount: number }> {
+  return db.transaction().execute(async (trx) => {
+    const debtor = await trx.selectFrom('debtors').select('id').where('id', '=', debtorId).executeTakeFirst();
+    if (!debtor)
+      throw new NotFoundError(`debtor ${debtorId} is unknown: PUT /v1/debtors/${debtorId} first`, 'debtorId');
+    const otherCurrency = await trx
+      .selectFrom('invoices')
+      .select('currency')
+      .where('debtor_id', '=', debtorId)
+      .where('id', '!=', invoiceId)
+      .whereRef('amount_paid', '<', 'amount_due')
+      .where('currency', '!=', inv.currency)
+      .executeTakeFirst();
+    if (otherCurrency) {
+      throw new ConflictError(
+        `the debtor's open invoices are in ${otherCurrency.currency}; a case runs in one currency`,
+        'currency',
+      );
+    }
+    const existing = await trx
+      .selectFrom('invoices')
+      .selectAll()
+      .where('debtor_id', '=', debtorId)
+      .where('id', '=', invoiceId)
+      .executeTakeFirst();
+    let change: InvoiceChange = 'created';
+    if (existing) {
+      const same =
+        existing.currency === inv.currency &&
+        existing.amount_due === inv.amountDue &&
+        existing.due_date === inv.dueDate &&
+        existing.issued_at.getTime() === new Date(inv.issuedAt).getTime();
+      if (existing.currency !== inv.currency && existing.amount_paid > 0) {
+        throw new ConflictError('the invoice already has payments in another currency', 'currency');
+      }
+      if (inv.amountDue < existing.amount_paid) {
+        throw new ConflictError(
+          `amountDue is below the ${existing.amount_paid} already paid on this invoice`,
+          'amountDue',
+        );
+      }
+      change = same ? 'unchanged' : 'updated';
+    }
+    if (change !== 'unchanged') {
+      const row = {
+        currency: inv.currency,
+        amount_due: inv.amountDue,
+        due_date: inv.dueDate,
+        issued_at: inv.issuedAt,
+      };
+      await trx
+        .insertInto('invoices')
+        .values({ debtor_id: debtorId, id: invoiceId, ...row })
+        .onConflict((oc) => oc.columns(['debtor_id', 'id']).doUpdateSet({ ...row, updated_at: new Date() }))
+        .execute();
+      await recordCaseEvent(trx, {
+        debtorId,
+        source: 'api',
+        type: `invoice-${change}`,
+        summary: `Invoice ${invoiceId} ${change} by billing: ${inv.amountDue} ${inv.currency} due ${inv.dueDate}`,
+        data: { invoiceId, amountDue: inv.amountDue, currency: inv.currency, dueDate: inv.dueDate },
+      });
+    }
+    return { change, openAmount: await openAmount(trx, debtorId) };
+  });
+}
+
+async function openAmount(db: Database, debtorId: string): Promise<number> {
+  const row = await db
+    .selectFrom('invoices')
+    .select(sql<string>`coalesce(sum(amount_due - amount_paid), 0)`.as('open'))
+    .where('debtor_id', '=', debtorId)
+    .executeTakeFirstOrThrow();
+  return Number(row.open);
+}
+
+export interface PaymentInput {
+  paymentId: string;
+  amount: number;
+  currency: string;
+  invoiceId?: string | undefined;
+  paidAt: string;
+}
+
+/**
+ * Records a payment once per paymentId and applies it: to the named invoice first, then to the
+ * oldest open invoices; anything left over stays as a credit on the payment.
+ */
+export async function recordPayment(
+  db: Database,
+  debtorId: string,
+  p: PaymentInput,
+): Promise<{ duplicate: boolean; openAmount: number }> {
+  return db.transaction().execute(async (trx) => {
+    const debtor = await trx.selectFrom('debtors').select('id').where('id', '=', debtorId).executeTakeFirst();
+    if (!debtor) throw new NotFoundError(`debtor ${debtorId} is unknown`, 'debtorId');
+    const existing = await trx
+      .selectFrom('payments')
+      .select(['debtor_id', 'amount', 'currency'])
+      .where('id', '=', p.paymentId)
+      .executeTakeFirst();
+    if (existing) {
+      if (
+        existing.debtor_id !== debtorId ||
+        existing.amount !== p.amount ||
+        existing.currency !== p.currency
+      ) {
+        throw new ConflictError(`payment ${p.paymentId} was already recorded with other data`, 'paymentId');
+      }
+      return { duplicate: true, openAmount: await openAmount(trx, debtorId) };
+    }
+    const open = await trx
+      .selectFrom('invoices')
+      .select(['id', 'currency', 'amount_due', 'amount_paid'])
+      .where('debtor_id', '=', debtorId)
+      .whereRef('amount_paid', '<', 'amount_due')
+      .orderBy('due_date')
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    if (p.invoiceId) {
+      const named = await trx
+        .selectFrom('invoices')
+        .select(['currency'])
+        .where('debtor_id', '=', debtorId)
+        .where('id', '=', p.invoiceId)
+        .executeTakeFirst();
+      if (!named) throw new NotFoundError(`invoice ${p.invoiceId} is unknown for this debtor`, 'invoiceId');
+      if (named.currency !== p.currency) {
+        throw new ConflictError(
+          `invoice ${p.invoiceId} is in ${named.currency}, the payment in ${p.currency}`,
+          'currency',
+        );
+      }
+    }
+    const ordered = [
+      ...open.filter((i) => i.id === p.invoiceId),
+      ...open.filter((i) => i.id !== p.invoiceId),
+    ].filter((i) => i.currency === p.currency);
+    let left = p.amount;
+    const allocations: { invoiceId: string; amount: number }[] = [];
+    for (const inv of ordered) {
+      if (left === 0) break;
+      const applied = Math.min(left, inv.amount_due - inv.amount_paid);
+      left -= applied;
+      allocations.push({ invoiceId: inv.id, amount: applied });
+      await trx
+        .updateTable('invoices')
+        .set({ amount_paid: inv.amount_paid + applied, updated_at: new Date() })
+        .where('debtor_id', '=', debtorId)
+        .where('id', '=', inv.id)
+        .execute();
+    }
+    await trx
+      .insertInto('payments')
+      .values({
+        id: p.paymentId,
+        debtor_id: debtorId,
+        invoice_id: p.invoiceId ?? null,
+        amount: p.amount,
+        currency: p.currency,
+        paid_at: p.paidAt,
+        allocations: JSON.stringify(allocations),
+      })
+      .execute();
+    const remaining = await openAmount(trx, debtorId);
+    await recordCaseEvent(trx, {
+      debtorId,
+      source: 'api',
+      type: 'payment-recorded',
+      summary: `Payment ${p.paymentId} of ${p.amount} ${p.currency} recorded${left > 0 ? ` (${left} left as credit)` : ''}; ${remaining} still open`,
+      data: { paymentId: p.paymentId, amount: p.amount, currency: p.currency, allocations, credit: left },
+    });
+    return { duplicate: false, openAmount: remaining };
+  });
+}

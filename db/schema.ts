@@ -1,0 +1,146 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
+export interface PaymentHistoryJson {
+  onTimeRate?: number;
+  brokenPromises?: number;
+  previousCases?: number;
+}
+
+export interface DebtorsTable {
+  id: string;
+  name: string;
+  locale: 'de' | 'en';
+  timezone: string;
+  country: string | null;
+  preferred_channel: string | null;
+  customer_value: 'A' | 'B' | 'C' | null;
+  digital_affinity: 'high' | 'medium' | 'low' | null;
+  flags: Json<string[]>;
+  payment_history: Json<PaymentHistoryJson>;
+  attributes: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type ContactChannel = 'email' | 'sms' | 'call';
+
+/** One row per debtor and channel: where to reach them and whether we may. */
+export interface ContactPointsTable {
+  debtor_id: string;
+  channel: ContactChannel;
+  address: string;
+  consent: boolean;
+  opted_out_at: Date | null;
+  invalid_at: Date | null;
+  updated_at: UpdatedAt;
+}
+
+export interface InvoicesTable {
+  debtor_id: string;
+  id: string;
+  currency: string;
+  amount_due: number;
+  amount_paid: ColumnType<number, number | undefined, number>;
+  due_date: ColumnType<string, string, string>;
+  issued_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PaymentsTable {
+  id: string;
+  debtor_id: string;
+  invoice_id: string | null;
+  amount: number;
+  currency: string;
+  paid_at: ColumnType<Date, Date | string, never>;
+  /** How the amount was applied: [{ invoiceId, amount }]; whatever is left is a credit. */
+  allocations: Json<{ invoiceId: string; amount: number }[]>;
+  created_at: CreatedAt;
+}
+
+export type CaseStatus =
+  'active' | 'paused' | 'promised' | 'disputed' | 'paid' | 'escalated' | 'written-off' | 'cancelled';
+
+/** What the case workflow last reported; the API reads cases from here. */
+export interface CasesTable {
+  debtor_id: string;
+  workflow_id: string;
+  run_id: string;
+  status: CaseStatus;
+  segment: string;
+  strategy_version: string;
+  current_step: string | null;
+  next_step: string | null;
+  next_step_at: Date | null;
+  amount_due: number;
+  currency: string | null;
+  days_past_due: number;
+  opened_at: ColumnType<Date, Date | string, Date | string>;
+  closed_at: Date | null;
+  updated_at: UpdatedAt;
+}
+
+export type EventSource = 'api' | 'workflow' | 'portal' | 'agent' | 'operator' | 'system';
+
+export interface CaseEventsTable {
+  id: Generated<number>;
+  debtor_id: string;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  source: EventSource;
+  type: string;
+  /** Human-readable line for the timeline; never contains contact data. */
+  summary: string;
+  data: Json<Record<string, unknown>>;
+  /** Makes an event written by a retried activity land once. */
+  dedupe_key: string | null;
+}
+
+export type OutboxStatus =
+  'pending' | 'sending' | 'sent' | 'delivered' | 'failed' | 'bounced' | 'undelivered' | 'skipped';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  idempotency_key: string;
+  debtor_id: string;
+  channel: ContactChannel;
+  template: string;
+  locale: string;
+  recipient: string;
+  content_hash: string;
+  status: OutboxStatus;
+  provider_id: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  sent_at: Date | null;
+}
+
+export interface DatabaseSchema {
+  api_keys: ApiKeysTable;
+  debtors: DebtorsTable;
+  contact_points: ContactPointsTable;
+  invoices: InvoicesTable;
+  payments: PaymentsTable;
+  cases: CasesTable;
+  case_events: CaseEventsTable;
+  outbox: OutboxTable;
+}
+
+export type DebtorRow = Selectable<DebtorsTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type CaseRow = Selectable<CasesTable>;
+export type CaseEventRow = Selectable<CaseEventsTable>;
+export type NewCaseEvent = Insertable<CaseEventsTable>;

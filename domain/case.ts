@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The contract between the API and the case workflows: ids and amounts only, never contact data,
+ * so nothing personal lands in Temporal's history.
+ */
+export const CASE_STATUSES = [
+  'active',
+  'paused',
+  'promised',
+  'disputed',
+  'paid',
+  'escalated',
+  'written-off',
+  'cancelled',
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export const debtorIdSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'use letters, digits and . _ : - only (an opaque id, not an e-mail or name)');
+
+export function caseWorkflowId(debtorId: string): string {
+  return `case-${debtorId}`;
+}
+
+export const caseInputSchema = z.object({
+  debtorId: debtorIdSchema,
+  /** Fixed when the run starts, so a config change never alters a running episode. */
+  strategyVersion: z.string().min(1),
+});
+export type CaseInput = z.infer<typeof caseInputSchema>;
+
+export const invoiceRecordedSchema = z.object({
+  invoiceId: z.string().min(1),
+  amountDue: z.number().int().positive(),
+  currency: z.string().length(3),
+});
+export type InvoiceRecorded = z.infer<typeof invoiceRecordedSchema>;
+
+export const paymentRecordedSchema = z.object({
+  paymentId: z.string().min(1),
+  amount: z.number().int().positive(),
+  currency: z.string().length(3),
+});
+export type PaymentRecorded = z.infer<typeof paymentRecordedSchema>;
+
+/** What an activity reads from the database right before the workflow decides. */
+export interface CaseFacts {
+  debtorExists: boolean;
+  locale: 'de' | 'en';
+  timezone: string;
+  openAmount: number;
+  currency: string | null;
+  openInvoiceCount: number;
+  daysPastDue: number;
+  oldestDueDate: string | null;
+  emailReachable: boolean;
+}
+
+export interface CaseState {
+  debtorId: string;
+  status: CaseStatus;
+  segment: string;
+  strategyVersion: string;
+  currentStep: string | null;
+  nextStep: string | null;
+  nextStepAt: string | null;
+  amountDue: number;
+  currency: string | null;
+  daysPastDue: number;
+  openedAt: string;
+  closedAt: string | null;
+}
+
+export interface CaseOutcome {
+  status: CaseStatus;
+  closedAt: string;
+}

@@ -1,0 +1,19 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Custom search attributes that make cases findable in the Web UI. Values never hold personal data. */
+export const DunningStatus = defineSearchAttributeKey('DunningStatus', SearchAttributeType.KEYWORD);
+export const DunningSegment = defineSearchAttributeKey('DunningSegment', SearchAttributeType.KEYWORD);
+export const DunningStep = defineSearchAttributeKey('DunningStep', SearchAttributeType.KEYWORD);
+export const StrategyVersion = defineSearchAttributeKey('StrategyVersion', SearchAttributeType.KEYWORD);
+export const AmountDue = defineSearchAttributeKey('AmountDue', SearchAttributeType.INT);
+export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
+
+/** For `temporal server start-dev --search-attribute` and the operator service. */
+export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int'> = {
+  DunningStatus: 'Keyword',
+  DunningSegment: 'Keyword',
+  DunningStep: 'Keyword',
+  StrategyVersion: 'Keyword',
+  AmountDue: 'Int',
+  DaysPastDue: 'Int',
+};

@@ -1,0 +1,66 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Workflow code is replayed by Temporal and must stay deterministic: no Node built-ins, no I/O clients.
+const ioModules = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'path',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'os',
+  'pg',
+  'kysely',
+  'nodemailer',
+  'twilio',
+  'smtp-server',
+  'fastify',
+  'pino',
+  '@electric-sql/*',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/activity',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', '.tools/**', 'dist/**', 'test-artifacts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ioModules, message: 'workflows/ must stay deterministic: do I/O in activities/.' },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createMailer, type Mailer } from '../channels/email/mailer.js';
+import { CaseClient } from '../client/cases.js';
+import type { Config } from '../config/env.js';
+import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
+import * as sa from '../domain/search-attributes.js';
+import { storeApiKey } from '../web/auth.js';
+import { buildServer } from '../web/server.js';
+import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
+import { installTemporalLogging } from './temporal-logging.js';
+import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
+
+export type Role = 'all' | 'worker' | 'api';
+
+export interface StartOptions {
+  role?: Role;
+  logger: Logger;
+  /** Tests share one bundle between many instances. */
+  workflowBundle?: WorkflowBundle;
+  /** Tests: keep the embedded database in memory instead of under the data directory. */
+  inMemoryDatabase?: boolean;
+}
+
+export interface Mahnwerk {
+  config: Config;
+  db: Database;
+  client: Client;
+  cases: CaseClient;
+  temporalAddress: string;
+  apiUrl: string | undefined;
+  temporalUiUrl: string | undefined;
+  devOutbox: SmtpOutbox | undefined;
+  devApiKey: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts what the role needs, in dependency order; `stop()` takes it down in reverse. */
+export async function startMahnwerk(config: Config, options: StartOptions): Promise<Mahnwerk> {
+  const { logger } = options;
+  const role = options.role ?? 'all';
+  installTemporalLogging(logger);
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const fn of stops.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    let temporalAddress = config.temporal.address;
+    let temporalUiUrl: string | undefined;
+    if (!temporalAddress) {
+      mkdirSync(config.dataDir, { recursive: true });
+      const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
+      logger.info({ dbFilename }, 'starting the embedded Temporal dev server');
+      const env = await TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: await temporalExecutable(config.temporal.cliPath, logger),
+          ip: '127.0.0.1',
+          port: config.temporal.port,
+          namespace: config.temporal.namespace,
+          dbFilename,
+          ui: true,
+          uiPort: config.temporal.uiPort,
+          searchAttributes: [
+            sa.DunningStatus,
+            sa.DunningSegment,
+            sa.DunningStep,
+            sa.StrategyVersion,
+            sa.AmountDue,
+            sa.DaysPastDue,
+          ],
+        },
+      });
+      stops.push(() => env.teardown());
+      temporalAddress = env.address;
+      temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
+    }
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    if (config.temporal.address) {
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) logger.info({ added }, 'registered search attributes');
+    }
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const cases = new CaseClient(client, config.temporal.taskQueue);
+
+    const db = openDatabase({
+      url: config.databaseUrl,
+      pgliteDir: options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite'),
+    });
+    stops.push(() => db.destroy());
+    const applied = await migrateToLatest(db);
+    if (applied.length) logger.info({ applied }, 'database migrated');
+
+    let devOutbox: SmtpOutbox | undefined;
+    let mailer: Mailer | undefined;
+    if (role !== 'api') {
+      let smtpUrl = config.smtpUrl;
+      if (!smtpUrl) {
+        devOutbox = await startSmtpOutbox({ port: config.smtpOutboxPort });
+        stops.push(() => devOutbox?.close() ?? Promise.resolve());
+        smtpUrl = devOutbox.url;
+      }
+      const activeMailer = createMailer({ smtpUrl, from: config.mailFrom });
+      mailer = activeMailer;
+      stops.push(async () => activeMailer.close());
+    }
+
+    if (mailer) {
+      const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+      const worker: Worker = await createCaseWorker({
+        connection: nativeConnection,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        deps: { db, mailer, config },
+        workflowBundle: options.workflowBundle ?? (await bundleWorkflows(logger)),
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        worker.shutdown();
+        await running;
+        await nativeConnection.close();
+      });
+    }
+
+    let apiUrl: string | undefined;
+    let devApiKey: string | undefined;
+    if (role !== 'worker') {
+      const app: FastifyInstance = await buildServer({ db, cases, logger, devOutbox });
+      await app.listen({ host: config.http.host, port: config.http.port });
+      stops.push(() => app.close());
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.http.port;
+      apiUrl = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`;
+      if (!config.temporal.address || config.devApiKey)
+        devApiKey = await storeApiKey(db, 'dev', config.devApiKey);
+    }
+
+    return { config, db, client, cases, temporalAddress, apiUrl, temporalUiUrl, devOutbox, devApiKey, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { caseWorkflowId } from '../../domain/case.js';
+import { daysPastDue } from '../../domain/dates.js';
+import { recordInvoice, recordPayment, upsertDebtor } from '../../db/billing.js';
+import type { ServerDeps } from '../server.js';
+import {
+  debtorBody,
+  debtorParams,
+  errorResponse,
+  invoiceBody,
+  invoiceParams,
+  paymentBody,
+} from '../schemas.js';
+
+/**
+ * The billing system's side. Each call first commits its rows, then tells the case workflow; if
+ * Temporal cannot be reached the call answers 503 and the same call can simply be repeated, since
+ * every write here is idempotent.
+ */
+export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases }) => {
+  app.put(
+    '/v1/debtors/:debtorId',
+    {
+      schema: {
+        summary: 'Create or replace a debtor profile',
+        tags: ['billing'],
+        params: debtorParams,
+        body: debtorBody,
+        response: {
+          200: z.object({ debtorId: z.string(), created: z.boolean() }),
+          201: z.object({ debtorId: z.string(), created: z.boolean() }),
+          400: errorResponse,
+          401: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created } = await upsertDebtor(db, request.params.debtorId, request.body);
+      return reply.status(created ? 201 : 200).send({ debtorId: request.params.debtorId, created });
+    },
+  );
+
+  const invoiceResult = z.object({
+    debtorId: z.string(),
+    invoiceId: z.string(),
+    change: z.enum(['created', 'updated', 'unchanged']),
+    caseWorkflowId: z.string().nullable(),
+  });
+  app.put(
+    '/v1/debtors/:debtorId/invoices/:invoiceId',
+    {
+      schema: {
+        summary: 'Record an overdue invoice: opens the case or adds it to the running one',
+        tags: ['billing'],
+        params: invoiceParams,
+        body: invoiceBody,
+        response: {
+          200: invoiceResult,
+          201: invoiceResult,
+          400: errorResponse,
+          401: errorResponse,
+          404: errorResponse,
+          409: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { debtorId, invoiceId } = request.params;
+      const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, request.body);
+      // Signalled on every call while something is open: a retry after a failed signal must reach the case.
+      if (openAmount > 0) {
+        await cases.invoiceRecorded(
+          debtorId,
+          { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
+          daysPastDue(request.body.dueDate, new Date(), 'UTC'),
+        );
+      }
+      return reply.status(change === 'created' ? 201 : 200).send({
+        debtorId,
+        invoiceId,
+        change,
+        caseWorkflowId: openAmount > 0 ? caseWorkflowId(debtorId) : null,
+      });
+    },
+  );
+
+  const paymentResult = z.object({
+    debtorId: z.string(),
+    paymentId: z.string(),
+    duplicate: z.boolean(),
+    openAmount: z.number().int(),
+  });
+  app.post(
+    '/v1/debtors/:debtorId/payments',
+    {
+      schema: {
+        summary: 'Record a payment (idempotent by paymentId); a fully paid case closes',
+        tags: ['billing'],
+        params: debtorParams,
+        body: paymentBody,
+        response: {
+          200: paymentResult,
+          201: paymentResult,
+          400: errorResponse,
+          401: errorResponse,
+          404: errorResponse,
+          409: errorResponse,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { debtorId } = request.params;
+      const { paymentId, amount, currency } = request.body;
+      const { duplicate, openAmount } = await recordPayment(db, debtorId, request.body);
+      await cases.paymentRecorded(debtorId, { paymentId, amount, currency });
+      return reply.status(duplicate ? 200 : 201).send({ debtorId, paymentId, duplicate, openAmount });
+    },
+  );
+};

@@ -1,0 +1,106 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { CaseClient } from '../client/cases.js';
+import { ConflictError, NotFoundError } from '../db/billing.js';
+import type { Database } from '../db/database.js';
+import type { SmtpOutbox } from '../dev/smtp-outbox.js';
+import { isValidApiKey } from './auth.js';
+import { billingRoutes } from './routes/billing.js';
+import { caseRoutes } from './routes/cases.js';
+import { devOutboxRoutes } from './routes/dev-outbox.js';
+
+export interface ServerDeps {
+  db: Database;
+  cases: CaseClient;
+  logger: Logger;
+  /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
+  devOutbox?: SmtpOutbox | undefined;
+}
+
+export type App = FastifyInstance;
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const part = error.validationContext ?? 'body';
+      return reply.status(400).send({
+        error: 'invalid_request',
+        message: `The ${part} is invalid: ${error.validation.map((v) => fieldName(v.instancePath, part)).join(', ')}`,
+        issues: error.validation.map((v) => ({
+          field: fieldName(v.instancePath, part),
+          message: v.message ?? 'invalid',
+        })),
+      });
+    }
+    if (error instanceof NotFoundError)
+      return reply.status(404).send({ error: 'not_found', message: error.message });
+    if (error instanceof ConflictError) {
+      return reply.status(409).send({
+        error: 'conflict',
+        message: error.message,
+        issues: error.field ? [{ field: error.field, message: error.message }] : undefined,
+      });
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: 'bad_request', message: (error as Error).message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(503).send({
+      error: 'unavailable',
+      message: 'The request could not be completed; nothing inconsistent was kept. Retry the same call.',
+    });
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Mahnwerk API', version: '1', description: 'Dunning cases for billing systems' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+      if (!key || !(await isValidApiKey(deps.db, key))) {
+        return reply.status(401).send({
+          error: 'unauthorized',
+          message:
+            'Send a valid API key as "Authorization: Bearer <key>" (create one with `npm run mahnwerk -- api-key create`).',
+        });
+      }
+    });
+    await api.register(billingRoutes, deps);
+    await api.register(caseRoutes, deps);
+  });
+
+  if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });
+  return app;
+}
+
+/** "/phone" in body → "phone"; "/consents/sms" → "consents.sms". */
+function fieldName(instancePath: string, part: string): string {
+  const path = instancePath.replace(/^\//, '').replaceAll('/', '.');
+  return path || part;
+}

@@ -1,0 +1,1 @@
+export { standardOutreach } from './standard-outreach.js';
