@@ -35,9 +35,7 @@ async function serve(config: Config, role: Role): Promise<void> {
       `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url})`,
     `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
     mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
-    mahnwerk.devApiKey &&
-      mahnwerk.apiUrl &&
-      `\nTry: curl -H "Authorization: Bearer ${mahnwerk.devApiKey}" ${mahnwerk.apiUrl}/v1/cases/demo-1`,
+    mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
     '\nPress Ctrl-C to stop.',
   ];
   process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);

@@ -126,11 +126,12 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         deps: { db, mailer, config },
-        workflowBundle: options.workflowBundle ?? (await bundleWorkflows(logger)),
+        workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
       });
       const running = worker.run();
       stops.push(async () => {
-        worker.shutdown();
+        // The SDK already drains its workers on SIGINT/SIGTERM; only shut down what still runs.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await nativeConnection.close();
       });

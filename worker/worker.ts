@@ -1,15 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { Logger } from 'pino';
+import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundles the workflow code once; pass the result to every worker (and to replay tests). */
-export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundle> {
-  logger?.info('bundling workflow code');
-  return bundleWorkflowCode({ workflowsPath, logger: undefined });
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  // Webpack's report is noise for an operator; warnings and errors still come through.
+  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
 }
 
 export interface CaseWorkerOptions {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config/env.js';
+
+describe('configuration', () => {
+  it('runs on embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      http: { port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000' },
+      databaseUrl: undefined,
+      temporal: { address: undefined, uiPort: 8233, taskQueue: 'mahnwerk-cases' },
+      smtpUrl: undefined,
+    });
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        SMTP_URL: 'http://mail',
+        MAHNWERK_DEV_API_KEY: 'short',
+      });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['DATABASE_URL', 'MAHNWERK_DEV_API_KEY', 'PORT', 'SMTP_URL']);
+    }
+  });
+
+  it('switches to PostgreSQL, an existing cluster and real SMTP when told to', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/mahnwerk',
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      SMTP_URL: 'smtp://mail:25',
+      MAHNWERK_PUBLIC_URL: 'https://pay.example.com/',
+    });
+    expect(config.databaseUrl).toBe('postgres://u:p@db:5432/mahnwerk');
+    expect(config.temporal.address).toBe('temporal:7233');
+    expect(config.smtpUrl).toBe('smtp://mail:25');
+    expect(config.http.publicUrl).toBe('https://pay.example.com');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
+      http: { port: 3000 },
+      databaseUrl: undefined,
+    });
+  });
+});
