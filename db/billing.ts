@@ -53,11 +53,6 @@ export async function upsertDebtor(
   p: DebtorProfile,
 ): Promise<{ created: boolean }> {
   return db.transaction().execute(async (trx) => {
-    const existed = await trx
-      .selectFrom('debtors')
-      .select('id')
-      .where('id', '=', debtorId)
-      .executeTakeFirst();
     const row = {
       name: p.name,
       locale: p.locale,
@@ -71,11 +66,14 @@ export async function upsertDebtor(
       attributes: JSON.stringify(p.attributes ?? {}),
       updated_at: new Date(),
     };
-    await trx
+    // xmax = 0 only on a freshly inserted row: tells "created" from "updated" even under concurrency.
+    const { inserted } = await trx
       .insertInto('debtors')
       .values({ id: debtorId, ...row })
       .onConflict((oc) => oc.column('id').doUpdateSet(row))
-      .execute();
+      .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+      .executeTakeFirstOrThrow();
+    const existed = !inserted;
 
     const wanted: { channel: ContactChannel; address: string | undefined; consent: boolean }[] = [
       { channel: 'email', address: p.email, consent: p.consents?.email ?? true },
@@ -132,8 +130,7 @@ export async function recordInvoice(
   inv: InvoiceInput,
 ): Promise<{ change: InvoiceChange; openAmount: number }> {
   return db.transaction().execute(async (trx) => {
-    const debtor = await trx.selectFrom('debtors').select('id').where('id', '=', debtorId).executeTakeFirst();
-    if (!debtor)
+    if (!(await lockDebtor(trx, debtorId)))
       throw new NotFoundError(`debtor ${debtorId} is unknown: PUT /v1/debtors/${debtorId} first`, 'debtorId');
     const otherCurrency = await trx
       .selectFrom('invoices')
@@ -197,6 +194,20 @@ export async function recordInvoice(
   });
 }
 
+/**
+ * Billing writes for one debtor run one after the other: the row lock makes "read, compare, write"
+ * safe when billing sends the same call twenty times at once.
+ */
+async function lockDebtor(db: Database, debtorId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('debtors')
+    .select('id')
+    .where('id', '=', debtorId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 async function openAmount(db: Database, debtorId: string): Promise<number> {
   const row = await db
     .selectFrom('invoices')
@@ -224,8 +235,8 @@ export async function recordPayment(
   p: PaymentInput,
 ): Promise<{ duplicate: boolean; openAmount: number }> {
   return db.transaction().execute(async (trx) => {
-    const debtor = await trx.selectFrom('debtors').select('id').where('id', '=', debtorId).executeTakeFirst();
-    if (!debtor) throw new NotFoundError(`debtor ${debtorId} is unknown`, 'debtorId');
+    if (!(await lockDebtor(trx, debtorId)))
+      throw new NotFoundError(`debtor ${debtorId} is unknown`, 'debtorId');
     const existing = await trx
       .selectFrom('payments')
       .select(['debtor_id', 'amount', 'currency'])

@@ -2,13 +2,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaughtEmail } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
 import * as sa from '../domain/search-attributes.js';
-import { startProduct, type RunningProduct } from './setup/harness.js';
+import { startProduct, testDatabases, type RunningProduct } from './setup/harness.js';
 
 let product: RunningProduct;
-beforeAll(async () => {
-  product = await startProduct(inject('temporalAddress'));
-});
-afterAll(() => product?.stop());
 
 const debtor = (overrides: Record<string, unknown> = {}) => ({
   name: 'Maria Muster',
@@ -45,9 +41,15 @@ async function listUntil(query: string, expected: number) {
   }
 }
 
-describe('billing API against the real Temporal dev server', () => {
+describe.each(testDatabases)('billing API against the real Temporal dev server, facts in %s', (database) => {
+  beforeAll(async () => {
+    product = await startProduct(inject('temporalAddress'), database);
+  });
+  afterAll(() => product?.stop());
+  // Both databases share one Temporal server: keep their workflow ids apart.
+
   it('opens a case, sends a German reminder over SMTP, shows it in visibility, and a payment closes it', async () => {
-    const id = 'api-flow-1';
+    const id = `${database}-api-flow-1`;
     expect((await product.request('PUT', `/v1/debtors/${id}`, debtor())).status).toBe(201);
     const opened = await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, invoice());
     expect(opened).toMatchObject({
@@ -103,7 +105,7 @@ describe('billing API against the real Temporal dev server', () => {
   });
 
   it('an English debtor gets an English reminder with the amount in their currency', async () => {
-    const id = 'api-english';
+    const id = `${database}-api-english`;
     await product.request(
       'PUT',
       `/v1/debtors/${id}`,
@@ -120,7 +122,7 @@ describe('billing API against the real Temporal dev server', () => {
   });
 
   it('20 concurrent identical invoice PUTs start exactly one workflow and send one reminder', async () => {
-    const id = 'api-race';
+    const id = `${database}-api-race`;
     await product.request('PUT', `/v1/debtors/${id}`, debtor({ email: 'race@example.com' }));
     const results = await Promise.all(
       Array.from({ length: 20 }, () => product.request('PUT', `/v1/debtors/${id}/invoices/r-1`, invoice())),

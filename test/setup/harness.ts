@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundle } from '@temporalio/worker';
+import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
@@ -8,6 +9,35 @@ import { bundleWorkflows } from '../../worker/worker.js';
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
 export const sharedBundle = (): Promise<WorkflowBundle> => (bundle ??= bundleWorkflows());
+
+export type TestDatabase = 'pglite' | 'postgres';
+
+/** PGlite always; PostgreSQL too where `.ci/run` (scripts/test-postgres.sh) provided a server. */
+export const testDatabases: TestDatabase[] = process.env.MAHNWERK_TEST_DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
+
+/** A fresh database on the test PostgreSQL server, dropped again after the test file. */
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = process.env.MAHNWERK_TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('MAHNWERK_TEST_DATABASE_URL is not set: run scripts/test-postgres.sh');
+  const name = `mahnwerk_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
 
 export const TEST_API_KEY = 'test-key-0123456789abcdefghij';
 
@@ -25,8 +55,13 @@ export interface RunningProduct extends Mahnwerk {
  * The whole product in-process, as `npm start` runs it, but against the shared test dev server,
  * with its own task queue, an in-memory PGlite, and a loopback SMTP outbox on a free port.
  */
-export async function startProduct(temporalAddress: string): Promise<RunningProduct> {
+export async function startProduct(
+  temporalAddress: string,
+  database: TestDatabase = 'pglite',
+): Promise<RunningProduct> {
+  const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
+    DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     PORT: '0',
@@ -44,6 +79,10 @@ export async function startProduct(temporalAddress: string): Promise<RunningProd
   return {
     ...mahnwerk,
     apiUrl,
+    async stop() {
+      await mahnwerk.stop();
+      await postgres?.drop();
+    },
     async request(method, path, body, apiKey = TEST_API_KEY) {
       const response = await fetch(`${apiUrl}${path}`, {
         method,
