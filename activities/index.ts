@@ -2,52 +2,160 @@ import { createHash } from 'node:crypto';
 import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
 import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
 import type { Config } from '../config/env.js';
-import type { CaseFacts, CaseState } from '../domain/case.js';
+import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
 import { loadDebtorFacts } from '../db/facts.js';
+import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
+import { defaultContactPolicyConfig, type ContactPolicyConfig } from '../domain/contact-policy/index.js';
+import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
+import type { Channel } from '../domain/segmentation/types.js';
+import type { AgentTaskKind } from '../domain/strategies/types.js';
+
+export interface Policies {
+  segmentation: SegmentationConfig;
+  contactPolicy: ContactPolicyConfig;
+}
 
 export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
   config: Pick<Config, 'creditor'>;
+  /** Segmentation thresholds and contact policy in force (defaults, or the configuration file). */
+  policies?: Policies;
 }
 
-export interface SendEmailReminderInput {
+export interface SendMessageInput {
   debtorId: string;
-  /** (case, episode, step): never the attempt, so a retry finds the same outbox row. */
+  /** (case, episode, step, channel): never the attempt, so a retry finds the same outbox row. */
   idempotencyKey: string;
+  channel: Channel;
   template: ReminderTemplate;
   stepLabel: string;
 }
+
+const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
+  call: [],
+  'data-research': [],
+  'protected-review': ['hardship'],
+  'escalation-approval': ['legal'],
+};
 
 export type SendResult =
   { outcome: 'sent' | 'already-sent' } | { outcome: 'skipped' | 'failed'; reason: string };
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
-export function createActivities({ db, mailer, config }: ActivityDeps) {
+export function createActivities({ db, mailer, config, policies }: ActivityDeps) {
+  const inForce: Policies = policies ?? {
+    segmentation: defaultSegmentationConfig,
+    contactPolicy: defaultContactPolicyConfig,
+  };
   return {
-    async loadCaseFacts({ debtorId, asOf }: { debtorId: string; asOf: string }): Promise<CaseFacts> {
-      const {
-        debtor: _debtor,
-        openInvoices: _invoices,
-        email: _email,
-        ...facts
-      } = await loadDebtorFacts(db, debtorId, new Date(asOf));
-      return facts;
+    /** Read once per episode: the episode keeps the policies it started with. */
+    async loadPolicies(): Promise<Policies> {
+      return inForce;
+    },
+
+    async loadCaseSnapshot({ debtorId, asOf }: { debtorId: string; asOf: string }): Promise<CaseSnapshot> {
+      return loadCaseSnapshot(db, debtorId, new Date(asOf));
+    },
+
+    async createAgentTask(input: {
+      debtorId: string;
+      taskKey: string;
+      kind: AgentTaskKind;
+      label: string;
+      dueAt: number;
+    }): Promise<void> {
+      const debtor = await db.selectFrom('debtors').select('locale').where('id', '=', input.debtorId).executeTakeFirst();
+      await db.transaction().execute(async (trx) => {
+        const created = await trx
+          .insertInto('agent_tasks')
+          .values({
+            task_key: input.taskKey,
+            debtor_id: input.debtorId,
+            kind: input.kind,
+            label: input.label,
+            required_skills: JSON.stringify([`lang:${debtor?.locale ?? 'en'}`, ...SKILLS_BY_TASK[input.kind]]),
+            status: 'open',
+            due_at: new Date(input.dueAt),
+          })
+          .onConflict((oc) => oc.column('task_key').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (created) {
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'agent-task-created',
+            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
+            data: { kind: input.kind, taskKey: input.taskKey },
+          });
+        }
+      });
+    },
+
+    async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const withdrawn = await trx
+          .updateTable('agent_tasks')
+          .set({ status: 'withdrawn', closed_at: new Date(), close_reason: input.reason })
+          .where('task_key', '=', input.taskKey)
+          .where('status', 'in', ['open', 'claimed'])
+          .returning('label')
+          .executeTakeFirst();
+        if (withdrawn) {
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'agent-task-withdrawn',
+            summary: `Agent task withdrawn: ${withdrawn.label} (${input.reason})`,
+          });
+        }
+      });
+    },
+
+    /** Hands the case data to the external collection agency once, and records what went over. */
+    async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
+      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+      await db.transaction().execute(async (trx) => {
+        const inserted = await trx
+          .insertInto('escalations')
+          .values({
+            escalation_key: input.escalationKey,
+            debtor_id: input.debtorId,
+            handed_over: JSON.stringify({
+              openAmount: facts.openAmount,
+              currency: facts.currency,
+              daysPastDue: facts.daysPastDue,
+              invoices: facts.openInvoices,
+            }),
+          })
+          .onConflict((oc) => oc.column('escalation_key').doNothing())
+          .returning('escalation_key')
+          .executeTakeFirst();
+        if (inserted) {
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'escalated',
+            summary: `Handed over to the collection agency: ${facts.openAmount} ${facts.currency ?? ''} in ${facts.openInvoices.length} invoice(s)`,
+          });
+        }
+      });
     },
 
     async reportCase({
       state,
       workflowId,
       runId,
-      event,
+      events,
     }: {
       state: CaseState;
       workflowId: string;
       runId: string;
-      event?: { type: string; summary: string } | undefined;
+      events: { type: string; summary: string }[];
     }): Promise<void> {
       const row = {
         workflow_id: workflowId,
@@ -71,14 +179,13 @@ export function createActivities({ db, mailer, config }: ActivityDeps) {
           .values({ debtor_id: state.debtorId, ...row })
           .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row))
           .execute();
-        if (event) {
+        for (const event of events) {
           await recordCaseEvent(trx, {
             debtorId: state.debtorId,
             source: 'workflow',
             type: event.type,
             summary: event.summary,
             data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
-            dedupeKey: `${runId}/${event.type}`,
           });
         }
       });
@@ -88,7 +195,23 @@ export function createActivities({ db, mailer, config }: ActivityDeps) {
      * Sends one reminder at most once per idempotency key. The facts are re-read right before
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
-    async sendEmailReminder(input: SendEmailReminderInput): Promise<SendResult> {
+    async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      if (input.channel !== 'email') {
+        const reason = `no ${input.channel === 'sms' ? 'SMS' : 'call'} provider is configured`;
+        await recordCaseEvent(db, {
+          debtorId: input.debtorId,
+          source: 'workflow',
+          type: 'contact-skipped',
+          summary: `${input.stepLabel} by ${input.channel} skipped: ${reason}`,
+          dedupeKey: `${input.idempotencyKey}/skipped`,
+        });
+        return { outcome: 'skipped', reason };
+      }
+      return sendEmail(input);
+    },
+  };
+
+  async function sendEmail(input: SendMessageInput): Promise<SendResult> {
       const previous = await db
         .selectFrom('outbox')
         .select(['status'])
@@ -204,6 +327,5 @@ export function createActivities({ db, mailer, config }: ActivityDeps) {
         });
       });
       return { outcome: 'sent' };
-    },
-  };
+  }
 }

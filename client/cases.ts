@@ -1,17 +1,25 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import {
-  caseWorkflowId,
-  type CaseInput,
-  type CaseState,
-  type InvoiceRecorded,
-  type PaymentRecorded,
-} from '../domain/case.js';
+import { caseWorkflowId, type CaseInput, type CaseState, type InvoiceRecorded, type PaymentRecorded } from '../domain/case.js';
 import * as sa from '../domain/search-attributes.js';
-import { STANDARD_SEGMENT, STANDARD_STRATEGY_VERSION } from '../domain/standard-strategy.js';
-import { caseStateQuery, invoiceRecordedSignal, paymentRecordedSignal } from '../workflows/messages.js';
-import type { standardOutreach } from '../workflows/standard-outreach.js';
+import type { Assessment } from '../domain/segmentation/types.js';
+import { strategyFor } from '../domain/strategies/defaults.js';
+import {
+  cancelUpdate,
+  caseStateQuery,
+  contactDataChangedSignal,
+  invoiceRecordedSignal,
+  openDisputeUpdate,
+  paymentRecordedSignal,
+  pauseUpdate,
+  promiseToPayUpdate,
+  resolveDisputeUpdate,
+  resumeUpdate,
+  type CaseAnswer,
+  type DisputeOpened,
+  type PromiseToPay,
+} from '../workflows/messages.js';
 
-/** How the API talks to case workflows: ids and amounts only. */
+/** How the API talks to case workflows: ids and amounts only, never contact data. */
 export class CaseClient {
   constructor(
     private readonly client: Client,
@@ -19,52 +27,89 @@ export class CaseClient {
   ) {}
 
   /**
-   * Opens the debtor's case, or tells the running one about the invoice. Signal-with-start makes
-   * concurrent calls from billing land in one workflow.
+   * Opens the debtor's case in the workflow of its segment, or tells the running case about the
+   * invoice. Signal-with-start makes concurrent calls from billing land in one workflow.
    */
   async invoiceRecorded(
     debtorId: string,
     invoice: InvoiceRecorded,
-    debtorDaysPastDue: number,
+    opening: { assessment: Assessment; daysPastDue: number; amountDue: number },
   ): Promise<void> {
-    const input: CaseInput = { debtorId, strategyVersion: STANDARD_STRATEGY_VERSION };
-    await this.client.workflow.signalWithStart<typeof standardOutreach, [InvoiceRecorded]>(
-      'standardOutreach',
+    const strategy = strategyFor(opening.assessment.segment);
+    const input: CaseInput = { debtorId, strategyVersion: strategy.version };
+    await this.client.workflow.signalWithStart<(input: CaseInput) => Promise<unknown>, [InvoiceRecorded]>(
+      strategy.workflowType,
       {
         workflowId: caseWorkflowId(debtorId),
         taskQueue: this.taskQueue,
         args: [input],
         signal: invoiceRecordedSignal,
         signalArgs: [invoice],
-        staticSummary: `Dunning case for debtor ${debtorId}`,
-        staticDetails: `Opened by billing with invoice ${invoice.invoiceId}. Segment: ${STANDARD_SEGMENT}, strategy ${STANDARD_STRATEGY_VERSION}.`,
+        staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
+        staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
         typedSearchAttributes: [
-          { key: sa.DunningStatus, value: 'active' },
-          { key: sa.DunningSegment, value: STANDARD_SEGMENT },
+          { key: sa.DunningStatus, value: strategy.status },
+          { key: sa.DunningSegment, value: strategy.segment },
           { key: sa.DunningStep, value: 'opened' },
-          { key: sa.StrategyVersion, value: STANDARD_STRATEGY_VERSION },
-          { key: sa.AmountDue, value: invoice.amountDue },
-          { key: sa.DaysPastDue, value: debtorDaysPastDue },
+          { key: sa.StrategyVersion, value: strategy.version },
+          { key: sa.AmountDue, value: opening.amountDue },
+          { key: sa.DaysPastDue, value: opening.daysPastDue },
         ],
       },
     );
   }
 
-  /** Tells a running case about a payment; with no running case there is nobody to tell. */
-  async paymentRecorded(
+  /** Tells a running case that a payment was recorded; with no running case there is nobody to tell. */
+  paymentRecorded(debtorId: string, payment: PaymentRecorded): Promise<'signalled' | 'no-running-case'> {
+    return this.signal(debtorId, (handle) => handle.signal(paymentRecordedSignal, payment));
+  }
+
+  contactDataChanged(debtorId: string): Promise<'signalled' | 'no-running-case'> {
+    return this.signal(debtorId, (handle) => handle.signal(contactDataChangedSignal));
+  }
+
+  promiseToPay(debtorId: string, promise: PromiseToPay): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(promiseToPayUpdate, { args: [promise] });
+  }
+
+  openDispute(debtorId: string, dispute: DisputeOpened): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(openDisputeUpdate, { args: [dispute] });
+  }
+
+  resolveDispute(debtorId: string, outcome: 'resume' | 'cancel', note?: string): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(resolveDisputeUpdate, { args: [{ outcome, note }] });
+  }
+
+  pause(debtorId: string, reason: string): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(pauseUpdate, { args: [{ reason }] });
+  }
+
+  resume(debtorId: string): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(resumeUpdate, { args: [] });
+  }
+
+  cancel(debtorId: string, reason: string): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+  }
+
+  state(debtorId: string): Promise<CaseState> {
+    return this.handle(debtorId).query(caseStateQuery);
+  }
+
+  private handle(debtorId: string) {
+    return this.client.workflow.getHandle(caseWorkflowId(debtorId));
+  }
+
+  private async signal(
     debtorId: string,
-    payment: PaymentRecorded,
+    send: (handle: ReturnType<CaseClient['handle']>) => Promise<void>,
   ): Promise<'signalled' | 'no-running-case'> {
     try {
-      await this.client.workflow.getHandle(caseWorkflowId(debtorId)).signal(paymentRecordedSignal, payment);
+      await send(this.handle(debtorId));
       return 'signalled';
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return 'no-running-case';
       throw error;
     }
-  }
-
-  async state(debtorId: string): Promise<CaseState> {
-    return this.client.workflow.getHandle(caseWorkflowId(debtorId)).query(caseStateQuery);
   }
 }

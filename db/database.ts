@@ -6,6 +6,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
+import * as agentTasks from './migrations/0002_agent_tasks.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -16,6 +17,7 @@ const DATE_OID = 1082;
 /** Migrations in order; adding one means adding a line here. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_agent_tasks': agentTasks,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -128,7 +128,33 @@ export interface OutboxTable {
   sent_at: Date | null;
 }
 
+export type AgentTaskStatus = 'open' | 'claimed' | 'done' | 'withdrawn';
+
+export interface AgentTasksTable {
+  id: Generated<number>;
+  /** (case, episode, step): a retried activity finds the same task. */
+  task_key: string;
+  debtor_id: string;
+  kind: string;
+  label: string;
+  required_skills: Json<string[]>;
+  status: AgentTaskStatus;
+  due_at: ColumnType<Date, Date | string, Date | string>;
+  created_at: CreatedAt;
+  closed_at: Date | null;
+  close_reason: string | null;
+}
+
+export interface EscalationsTable {
+  escalation_key: string;
+  debtor_id: string;
+  handed_over: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
 export interface DatabaseSchema {
+  agent_tasks: AgentTasksTable;
+  escalations: EscalationsTable;
   api_keys: ApiKeysTable;
   debtors: DebtorsTable;
   contact_points: ContactPointsTable;

@@ -30,8 +30,15 @@ export const caseInputSchema = z.object({
   debtorId: debtorIdSchema,
   /** Fixed when the run starts, so a config change never alters a running episode. */
   strategyVersion: z.string().min(1),
+  /** Carried across episodes (continue-as-new into another segment). */
+  episode: z.number().int().positive().default(1),
+  caseOpenedAt: z.iso.datetime().optional(),
+  brokenPromises: z.number().int().min(0).default(0),
+  promise: z.object({ until: z.number(), expectedOpen: z.number().int() }).optional(),
+  disputed: z.boolean().default(false),
+  operatorPaused: z.boolean().default(false),
 });
-export type CaseInput = z.infer<typeof caseInputSchema>;
+export type CaseInput = z.input<typeof caseInputSchema>;
 
 export const invoiceRecordedSchema = z.object({
   invoiceId: z.string().min(1),
@@ -73,6 +80,11 @@ export interface CaseState {
   daysPastDue: number;
   openedAt: string;
   closedAt: string | null;
+  episode: number;
+  /** Why the case is in its segment: the rule and the facts that matched. */
+  ruleId: string;
+  reasons: string[];
+  promisedUntil: string | null;
 }
 
 export interface CaseOutcome {

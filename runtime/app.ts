@@ -11,6 +11,7 @@ import type { Config } from '../config/env.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import * as sa from '../domain/search-attributes.js';
+import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
@@ -140,7 +141,13 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     let apiUrl: string | undefined;
     let devApiKey: string | undefined;
     if (role !== 'worker') {
-      const app: FastifyInstance = await buildServer({ db, cases, logger, devOutbox });
+      const app: FastifyInstance = await buildServer({
+        db,
+        cases,
+        logger,
+        devOutbox,
+        segmentation: defaultSegmentationConfig,
+      });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());
       const address = app.server.address();

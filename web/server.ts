@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
@@ -13,15 +14,17 @@ import type { CaseClient } from '../client/cases.js';
 import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
+import type { SegmentationConfig } from '../domain/segmentation/config.js';
 import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
-import { caseRoutes } from './routes/cases.js';
+import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 
 export interface ServerDeps {
   db: Database;
   cases: CaseClient;
   logger: Logger;
+  segmentation: SegmentationConfig;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
 }
@@ -46,6 +49,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
           message: v.message ?? 'invalid',
         })),
       });
+    }
+    if (error instanceof WorkflowUpdateFailedError) {
+      return reply.status(422).send({ error: 'rejected', message: error.cause?.message ?? error.message });
+    }
+    if (error instanceof WorkflowNotFoundError) {
+      return reply.status(404).send({ error: 'not_found', message: 'the debtor has no running case' });
     }
     if (error instanceof NotFoundError)
       return reply.status(404).send({ error: 'not_found', message: error.message });
@@ -93,6 +102,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
     await api.register(billingRoutes, deps);
     await api.register(caseRoutes, deps);
+    await api.register(caseMessageRoutes, deps);
   });
 
   if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });

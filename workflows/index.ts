@@ -1,1 +1,1 @@
-export { standardOutreach } from './standard-outreach.js';
+export * from './segments.js';

@@ -1,6 +1,36 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
 
+/** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
 export const invoiceRecordedSignal = defineSignal<[InvoiceRecorded]>('invoiceRecorded');
 export const paymentRecordedSignal = defineSignal<[PaymentRecorded]>('paymentRecorded');
+export const contactDataChangedSignal = defineSignal<[]>('contactDataChanged');
+
+export interface PromiseToPay {
+  /** YYYY-MM-DD in the debtor's time zone. */
+  date: string;
+  /** Minor units; defaults to everything open. */
+  amount?: number | undefined;
+  source: 'api' | 'portal' | 'agent';
+}
+export interface DisputeOpened {
+  reason: string;
+  note?: string | undefined;
+  source: 'api' | 'portal' | 'agent';
+}
+export interface CaseAnswer {
+  status: CaseState['status'];
+  message: string;
+}
+
+/** Updates: the caller needs an answer (a promise outside policy is rejected by the validator). */
+export const promiseToPayUpdate = defineUpdate<CaseAnswer, [PromiseToPay]>('promiseToPay');
+export const openDisputeUpdate = defineUpdate<CaseAnswer, [DisputeOpened]>('openDispute');
+export const resolveDisputeUpdate = defineUpdate<CaseAnswer, [{ outcome: 'resume' | 'cancel'; note?: string }]>(
+  'resolveDispute',
+);
+export const pauseUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('pause');
+export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
+export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');
+
 export const caseStateQuery = defineQuery<CaseState>('caseState');

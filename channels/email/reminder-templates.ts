@@ -1,7 +1,7 @@
 import { formatDueDate } from '../../domain/dates.js';
 import { formatMoney, type Money } from '../../domain/money.js';
 
-export type ReminderTemplate = 'reminder-1' | 'reminder-2' | 'final-notice';
+export type ReminderTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
 export type Locale = 'de' | 'en';
 
 export interface ReminderContext {
@@ -50,6 +50,11 @@ const wordings: Record<
       body: (t) =>
         `der Betrag von ${t} ist weiterhin offen. Bitte begleichen Sie ihn oder sprechen Sie mit uns, damit wir die Angelegenheit ohne weitere Schritte klären können.`,
     },
+    confirmation: {
+      subject: (t) => `Unser Gespräch: ${t} offen`,
+      body: (t) =>
+        `vielen Dank für das Gespräch. Wie besprochen ist bei uns noch ein Betrag von ${t} offen. Hier finden Sie die Übersicht; bei Fragen erreichen Sie uns jederzeit.`,
+    },
     greeting: (n) => `Guten Tag ${n},`,
     invoiceLine: (id, a, d) => `Rechnung ${id}: ${a}, fällig am ${d}`,
     closing: 'Freundliche Grüße',
@@ -71,6 +76,11 @@ const wordings: Record<
       subject: (t) => `Final reminder: ${t} outstanding`,
       body: (t) =>
         `the amount of ${t} is still open. Please settle it or talk to us so we can resolve this without further steps.`,
+    },
+    confirmation: {
+      subject: (t) => `Our conversation: ${t} outstanding`,
+      body: (t) =>
+        `thank you for talking with us. As discussed, an amount of ${t} is still open. Here is the overview; if you have questions, we are happy to help.`,
     },
     greeting: (n) => `Hello ${n},`,
     invoiceLine: (id, a, d) => `Invoice ${id}: ${a}, due on ${d}`,

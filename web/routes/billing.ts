@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { caseWorkflowId } from '../../domain/case.js';
-import { daysPastDue } from '../../domain/dates.js';
+import { loadCaseSnapshot } from '../../db/snapshot.js';
+import { assess } from '../../domain/segmentation/assess.js';
 import { recordInvoice, recordPayment, upsertDebtor } from '../../db/billing.js';
 import type { ServerDeps } from '../server.js';
 import {
@@ -18,7 +19,7 @@ import {
  * Temporal cannot be reached the call answers 503 and the same call can simply be repeated, since
  * every write here is idempotent.
  */
-export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases }) => {
+export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases, segmentation }) => {
   app.put(
     '/v1/debtors/:debtorId',
     {
@@ -37,6 +38,8 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
     },
     async (request, reply) => {
       const { created } = await upsertDebtor(db, request.params.debtorId, request.body);
+      // New contact data, flags or history can move a running case to another segment.
+      if (!created) await cases.contactDataChanged(request.params.debtorId);
       return reply.status(created ? 201 : 200).send({ debtorId: request.params.debtorId, created });
     },
   );
@@ -70,10 +73,12 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
       const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, request.body);
       // Signalled on every call while something is open: a retry after a failed signal must reach the case.
       if (openAmount > 0) {
+        // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
+        const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
         await cases.invoiceRecorded(
           debtorId,
           { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
-          daysPastDue(request.body.dueDate, new Date(), 'UTC'),
+          { assessment: assess(snapshot, segmentation), daysPastDue: snapshot.daysPastDue, amountDue: snapshot.openAmount },
         );
       }
       return reply.status(change === 'created' ? 201 : 200).send({

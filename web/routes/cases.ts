@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CASE_STATUSES } from '../../domain/case.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { ServerDeps } from '../server.js';
@@ -56,5 +58,70 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         })),
       };
     },
+  );
+};
+
+const answer = z.object({ status: z.enum(CASE_STATUSES), message: z.string() });
+const reasonBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+
+/** Case events from billing and operators; each is a Temporal update, answered at once. */
+export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { cases }) => {
+  const schema = (summary: string, body?: z.ZodType) => ({
+    summary,
+    tags: ['cases'],
+    params: debtorParams,
+    ...(body ? { body } : {}),
+    response: { 200: answer, 400: errorResponse, 401: errorResponse, 404: errorResponse, 422: errorResponse },
+  });
+
+  app.post(
+    '/v1/cases/:debtorId/promise',
+    {
+      schema: schema(
+        'Promise to pay by a date: pauses outreach until then',
+        z.object({ date: z.iso.date(), amount: z.number().int().positive().optional() }).strict(),
+      ),
+    },
+    async (request) => {
+      const body = request.body as { date: string; amount?: number };
+      return cases.promiseToPay(request.params.debtorId, { ...body, source: 'api' });
+    },
+  );
+  app.post(
+    '/v1/cases/:debtorId/dispute',
+    {
+      schema: schema(
+        'Open a dispute: pauses all outreach at once',
+        z.object({ reason: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() }).strict(),
+      ),
+    },
+    async (request) => {
+      const body = request.body as { reason: string; note?: string };
+      return cases.openDispute(request.params.debtorId, { ...body, source: 'api' });
+    },
+  );
+  app.post(
+    '/v1/cases/:debtorId/dispute/resolve',
+    {
+      schema: schema(
+        'Resolve the dispute: resume outreach, or cancel the claim',
+        z.object({ outcome: z.enum(['resume', 'cancel']), note: z.string().max(2000).optional() }).strict(),
+      ),
+    },
+    async (request) => {
+      const body = request.body as { outcome: 'resume' | 'cancel'; note?: string };
+      return cases.resolveDispute(request.params.debtorId, body.outcome, body.note);
+    },
+  );
+  app.post('/v1/cases/:debtorId/pause', { schema: schema('Pause outreach (operator)', reasonBody) }, async (request) =>
+    cases.pause(request.params.debtorId, (request.body as { reason: string }).reason),
+  );
+  app.post('/v1/cases/:debtorId/resume', { schema: schema('Resume outreach (operator)') }, async (request) =>
+    cases.resume(request.params.debtorId),
+  );
+  app.post(
+    '/v1/cases/:debtorId/cancel',
+    { schema: schema('Cancel: billing withdrew the claim', reasonBody) },
+    async (request) => cases.cancel(request.params.debtorId, (request.body as { reason: string }).reason),
   );
 };

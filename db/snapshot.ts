@@ -1,0 +1,60 @@
+import type { ContactRecord } from '../domain/contact-policy/index.js';
+import type { Channel, DebtorFlag, DebtorSnapshot } from '../domain/segmentation/types.js';
+import type { Database } from './database.js';
+import { loadDebtorFacts } from './facts.js';
+
+export interface CaseSnapshot {
+  snapshot: DebtorSnapshot;
+  /** Earlier contacts, for the contact policy's frequency caps. */
+  history: ContactRecord[];
+}
+
+const HISTORY_DAYS = 30;
+
+/** The debtor as segmentation and the contact policy see it: facts only, no addresses. */
+export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Date): Promise<CaseSnapshot> {
+  const facts = await loadDebtorFacts(db, debtorId, asOf);
+  const debtor = facts.debtor;
+  const points = await db
+    .selectFrom('contact_points')
+    .select(['channel', 'consent', 'opted_out_at', 'invalid_at'])
+    .where('debtor_id', '=', debtorId)
+    .execute();
+  const sent = await db
+    .selectFrom('outbox')
+    .select(['channel', 'sent_at'])
+    .where('debtor_id', '=', debtorId)
+    .where('status', 'in', ['sent', 'delivered'])
+    .where('sent_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
+    .execute();
+  const preferred = debtor?.preferred_channel;
+  return {
+    snapshot: {
+      debtorId,
+      locale: debtor?.locale ?? null,
+      timezone: debtor?.timezone ?? null,
+      country: debtor?.country ?? null,
+      flags: (debtor?.flags ?? []) as DebtorFlag[],
+      customerValue: debtor?.customer_value ?? null,
+      digitalAffinity: debtor?.digital_affinity ?? null,
+      preferredChannel:
+        preferred === 'email' || preferred === 'sms' || preferred === 'call' || preferred === 'portal' ? preferred : null,
+      paymentHistory: debtor?.payment_history ?? {},
+      openAmount: facts.openAmount,
+      currency: facts.currency,
+      daysPastDue: facts.daysPastDue,
+      openInvoiceCount: facts.openInvoiceCount,
+      contactPoints: points.map((p) => ({
+        channel: p.channel,
+        consent: p.consent,
+        optedOut: p.opted_out_at !== null,
+        invalid: p.invalid_at !== null,
+      })),
+      brokenPromisesInCase: 0,
+      portalVisits: 0,
+    },
+    history: sent.flatMap((s) =>
+      s.sent_at ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }] : [],
+    ),
+  };
+}

@@ -1,0 +1,166 @@
+import type { SegmentId } from '../segmentation/types.js';
+import type { Strategy } from './types.js';
+
+/**
+ * The strategies that ship with Mahnwerk. Every digital strategy makes its first contact as soon as
+ * the case opens and the contact window allows (afterDays 0), not a cadence interval later.
+ */
+export const defaultStrategies: Record<SegmentId, Strategy> = {
+  protected: {
+    segment: 'protected',
+    workflowType: 'protectedCase',
+    version: 'protected-v1',
+    purpose: 'Vulnerable, hardship, insolvency, deceased or legal hold: no automated contact, a specialist decides.',
+    status: 'paused',
+    steps: [
+      {
+        id: 'review',
+        label: 'Specialist review',
+        afterDays: 0,
+        action: { kind: 'agent-task', task: 'protected-review', slaDays: 5 },
+      },
+    ],
+  },
+  'data-collection': {
+    segment: 'data-collection',
+    workflowType: 'dataCollection',
+    version: 'data-collection-v1',
+    purpose: 'Contact data or profile data is missing: an agent researches it before anyone is contacted.',
+    status: 'active',
+    steps: [
+      {
+        id: 'research',
+        label: 'Research contact data',
+        afterDays: 0,
+        action: { kind: 'agent-task', task: 'data-research', slaDays: 5 },
+      },
+    ],
+  },
+  'small-balance': {
+    segment: 'small-balance',
+    workflowType: 'smallBalanceOutreach',
+    version: 'small-balance-v1',
+    purpose: 'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
+    status: 'active',
+    steps: [
+      {
+        id: 'reminder',
+        label: 'Friendly reminder',
+        afterDays: 0,
+        action: { kind: 'message', channels: ['email', 'sms'], preferred: true, template: 'reminder-1' },
+      },
+      { id: 'write-off', label: 'Write-off recommendation', afterDays: 14, action: { kind: 'recommend-write-off' } },
+    ],
+  },
+  'self-service': {
+    segment: 'self-service',
+    workflowType: 'selfServiceOutreach',
+    version: 'self-service-v1',
+    purpose: 'Digitally active with a good history: portal link, a reminder, an SMS nudge; a person only at the end.',
+    status: 'active',
+    steps: [
+      {
+        id: 'portal-link',
+        label: 'Portal link',
+        afterDays: 0,
+        action: { kind: 'message', channels: ['email', 'sms'], preferred: true, template: 'reminder-1' },
+      },
+      {
+        id: 'reminder',
+        label: 'E-mail reminder',
+        afterDays: 5,
+        action: { kind: 'message', channels: ['email'], template: 'reminder-2' },
+      },
+      {
+        id: 'sms-nudge',
+        label: 'SMS nudge',
+        afterDays: 4,
+        action: { kind: 'message', channels: ['sms', 'email'], template: 'reminder-2' },
+      },
+      { id: 'call', label: 'Agent call', afterDays: 5, action: { kind: 'agent-task', task: 'call', slaDays: 3 } },
+    ],
+  },
+  assisted: {
+    segment: 'assisted',
+    workflowType: 'assistedOutreach',
+    version: 'assisted-v1',
+    purpose: 'Mixed signals: e-mail and SMS with the portal link, and a call early.',
+    status: 'active',
+    steps: [
+      {
+        id: 'email-1',
+        label: 'E-mail reminder 1',
+        afterDays: 0,
+        action: { kind: 'message', channels: ['email', 'sms'], template: 'reminder-1' },
+      },
+      {
+        id: 'sms-1',
+        label: 'SMS reminder',
+        afterDays: 2,
+        action: { kind: 'message', channels: ['sms'], template: 'reminder-1' },
+      },
+      { id: 'call', label: 'Agent call', afterDays: 2, action: { kind: 'agent-task', task: 'call', slaDays: 3 } },
+      {
+        id: 'final',
+        label: 'Final e-mail notice',
+        afterDays: 7,
+        action: { kind: 'message', channels: ['email', 'sms'], template: 'final-notice' },
+      },
+    ],
+  },
+  personal: {
+    segment: 'personal',
+    workflowType: 'personalOutreach',
+    version: 'personal-v1',
+    purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
+    status: 'active',
+    steps: [
+      { id: 'call', label: 'Agent call', afterDays: 0, action: { kind: 'agent-task', task: 'call', slaDays: 2 } },
+      {
+        id: 'confirmation',
+        label: 'Written confirmation',
+        afterDays: 0,
+        action: { kind: 'message', channels: ['email', 'sms'], template: 'confirmation' },
+      },
+      {
+        id: 'follow-up-call',
+        label: 'Follow-up call',
+        afterDays: 7,
+        action: { kind: 'agent-task', task: 'call', slaDays: 3 },
+      },
+    ],
+  },
+  'high-risk': {
+    segment: 'high-risk',
+    workflowType: 'highRiskOutreach',
+    version: 'high-risk-v1',
+    purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',
+    status: 'active',
+    steps: [
+      {
+        id: 'notice',
+        label: 'E-mail notice',
+        afterDays: 0,
+        action: { kind: 'message', channels: ['email', 'sms'], template: 'reminder-2' },
+      },
+      {
+        id: 'sms',
+        label: 'SMS reminder',
+        afterDays: 2,
+        action: { kind: 'message', channels: ['sms', 'email'], template: 'reminder-2' },
+      },
+      { id: 'call', label: 'Agent call', afterDays: 1, action: { kind: 'agent-task', task: 'call', slaDays: 2 } },
+      {
+        id: 'final',
+        label: 'Final notice',
+        afterDays: 3,
+        action: { kind: 'message', channels: ['email', 'sms'], template: 'final-notice' },
+      },
+      { id: 'escalate', label: 'Hand-over to collection agency', afterDays: 7, action: { kind: 'escalate' } },
+    ],
+  },
+};
+
+export function strategyFor(segment: SegmentId): Strategy {
+  return defaultStrategies[segment];
+}

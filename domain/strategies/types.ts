@@ -1,0 +1,34 @@
+import type { Channel, SegmentId } from '../segmentation/types.js';
+
+export type MessageTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
+export type AgentTaskKind = 'call' | 'data-research' | 'protected-review' | 'escalation-approval';
+
+export type StepAction =
+  /** A message on the first channel that is allowed; 'preferred' puts the debtor's preferred digital channel first. */
+  | { kind: 'message'; channels: Channel[]; preferred?: boolean; template: MessageTemplate }
+  /** Work for a person; the case waits for the outcome until `slaDays` pass, then moves on. */
+  | { kind: 'agent-task'; task: AgentTaskKind; slaDays: number }
+  /** Hand the case to an external collection agency. */
+  | { kind: 'escalate' }
+  /** The claim costs more to collect than it is worth: recommend writing it off and stop. */
+  | { kind: 'recommend-write-off' };
+
+export interface StrategyStep {
+  id: string;
+  /** Shown in the Web UI and the timeline, e.g. "E-mail reminder 1". Never names the debtor. */
+  label: string;
+  /** Days after the previous step (after the episode start for the first step). */
+  afterDays: number;
+  action: StepAction;
+}
+
+export interface Strategy {
+  segment: SegmentId;
+  /** Temporal workflow type that runs it, so the Web UI shows the treatment at a glance. */
+  workflowType: string;
+  version: string;
+  purpose: string;
+  /** Status the case shows while this strategy runs. */
+  status: 'active' | 'paused';
+  steps: StrategyStep[];
+}

@@ -1,0 +1,407 @@
+import {
+  allHandlersFinished,
+  condition,
+  makeContinueAsNewFunc,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { caseInputSchema, type CaseInput, type CaseOutcome, type CaseState, type CaseStatus } from '../domain/case.js';
+import { decideContact, type PolicyFacts } from '../domain/contact-policy/index.js';
+import * as sa from '../domain/search-attributes.js';
+import { assess } from '../domain/segmentation/assess.js';
+import type { Channel, SegmentId } from '../domain/segmentation/types.js';
+import { strategyFor } from '../domain/strategies/defaults.js';
+import type { StrategyStep } from '../domain/strategies/types.js';
+import {
+  cancelUpdate,
+  caseStateQuery,
+  contactDataChangedSignal,
+  invoiceRecordedSignal,
+  openDisputeUpdate,
+  paymentRecordedSignal,
+  pauseUpdate,
+  promiseToPayUpdate,
+  resolveDisputeUpdate,
+  resumeUpdate,
+  type CaseAnswer,
+} from './messages.js';
+
+type Activities = ReturnType<typeof createActivities>;
+type Snapshot = Awaited<ReturnType<Activities['loadCaseSnapshot']>>;
+
+const DAY_MS = 86_400_000;
+const MAX_PROMISE_DAYS = 30;
+/** A promise is checked one day after its date: payments take a day to be booked. */
+const PROMISE_GRACE_MS = DAY_MS;
+
+const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAgentTask, escalateCase } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+
+const { sendMessage } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+class SegmentChanged {
+  constructor(readonly segment: SegmentId) {}
+}
+class CaseClosed {
+  constructor(readonly status: CaseStatus) {}
+}
+
+/**
+ * One segment episode of a case: runs the segment's strategy step by step, re-assesses the debtor
+ * before every step and whenever facts change, and continues-as-new into another segment's
+ * workflow when the assessment says so. The workflow decides; the facts live in the database.
+ */
+export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promise<CaseOutcome> {
+  const input = caseInputSchema.parse(rawInput);
+  const strategy = strategyFor(segment);
+  const info = workflowInfo();
+  const policies = await loadPolicies();
+  const caseKey = `${info.workflowId}/${info.firstExecutionRunId}`;
+  const openedAt = input.caseOpenedAt ?? new Date().toISOString();
+
+  const state: CaseState = {
+    debtorId: input.debtorId,
+    status: strategy.status,
+    segment,
+    strategyVersion: input.strategyVersion,
+    currentStep: 'assessing',
+    nextStep: null,
+    nextStepAt: null,
+    amountDue: 0,
+    currency: null,
+    daysPastDue: 0,
+    openedAt,
+    closedAt: null,
+    episode: input.episode,
+    ruleId: 'pending',
+    reasons: [],
+    promisedUntil: input.promise ? new Date(input.promise.until).toISOString() : null,
+  };
+  let brokenPromises = input.brokenPromises;
+  let promise = input.promise;
+  let disputed = input.disputed;
+  let operatorPaused = input.operatorPaused;
+  let closing: CaseStatus | undefined;
+
+  // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
+  // that arrives while an activity runs is never lost.
+  let factsChanges = 0;
+  let factsRead = -1;
+  const factsChanged = () => void factsChanges++;
+  setHandler(invoiceRecordedSignal, factsChanged);
+  setHandler(paymentRecordedSignal, factsChanged);
+  setHandler(contactDataChangedSignal, factsChanged);
+  setHandler(caseStateQuery, () => state);
+
+  const pending: { type: string; summary: string }[] = [];
+  const answer = (message: string): CaseAnswer => {
+    state.status = closing ?? statusNow();
+    return { status: state.status, message };
+  };
+  const open = () => closing === undefined && state.closedAt === null;
+  const requireOpen = () => void (open() || fail('the case is closed'));
+
+  setHandler(
+    promiseToPayUpdate,
+    (p) => {
+      const until = Date.parse(`${p.date}T23:59:59Z`) + PROMISE_GRACE_MS;
+      promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
+      state.promisedUntil = new Date(until).toISOString();
+      pending.push({ type: 'promise-made', summary: `Promise to pay by ${p.date} (${p.source}); outreach paused` });
+      factsChanged();
+      return answer(`Outreach paused until ${p.date}.`);
+    },
+    {
+      validator: (p) => {
+        requireOpen();
+        const date = Date.parse(`${p.date}T00:00:00Z`);
+        if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
+        const days = (date - Date.now()) / DAY_MS;
+        if (days < -1) throw new Error('the promised date is in the past');
+        if (days > MAX_PROMISE_DAYS) throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
+        if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
+          throw new Error('the promised amount must be above 0 and at most the open amount');
+        }
+      },
+    },
+  );
+  setHandler(
+    openDisputeUpdate,
+    (d) => {
+      disputed = true;
+      pending.push({ type: 'dispute-opened', summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused` });
+      factsChanged();
+      return answer('All outreach is paused while the dispute is reviewed.');
+    },
+    { validator: (_d) => requireOpen() },
+  );
+  setHandler(
+    resolveDisputeUpdate,
+    (r) => {
+      disputed = false;
+      if (r.outcome === 'cancel') closing = 'cancelled';
+      pending.push({ type: 'dispute-resolved', summary: `Dispute resolved: ${r.outcome}${r.note ? ` (${r.note})` : ''}` });
+      factsChanged();
+      return answer(r.outcome === 'cancel' ? 'The claim is withdrawn.' : 'Outreach resumes.');
+    },
+    { validator: (_r) => void (disputed || fail('there is no open dispute')) },
+  );
+  setHandler(
+    pauseUpdate,
+    (p) => {
+      operatorPaused = true;
+      pending.push({ type: 'paused', summary: `Paused by an operator: ${p.reason}` });
+      factsChanged();
+      return answer('Paused.');
+    },
+    { validator: (_p) => requireOpen() },
+  );
+  setHandler(
+    resumeUpdate,
+    () => {
+      operatorPaused = false;
+      pending.push({ type: 'resumed', summary: 'Resumed by an operator' });
+      factsChanged();
+      return answer('Resumed.');
+    },
+    { validator: () => void (operatorPaused || fail('the case is not paused')) },
+  );
+  setHandler(
+    cancelUpdate,
+    (c) => {
+      closing = 'cancelled';
+      pending.push({ type: 'cancelled', summary: `Claim withdrawn by billing: ${c.reason}` });
+      factsChanged();
+      return answer('The case is cancelled; no further contact.');
+    },
+    { validator: (_c) => requireOpen() },
+  );
+
+  function statusNow(): CaseStatus {
+    if (disputed) return 'disputed';
+    if (promise && promise.until > Date.now()) return 'promised';
+    if (operatorPaused) return 'paused';
+    return strategy.status;
+  }
+
+  async function publish(event?: { type: string; summary: string }): Promise<void> {
+    state.status = state.closedAt ? state.status : statusNow();
+    upsertSearchAttributes([
+      { key: sa.DunningStatus, value: state.status },
+      { key: sa.DunningSegment, value: state.segment },
+      { key: sa.DunningStep, value: state.currentStep ?? 'none' },
+      { key: sa.StrategyVersion, value: state.strategyVersion },
+      { key: sa.AmountDue, value: state.amountDue },
+      { key: sa.DaysPastDue, value: state.daysPastDue },
+    ]);
+    const events = [...pending.splice(0), ...(event ? [event] : [])];
+    await reportCase({ state, workflowId: info.workflowId, runId: info.runId, events });
+  }
+
+  /**
+   * Reads the facts, settles promises and re-assesses. Throws CaseClosed when the case is over and
+   * SegmentChanged when the debtor belongs elsewhere now.
+   */
+  async function refresh(): Promise<Snapshot> {
+    for (;;) {
+      factsRead = factsChanges;
+      const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
+      Object.assign(state, {
+        amountDue: snap.snapshot.openAmount,
+        currency: snap.snapshot.currency,
+        daysPastDue: snap.snapshot.daysPastDue,
+      });
+      if (closing) throw new CaseClosed(closing);
+      if (snap.snapshot.openAmount <= 0) {
+        if (factsRead === factsChanges) throw new CaseClosed('paid');
+        continue;
+      }
+      if (promise && promise.until <= Date.now()) {
+        const kept = snap.snapshot.openAmount <= promise.expectedOpen;
+        if (!kept) brokenPromises++;
+        pending.push({
+          type: kept ? 'promise-kept' : 'promise-broken',
+          summary: kept ? 'Promise kept' : `Promise broken (${brokenPromises} in this case); re-assessing`,
+        });
+        promise = undefined;
+        state.promisedUntil = null;
+      }
+      const assessment = assess({ ...snap.snapshot, brokenPromisesInCase: brokenPromises }, policies.segmentation);
+      state.ruleId = assessment.ruleId;
+      state.reasons = assessment.reasons;
+      if (assessment.segment !== segment) {
+        pending.push({
+          type: 'segment-changed',
+          summary: `Segment ${segment} → ${assessment.segment} (rule ${assessment.ruleId}: ${assessment.reasons.join('; ')})`,
+        });
+        throw new SegmentChanged(assessment.segment);
+      }
+      return snap;
+    }
+  }
+
+  const paused = () => disputed || operatorPaused || (promise !== undefined && promise.until > Date.now());
+
+  /** Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update arrives. */
+  async function waitUntil(at: number, label: string): Promise<Snapshot> {
+    let snap = await refresh();
+    for (;;) {
+      const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
+      const target = paused() ? (disputed || operatorPaused ? Infinity : (pauseEnd ?? at)) : at;
+      state.nextStep = paused() && target !== at ? `${label} (after the pause)` : label;
+      state.nextStepAt = Number.isFinite(Math.max(target, at)) ? new Date(Math.max(target, at)).toISOString() : null;
+      await publish();
+      const remaining = target - Date.now();
+      if (!paused() && remaining <= 0) return snap;
+      const woke = await condition(
+        () => factsChanges !== factsRead,
+        Number.isFinite(remaining) ? Math.max(remaining, 1) : undefined,
+      );
+      snap = await refresh();
+      if (!woke && !paused() && Date.now() >= at) return snap;
+    }
+  }
+
+  function policyFacts(snap: Snapshot, channel: Channel): PolicyFacts {
+    return {
+      timezone: snap.snapshot.timezone ?? 'UTC',
+      country: snap.snapshot.country,
+      channel: snap.snapshot.contactPoints.find((c) => c.channel === channel),
+      paid: snap.snapshot.openAmount <= 0,
+      disputed,
+      pausedUntil: promise?.until ?? null,
+      operatorPaused,
+      history: snap.history,
+    };
+  }
+
+  /** Asks the contact policy for each channel in order; waits durably when the answer is "not now". */
+  async function contact(step: StrategyStep, channels: Channel[], snap: Snapshot, act: (c: Channel) => Promise<boolean>) {
+    for (const channel of channels) {
+      for (;;) {
+        const decision = decideContact(channel, Date.now(), policyFacts(snap, channel), policies.contactPolicy);
+        if (decision.verdict === 'allowed') {
+          if (await act(channel)) return;
+          break;
+        }
+        if (decision.verdict === 'never') {
+          pending.push({ type: 'contact-skipped', summary: `${step.label} by ${channel} skipped: ${decision.reason}` });
+          break;
+        }
+        pending.push({ type: 'contact-deferred', summary: `${step.label} by ${channel}: ${decision.reason}` });
+        snap = await waitUntil(decision.until, step.label);
+      }
+    }
+    pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
+  }
+
+  async function runStep(step: StrategyStep, snap: Snapshot): Promise<void> {
+    state.currentStep = step.id;
+    const key = `${caseKey}/${input.episode}/${step.id}`;
+    const action = step.action;
+    switch (action.kind) {
+      case 'message': {
+        const preferred = snap.snapshot.preferredChannel;
+        const channels =
+          action.preferred && preferred && preferred !== 'portal' && action.channels.includes(preferred)
+            ? [preferred, ...action.channels.filter((c) => c !== preferred)]
+            : action.channels;
+        await contact(step, channels, snap, async (channel) => {
+          const result = await sendMessage({
+            debtorId: input.debtorId,
+            idempotencyKey: `${key}/${channel}`,
+            channel,
+            template: action.template,
+            stepLabel: step.label,
+          });
+          return result.outcome === 'sent' || result.outcome === 'already-sent';
+        });
+        return;
+      }
+      case 'agent-task': {
+        const run = async () => {
+          const dueAt = Date.now() + action.slaDays * DAY_MS;
+          await createAgentTask({ debtorId: input.debtorId, taskKey: key, kind: action.task, label: step.label, dueAt });
+          state.nextStep = `Waiting for the agent: ${step.label}`;
+          state.nextStepAt = new Date(dueAt).toISOString();
+          await publish();
+          try {
+            await waitUntil(dueAt, `${step.label} deadline`);
+          } finally {
+            await withdrawAgentTask({ debtorId: input.debtorId, taskKey: key, reason: 'deadline or case change' });
+          }
+          return true;
+        };
+        if (action.task === 'call') await contact(step, ['call'], snap, run);
+        else await run();
+        return;
+      }
+      case 'escalate':
+        await escalateCase({ debtorId: input.debtorId, escalationKey: key });
+        throw new CaseClosed('escalated');
+      case 'recommend-write-off':
+        pending.push({ type: 'write-off-recommended', summary: 'Collecting costs more than the claim: write-off recommended' });
+        throw new CaseClosed('written-off');
+    }
+  }
+
+  try {
+    let snap = await refresh();
+    await publish({
+      type: input.episode === 1 ? 'case-opened' : 'episode-started',
+      summary: `${strategy.workflowType} (${strategy.version}) started: ${strategy.purpose} Rule ${state.ruleId}: ${state.reasons.join('; ')}`,
+    });
+    let lastStepAt = Date.now();
+    for (const step of strategy.steps) {
+      snap = await waitUntil(lastStepAt + step.afterDays * DAY_MS, step.label);
+      await runStep(step, snap);
+      lastStepAt = Date.now();
+      await publish();
+    }
+    // The strategy is done; the case stays open and waits for facts to change.
+    state.currentStep = 'waiting';
+    for (;;) await waitUntil(Infinity, 'Waiting for payment or new facts');
+  } catch (error) {
+    if (error instanceof SegmentChanged) {
+      state.currentStep = 'changing segment';
+      await publish();
+      await condition(allHandlersFinished);
+      const next = strategyFor(error.segment);
+      const continueAs = makeContinueAsNewFunc<(input: CaseInput) => Promise<CaseOutcome>>({
+        workflowType: next.workflowType,
+      });
+      return continueAs({
+        debtorId: input.debtorId,
+        strategyVersion: next.version,
+        episode: input.episode + 1,
+        caseOpenedAt: openedAt,
+        brokenPromises,
+        promise,
+        disputed,
+        operatorPaused,
+      });
+    }
+    if (!(error instanceof CaseClosed)) throw error;
+    state.status = error.status;
+    state.closedAt = new Date().toISOString();
+    state.currentStep = 'closed';
+    state.nextStep = null;
+    state.nextStepAt = null;
+    await publish({ type: 'case-closed', summary: `Case closed: ${error.status}` });
+    await condition(allHandlersFinished);
+    return { status: error.status, closedAt: state.closedAt };
+  }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
