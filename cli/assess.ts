@@ -1,0 +1,438 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { debtorIdSchema } from '../domain/case.js';
+import {
+  assess,
+  CHANNELS,
+  DEBTOR_FLAGS,
+  defaultSegmentationConfig,
+  SEGMENTS,
+  segmentationConfigSchema,
+  type Assessment,
+  type ContactPointState,
+  type DebtorSnapshot,
+  type SegmentationConfig,
+  type SegmentId,
+} from '../domain/segmentation/index.js';
+import { parseCsv } from './csv.js';
+
+/**
+ * `mahnwerk assess <file> [--config file]`: segments a file of debtors offline and prints the
+ * distribution, the top reasons per segment and what data is missing. Bad rows are reported with
+ * line and field, counted and skipped.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Configuration file
+
+export class SegmentationConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid segmentation config in ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SegmentationConfigError';
+  }
+}
+
+const configFileSchema = z.object({ segmentation: segmentationConfigSchema.prefault({}) });
+
+/** "segmentation.smallBalanceMax: expected number, received string"; one line per unknown key. */
+function issueTexts(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const at = (...extra: string[]) => [...issue.path.map(String), ...extra].join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at(key)}: unknown key`);
+    let message = issue.message.replace(/^Invalid input: /, '');
+    const missing = /^expected (.+), received undefined$/.exec(message);
+    if (missing) message = `missing (expected ${missing[1]})`;
+    return [at() ? `${at()}: ${message}` : message];
+  });
+}
+
+/** Reads `{ segmentation: {...} }` from a YAML or JSON file; every problem names its path. */
+export async function loadSegmentationConfigFile(file: string): Promise<SegmentationConfig> {
+  const text = await readFile(file, 'utf8');
+  const isJson = path.extname(file).toLowerCase() === '.json';
+  let data: unknown;
+  try {
+    data = isJson ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SegmentationConfigError(file, [`not valid ${isJson ? 'JSON' : 'YAML'}: ${message}`]);
+  }
+  const parsed = configFileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    throw new SegmentationConfigError(file, issueTexts(parsed.error.issues));
+  }
+  return parsed.data.segmentation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Debtor rows
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const nonNegativeInt = z.number().int().nonnegative();
+const timezoneSchema = z.string().refine(isTimeZone, 'unknown IANA time zone');
+const countrySchema = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as DE')
+  .transform((c) => c.toUpperCase());
+const currencySchema = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code such as EUR')
+  .transform((c) => c.toUpperCase());
+const customerValueSchema = z.enum(['A', 'B', 'C']);
+const affinitySchema = z.enum(['high', 'medium', 'low']);
+const preferredChannelSchema = z.enum([...CHANNELS, 'portal']);
+const onTimeRateSchema = z.number().min(0).max(1);
+
+/** "" and whitespace count as not given. */
+const blankToNull = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? null : value);
+const nullable = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(blankToNull, schema.nullable().default(null));
+
+/** One debtor as a JSON object: the full DebtorSnapshot shape, with defaults for what is omitted. */
+export const debtorSnapshotSchema = z.object({
+  debtorId: debtorIdSchema,
+  locale: nullable(z.enum(['de', 'en'])),
+  timezone: nullable(timezoneSchema),
+  country: nullable(countrySchema),
+  flags: z.array(z.enum(DEBTOR_FLAGS)).default([]),
+  customerValue: nullable(customerValueSchema),
+  digitalAffinity: nullable(affinitySchema),
+  preferredChannel: nullable(preferredChannelSchema),
+  paymentHistory: z
+    .object({
+      onTimeRate: onTimeRateSchema.optional(),
+      brokenPromises: nonNegativeInt.optional(),
+      previousCases: nonNegativeInt.optional(),
+    })
+    .default({}),
+  openAmount: z.number().int(),
+  currency: nullable(currencySchema),
+  daysPastDue: nonNegativeInt,
+  /** A debtor in a dunning file has at least one open invoice unless told otherwise. */
+  openInvoiceCount: nonNegativeInt.default(1),
+  contactPoints: z
+    .array(
+      z.object({
+        channel: z.enum(CHANNELS),
+        consent: z.boolean(),
+        optedOut: z.boolean().default(false),
+        invalid: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+  brokenPromisesInCase: nonNegativeInt.default(0),
+  portalVisits: nonNegativeInt.default(0),
+});
+
+// CSV: every cell is text; blank means "not given".
+const cell = (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
+const csvText = <T extends z.ZodType>(schema: T) => z.preprocess(cell, schema.optional());
+const csvNumber = (value: unknown) => {
+  const text = cell(value);
+  return typeof text === 'string' && /^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+};
+const csvInt = <T extends z.ZodType>(schema: T) => z.preprocess(csvNumber, schema);
+const csvRate = z.preprocess((value) => {
+  const text = cell(value);
+  if (typeof text === 'string' && /^\d+(\.\d+)?%$/.test(text)) return Number(text.slice(0, -1)) / 100;
+  return csvNumber(text);
+}, onTimeRateSchema.optional());
+const truthy = new Set(['true', 'yes', 'y', '1']);
+const falsy = new Set(['false', 'no', 'n', '0']);
+const csvBoolean = z.preprocess((value) => {
+  const text = cell(value);
+  if (typeof text !== 'string') return text;
+  if (truthy.has(text.toLowerCase())) return true;
+  if (falsy.has(text.toLowerCase())) return false;
+  return text;
+}, z.boolean().optional());
+const csvFlags = z.preprocess(
+  (value) => {
+    const text = cell(value);
+    return typeof text === 'string' ? text.split(/[;|\s]+/).filter(Boolean) : text;
+  },
+  z.array(z.enum(DEBTOR_FLAGS)).default([]),
+);
+
+const contactColumns = Object.fromEntries(
+  CHANNELS.flatMap((channel) => [
+    [`${channel}_consent`, csvBoolean],
+    [`${channel}_opted_out`, csvBoolean],
+    [`${channel}_invalid`, csvBoolean],
+  ]),
+) as Record<`${(typeof CHANNELS)[number]}_${'consent' | 'opted_out' | 'invalid'}`, typeof csvBoolean>;
+
+/**
+ * One debtor as a CSV row, by column (snake_case; camelCase headers are accepted too). Contact
+ * points come from `email_consent`, `sms_consent`, `call_consent` and the matching `_opted_out` and
+ * `_invalid` columns: a channel with any of them filled in is a contact point. Flags are separated
+ * by `;`, `|` or spaces. `on_time_rate` takes 0.85 or 85%. Addresses never belong in the file.
+ */
+export const debtorCsvRowSchema = z
+  .object({
+    debtor_id: z.preprocess(cell, debtorIdSchema),
+    locale: csvText(z.enum(['de', 'en'])),
+    timezone: csvText(timezoneSchema),
+    country: csvText(countrySchema),
+    flags: csvFlags,
+    customer_value: csvText(customerValueSchema),
+    digital_affinity: csvText(affinitySchema),
+    preferred_channel: csvText(preferredChannelSchema),
+    on_time_rate: csvRate,
+    broken_promises: csvInt(nonNegativeInt.optional()),
+    previous_cases: csvInt(nonNegativeInt.optional()),
+    open_amount: csvInt(z.number().int()),
+    currency: csvText(currencySchema),
+    days_past_due: csvInt(nonNegativeInt),
+    open_invoice_count: csvInt(nonNegativeInt.default(1)),
+    broken_promises_in_case: csvInt(nonNegativeInt.default(0)),
+    portal_visits: csvInt(nonNegativeInt.default(0)),
+    ...contactColumns,
+  })
+  .transform((row): DebtorSnapshot => {
+    const contactPoints: ContactPointState[] = [];
+    for (const channel of CHANNELS) {
+      const consent = row[`${channel}_consent`];
+      const optedOut = row[`${channel}_opted_out`];
+      const invalid = row[`${channel}_invalid`];
+      if (consent === undefined && optedOut === undefined && invalid === undefined) continue;
+      contactPoints.push({
+        channel,
+        consent: consent ?? false,
+        optedOut: optedOut ?? false,
+        invalid: invalid ?? false,
+      });
+    }
+    const paymentHistory: DebtorSnapshot['paymentHistory'] = {};
+    if (row.on_time_rate !== undefined) paymentHistory.onTimeRate = row.on_time_rate;
+    if (row.broken_promises !== undefined) paymentHistory.brokenPromises = row.broken_promises;
+    if (row.previous_cases !== undefined) paymentHistory.previousCases = row.previous_cases;
+    return {
+      debtorId: row.debtor_id,
+      locale: row.locale ?? null,
+      timezone: row.timezone ?? null,
+      country: row.country ?? null,
+      flags: row.flags,
+      customerValue: row.customer_value ?? null,
+      digitalAffinity: row.digital_affinity ?? null,
+      preferredChannel: row.preferred_channel ?? null,
+      paymentHistory,
+      openAmount: row.open_amount,
+      currency: row.currency ?? null,
+      daysPastDue: row.days_past_due,
+      openInvoiceCount: row.open_invoice_count,
+      contactPoints,
+      brokenPromisesInCase: row.broken_promises_in_case,
+      portalVisits: row.portal_visits,
+    };
+  });
+
+const csvColumns = new Set(Object.keys(debtorCsvRowSchema.in.shape));
+const jsonFields = new Set(Object.keys(debtorSnapshotSchema.shape));
+
+/** "debtorId", "Debtor-ID", "debtor id" → "debtor_id"; "time_zone" → "timezone". */
+function columnName(header: string): string {
+  const name = header
+    .trim()
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+  return name === 'time_zone' ? 'timezone' : name;
+}
+
+export interface BadRow {
+  line: number;
+  problems: string[];
+}
+
+export interface DebtorFile {
+  snapshots: { line: number; snapshot: DebtorSnapshot }[];
+  badRows: BadRow[];
+  /** Columns or fields present in the file that segmentation does not read. */
+  ignoredFields: string[];
+}
+
+export function parseJsonLines(text: string): DebtorFile {
+  const result: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
+  const ignored = new Set<string>();
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let data: unknown;
+    try {
+      data = JSON.parse(raw);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      result.badRows.push({ line, problems: [`not valid JSON: ${message}`] });
+      return;
+    }
+    if (data && typeof data === 'object' && !Array.isArray(data)) {
+      for (const key of Object.keys(data)) if (!jsonFields.has(key)) ignored.add(key);
+    }
+    const parsed = debtorSnapshotSchema.safeParse(data);
+    if (parsed.success) result.snapshots.push({ line, snapshot: parsed.data });
+    else result.badRows.push({ line, problems: issueTexts(parsed.error.issues) });
+  });
+  result.ignoredFields = [...ignored];
+  return result;
+}
+
+export function parseDebtorCsv(text: string): DebtorFile {
+  const result: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
+  const [header, ...records] = parseCsv(text);
+  if (!header) return result;
+  if (header.error) {
+    result.badRows.push({ line: header.line, problems: [`header: ${header.error}`] });
+    return result;
+  }
+  const columns = header.fields.map(columnName);
+  result.ignoredFields = columns.filter((c) => !csvColumns.has(c));
+  for (const record of records) {
+    if (record.error) {
+      result.badRows.push({ line: record.line, problems: [record.error] });
+      continue;
+    }
+    if (record.fields.length !== columns.length) {
+      result.badRows.push({
+        line: record.line,
+        problems: [`expected ${columns.length} fields as in the header, found ${record.fields.length}`],
+      });
+      continue;
+    }
+    const row: Record<string, string> = {};
+    columns.forEach((column, i) => {
+      if (csvColumns.has(column)) row[column] = record.fields[i] ?? '';
+    });
+    const parsed = debtorCsvRowSchema.safeParse(row);
+    if (parsed.success) result.snapshots.push({ line: record.line, snapshot: parsed.data });
+    else
+      result.badRows.push({
+        line: record.line,
+        problems: issueTexts(parsed.error.issues),
+      });
+  }
+  return result;
+}
+
+export async function readDebtorFile(file: string): Promise<DebtorFile> {
+  const extension = path.extname(file).toLowerCase();
+  if (extension !== '.jsonl' && extension !== '.ndjson' && extension !== '.csv') {
+    throw new Error(`${file}: unsupported file type "${extension}", use .jsonl, .ndjson or .csv`);
+  }
+  const text = await readFile(file, 'utf8');
+  return extension === '.csv' ? parseDebtorCsv(text) : parseJsonLines(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary and report
+
+export interface AssessmentSummary {
+  total: number;
+  bySegment: Record<SegmentId, number>;
+  /** Per segment: reason pattern → number of debtors, most frequent first. */
+  reasons: Record<SegmentId, [string, number][]>;
+  /** Missing item → number of debtors in data-collection, most frequent first. */
+  missingData: [string, number][];
+}
+
+/**
+ * A reason with the debtor's own numbers replaced by `#`, so "127 days past due (threshold 90)" and
+ * "95 days past due (threshold 90)" count together. Thresholds and minimums stay.
+ */
+export function reasonPattern(reason: string): string {
+  return reason.replace(/(?<![\d.])(?<!threshold |minimum )-?\d+(?:\.\d+)?/g, '#');
+}
+
+function ranked(counts: Map<string, number>): [string, number][] {
+  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+}
+
+export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
+  const bySegment = Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<SegmentId, number>;
+  const reasonCounts = new Map<SegmentId, Map<string, number>>(SEGMENTS.map((s) => [s, new Map()]));
+  const missing = new Map<string, number>();
+  for (const a of assessments) {
+    bySegment[a.segment]++;
+    const counts = reasonCounts.get(a.segment);
+    for (const pattern of new Set(a.reasons.map(reasonPattern))) {
+      counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
+    }
+    for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
+  }
+  const reasons = Object.fromEntries(
+    SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
+  ) as Record<SegmentId, [string, number][]>;
+  return { total: assessments.length, bySegment, reasons, missingData: ranked(missing) };
+}
+
+const TOP_REASONS = 5;
+
+export function formatReport(file: string, debtors: DebtorFile, summary: AssessmentSummary): string {
+  const out: string[] = [];
+  const bad = debtors.badRows.length;
+  out.push(
+    `Assessed ${summary.total} debtor${summary.total === 1 ? '' : 's'} from ${file}` +
+      (bad > 0 ? `; ${bad} bad row${bad === 1 ? '' : 's'} skipped.` : '.'),
+  );
+  if (debtors.ignoredFields.length > 0) out.push(`Ignored fields: ${debtors.ignoredFields.join(', ')}`);
+  if (bad > 0) {
+    out.push('', `Bad rows (${bad}):`);
+    for (const row of debtors.badRows) out.push(`  line ${row.line}: ${row.problems.join('; ')}`);
+  }
+
+  const width = Math.max(...SEGMENTS.map((s) => s.length), 'total'.length);
+  const pct = (n: number) => (summary.total === 0 ? '-' : `${((n / summary.total) * 100).toFixed(1)}%`);
+  out.push('', 'Segments:');
+  for (const segment of SEGMENTS) {
+    const n = summary.bySegment[segment];
+    out.push(`  ${segment.padEnd(width)} ${String(n).padStart(6)} ${pct(n).padStart(7)}`);
+  }
+  out.push(
+    `  ${'total'.padEnd(width)} ${String(summary.total).padStart(6)} ${pct(summary.total).padStart(7)}`,
+  );
+
+  out.push('', `Top reasons per segment (# is the debtor's own value):`);
+  for (const segment of SEGMENTS) {
+    const reasons = summary.reasons[segment];
+    if (reasons.length === 0) continue;
+    out.push(`  ${segment} (${summary.bySegment[segment]})`);
+    for (const [reason, n] of reasons.slice(0, TOP_REASONS))
+      out.push(`    ${String(n).padStart(6)}  ${reason}`);
+  }
+
+  if (summary.bySegment['data-collection'] > 0) {
+    out.push('', `Missing data (data-collection, ${summary.bySegment['data-collection']}):`);
+    for (const [item, n] of summary.missingData) out.push(`    ${String(n).padStart(6)}  ${item}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Reads a debtor file (.jsonl, .ndjson or .csv), segments every valid row and writes the report. */
+export async function runAssess(
+  file: string,
+  options: { configPath?: string; out: NodeJS.WritableStream },
+): Promise<void> {
+  const config = options.configPath
+    ? await loadSegmentationConfigFile(options.configPath)
+    : defaultSegmentationConfig;
+  const debtors = await readDebtorFile(file);
+  const assessments = debtors.snapshots.map(({ snapshot }) => assess(snapshot, config));
+  options.out.write(formatReport(file, debtors, summarize(assessments)));
+}
