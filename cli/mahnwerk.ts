@@ -4,6 +4,7 @@ import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
+import { runAssess, SegmentationConfigError } from './assess.js';
 import path from 'node:path';
 
 const usage = `Usage: npm run mahnwerk -- <command>
@@ -14,7 +15,9 @@ Commands:
   api                   only the HTTP API
   migrate               apply database migrations and exit
   api-key create --name <name>
-                        create an API key for a billing system and print it once`;
+                        create an API key for a billing system and print it once
+  assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
+                        segment a debtor file offline: distribution, top reasons, missing data`;
 
 function openConfiguredDatabase(config: Config) {
   return openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
@@ -61,12 +64,16 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { name: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   const [command, sub] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${usage}\n`);
     return;
+  }
+  if (command === 'assess') {
+    if (!sub) throw new UsageError('assess needs a file: assess <debtors.jsonl|.csv> [--config file]');
+    return runAssess(sub, { configPath: values.config, out: process.stdout });
   }
   const config = loadConfig();
   switch (command) {
@@ -103,6 +110,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(
       `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
     );
+  } else if (error instanceof SegmentationConfigError) {
+    process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);
   } else {
