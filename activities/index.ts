@@ -68,7 +68,11 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
       label: string;
       dueAt: number;
     }): Promise<void> {
-      const debtor = await db.selectFrom('debtors').select('locale').where('id', '=', input.debtorId).executeTakeFirst();
+      const debtor = await db
+        .selectFrom('debtors')
+        .select('locale')
+        .where('id', '=', input.debtorId)
+        .executeTakeFirst();
       await db.transaction().execute(async (trx) => {
         const created = await trx
           .insertInto('agent_tasks')
@@ -77,7 +81,10 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
             debtor_id: input.debtorId,
             kind: input.kind,
             label: input.label,
-            required_skills: JSON.stringify([`lang:${debtor?.locale ?? 'en'}`, ...SKILLS_BY_TASK[input.kind]]),
+            required_skills: JSON.stringify([
+              `lang:${debtor?.locale ?? 'en'}`,
+              ...SKILLS_BY_TASK[input.kind],
+            ]),
             status: 'open',
             due_at: new Date(input.dueAt),
           })
@@ -212,120 +219,120 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
   };
 
   async function sendEmail(input: SendMessageInput): Promise<SendResult> {
-      const previous = await db
-        .selectFrom('outbox')
-        .select(['status'])
-        .where('idempotency_key', '=', input.idempotencyKey)
-        .executeTakeFirst();
-      if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
-        return previous.status === 'sent' || previous.status === 'delivered'
-          ? { outcome: 'already-sent' }
-          : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
-      }
+    const previous = await db
+      .selectFrom('outbox')
+      .select(['status'])
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirst();
+    if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
+      return previous.status === 'sent' || previous.status === 'delivered'
+        ? { outcome: 'already-sent' }
+        : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
+    }
 
-      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
-      const skipReason = !facts.debtor
-        ? 'debtor unknown'
-        : facts.openAmount <= 0
-          ? 'nothing is open any more'
-          : !facts.email
-            ? 'no e-mail address with consent'
-            : undefined;
-      if (skipReason || !facts.debtor || !facts.email || !facts.currency) {
-        const reason = skipReason ?? 'no open amount';
-        await recordCaseEvent(db, {
-          debtorId: input.debtorId,
-          source: 'workflow',
-          type: 'contact-skipped',
-          summary: `${input.stepLabel} skipped: ${reason}`,
-          data: { channel: 'email', step: input.idempotencyKey },
-          dedupeKey: `${input.idempotencyKey}/skipped`,
-        });
-        return { outcome: 'skipped', reason };
-      }
+    const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+    const skipReason = !facts.debtor
+      ? 'debtor unknown'
+      : facts.openAmount <= 0
+        ? 'nothing is open any more'
+        : !facts.email
+          ? 'no e-mail address with consent'
+          : undefined;
+    if (skipReason || !facts.debtor || !facts.email || !facts.currency) {
+      const reason = skipReason ?? 'no open amount';
+      await recordCaseEvent(db, {
+        debtorId: input.debtorId,
+        source: 'workflow',
+        type: 'contact-skipped',
+        summary: `${input.stepLabel} skipped: ${reason}`,
+        data: { channel: 'email', step: input.idempotencyKey },
+        dedupeKey: `${input.idempotencyKey}/skipped`,
+      });
+      return { outcome: 'skipped', reason };
+    }
 
-      const currency = facts.currency;
-      const rendered = renderReminder({
+    const currency = facts.currency;
+    const rendered = renderReminder({
+      template: input.template,
+      locale: facts.locale,
+      debtorName: facts.debtor.name,
+      total: { amount: facts.openAmount, currency },
+      invoices: facts.openInvoices.map((i) => ({
+        id: i.id,
+        open: { amount: i.open, currency: i.currency },
+        dueDate: i.dueDate,
+      })),
+      creditor: config.creditor,
+    });
+    // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
+    const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
+    await db
+      .insertInto('outbox')
+      .values({
+        idempotency_key: input.idempotencyKey,
+        debtor_id: input.debtorId,
+        channel: 'email',
         template: input.template,
         locale: facts.locale,
-        debtorName: facts.debtor.name,
-        total: { amount: facts.openAmount, currency },
-        invoices: facts.openInvoices.map((i) => ({
-          id: i.id,
-          open: { amount: i.open, currency: i.currency },
-          dueDate: i.dueDate,
-        })),
-        creditor: config.creditor,
-      });
-      // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
-      const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
-      await db
-        .insertInto('outbox')
-        .values({
-          idempotency_key: input.idempotencyKey,
-          debtor_id: input.debtorId,
-          channel: 'email',
-          template: input.template,
-          locale: facts.locale,
-          recipient: facts.email,
-          content_hash: sha256(rendered.text),
-          status: 'sending',
-          provider_id: messageId,
-        })
-        .onConflict((oc) =>
-          oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
-        )
-        .execute();
+        recipient: facts.email,
+        content_hash: sha256(rendered.text),
+        status: 'sending',
+        provider_id: messageId,
+      })
+      .onConflict((oc) =>
+        oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
+      )
+      .execute();
 
-      try {
-        await mailer.send({ to: facts.email, ...rendered, messageId });
-      } catch (error) {
-        if (!(error instanceof PermanentEmailError)) throw error;
-        await db.transaction().execute(async (trx) => {
-          await trx
-            .updateTable('outbox')
-            .set({ status: 'failed', error: error.message, updated_at: new Date() })
-            .where('idempotency_key', '=', input.idempotencyKey)
-            .execute();
-          await trx
-            .updateTable('contact_points')
-            .set({ invalid_at: new Date() })
-            .where('debtor_id', '=', input.debtorId)
-            .where('channel', '=', 'email')
-            .execute();
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'contact-failed',
-            summary: `${input.stepLabel} rejected by the mail server (${error.responseCode}); e-mail address marked invalid`,
-            data: { channel: 'email', responseCode: error.responseCode },
-            dedupeKey: `${input.idempotencyKey}/failed`,
-          });
-        });
-        return { outcome: 'failed', reason: `mail server rejected the address (${error.responseCode})` };
-      }
-
+    try {
+      await mailer.send({ to: facts.email, ...rendered, messageId });
+    } catch (error) {
+      if (!(error instanceof PermanentEmailError)) throw error;
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('outbox')
-          .set({ status: 'sent', sent_at: new Date(), updated_at: new Date() })
+          .set({ status: 'failed', error: error.message, updated_at: new Date() })
           .where('idempotency_key', '=', input.idempotencyKey)
+          .execute();
+        await trx
+          .updateTable('contact_points')
+          .set({ invalid_at: new Date() })
+          .where('debtor_id', '=', input.debtorId)
+          .where('channel', '=', 'email')
           .execute();
         await recordCaseEvent(trx, {
           debtorId: input.debtorId,
           source: 'workflow',
-          type: 'contact-sent',
-          summary: `${input.stepLabel} sent by e-mail (${facts.locale})`,
-          data: {
-            channel: 'email',
-            template: input.template,
-            locale: facts.locale,
-            amount: facts.openAmount,
-            currency,
-          },
-          dedupeKey: `${input.idempotencyKey}/sent`,
+          type: 'contact-failed',
+          summary: `${input.stepLabel} rejected by the mail server (${error.responseCode}); e-mail address marked invalid`,
+          data: { channel: 'email', responseCode: error.responseCode },
+          dedupeKey: `${input.idempotencyKey}/failed`,
         });
       });
-      return { outcome: 'sent' };
+      return { outcome: 'failed', reason: `mail server rejected the address (${error.responseCode})` };
+    }
+
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'sent', sent_at: new Date(), updated_at: new Date() })
+        .where('idempotency_key', '=', input.idempotencyKey)
+        .execute();
+      await recordCaseEvent(trx, {
+        debtorId: input.debtorId,
+        source: 'workflow',
+        type: 'contact-sent',
+        summary: `${input.stepLabel} sent by e-mail (${facts.locale})`,
+        data: {
+          channel: 'email',
+          template: input.template,
+          locale: facts.locale,
+          amount: facts.openAmount,
+          currency,
+        },
+        dedupeKey: `${input.idempotencyKey}/sent`,
+      });
+    });
+    return { outcome: 'sent' };
   }
 }

@@ -1,5 +1,11 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { caseWorkflowId, type CaseInput, type CaseState, type InvoiceRecorded, type PaymentRecorded } from '../domain/case.js';
+import {
+  caseWorkflowId,
+  type CaseInput,
+  type CaseState,
+  type InvoiceRecorded,
+  type PaymentRecorded,
+} from '../domain/case.js';
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
 import { strategyFor } from '../domain/strategies/defaults.js';

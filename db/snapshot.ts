@@ -38,7 +38,9 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
       customerValue: debtor?.customer_value ?? null,
       digitalAffinity: debtor?.digital_affinity ?? null,
       preferredChannel:
-        preferred === 'email' || preferred === 'sms' || preferred === 'call' || preferred === 'portal' ? preferred : null,
+        preferred === 'email' || preferred === 'sms' || preferred === 'call' || preferred === 'portal'
+          ? preferred
+          : null,
       paymentHistory: debtor?.payment_history ?? {},
       openAmount: facts.openAmount,
       currency: facts.currency,
@@ -54,7 +56,9 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
       portalVisits: 0,
     },
     history: sent.flatMap((s) =>
-      s.sent_at ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }] : [],
+      s.sent_at
+        ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
+        : [],
     ),
   };
 }

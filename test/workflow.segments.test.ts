@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
@@ -11,7 +11,13 @@ import { migrateToLatest, openDatabase, type Database } from '../db/database.js'
 import { loadCaseSnapshot } from '../db/snapshot.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
-import { addDays, isPublicHoliday, toLocal, weekdayOf, zonedTimeToEpoch } from '../domain/contact-policy/index.js';
+import {
+  addDays,
+  isPublicHoliday,
+  toLocal,
+  weekdayOf,
+  zonedTimeToEpoch,
+} from '../domain/contact-policy/index.js';
 import { days } from '../domain/dates.js';
 import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
@@ -26,24 +32,31 @@ let outbox: SmtpOutbox;
 let mailer: Mailer;
 let cases: CaseClient;
 
-beforeAll(async () => {
+// Each test gets its own time-skipping server: its clock then starts at the same place, and no
+// workflow left by another test can move it.
+beforeEach(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
   });
   // The Java test server knows no custom search attributes until they are added, as on a real cluster.
   await addSearchAttributes(env.connection, 'default');
+  cases = new CaseClient(env.client, taskQueue);
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+beforeAll(async () => {
   db = openDatabase({ url: undefined });
   await migrateToLatest(db);
   outbox = await startSmtpOutbox({ port: 0 });
   mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
-  cases = new CaseClient(env.client, taskQueue);
 });
 
 afterAll(async () => {
   mailer?.close();
   await outbox?.close();
   await db?.destroy();
-  await env?.teardown();
 });
 
 /** A worker lives for one runUntil; each test gets its own, with the real activities. */
@@ -88,7 +101,12 @@ const profile = (email: string, extra: Partial<DebtorProfile> = {}): DebtorProfi
 async function openCase(debtorId: string, debtor: DebtorProfile, amount: number): Promise<void> {
   await upsertDebtor(db, debtorId, debtor);
   const dueDate = new Date((await env.currentTimeMs()) - days(20)).toISOString().slice(0, 10);
-  await recordInvoice(db, debtorId, 'inv-1', { currency: 'EUR', amountDue: amount, dueDate, issuedAt: '2026-01-01T08:00:00Z' });
+  await recordInvoice(db, debtorId, 'inv-1', {
+    currency: 'EUR',
+    amountDue: amount,
+    dueDate,
+    issuedAt: '2026-01-01T08:00:00Z',
+  });
   const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date(await env.currentTimeMs()));
   await cases.invoiceRecorded(
     debtorId,
@@ -121,7 +139,11 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
     const email = 'self@example.com';
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
-      await openCase(id, profile(email, { digitalAffinity: 'high', paymentHistory: { onTimeRate: 0.95 } }), 9900);
+      await openCase(
+        id,
+        profile(email, { digitalAffinity: 'high', paymentHistory: { onTimeRate: 0.95 } }),
+        9900,
+      );
       const handle = env.client.workflow.getHandle(caseWorkflowId(id));
       expect((await handle.describe()).type).toBe('selfServiceOutreach');
       await env.sleep(days(16));
@@ -134,7 +156,8 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
       // after that step, on Friday 08:00. The nudge prefers SMS; without a phone it goes by e-mail.
       expect(await sendDays(id, start)).toEqual([0, 5.92, 9.92]);
       expect(await timelineTypes(id)).toEqual(
-        expect.arrayContaining(['case-opened', 'contact-sent', 'contact-skipped', 'agent-task-created']),
+        // No phone: the SMS nudge goes by e-mail, and the closing call cannot be made (skipped, not faked).
+        expect.arrayContaining(['case-opened', 'contact-sent', 'contact-skipped', 'step-skipped']),
       );
       await pay(id, 'p-self', 9900);
       expect(await handle.result()).toMatchObject({ status: 'paid' });
@@ -155,9 +178,14 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
       await env.sleep(days(1.5));
       expect(mailsTo(email)).toHaveLength(1);
       const [firstSend] = await sendDays(id, saturdayEvening);
-      expect(toLocal(saturdayEvening + firstSend! * days(1), TZ)).toMatchObject({ weekday: 1, hour: 8, minute: 0 });
+      const sent = toLocal(saturdayEvening + firstSend! * days(1), TZ);
+      // Monday 08:00, plus the moments the workflow needs to re-read the facts before it writes.
+      expect(sent).toMatchObject({ weekday: 1, hour: 8 });
+      expect(sent.minute).toBeLessThan(5);
       await pay(id, 'p-window', 9900);
-      expect(await env.client.workflow.getHandle(caseWorkflowId(id)).result()).toMatchObject({ status: 'paid' });
+      expect(await env.client.workflow.getHandle(caseWorkflowId(id)).result()).toMatchObject({
+        status: 'paid',
+      });
     });
   });
 
@@ -191,7 +219,9 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
       expect((await handle.describe()).type).toBe('assistedOutreach');
       await env.sleep(days(0.5));
       const promised = toLocal((await env.currentTimeMs()) + days(10), TZ).date;
-      await expect(cases.promiseToPay(id, { date: promised, source: 'api' })).resolves.toMatchObject({ status: 'promised' });
+      await expect(cases.promiseToPay(id, { date: promised, source: 'api' })).resolves.toMatchObject({
+        status: 'promised',
+      });
       const tooLate = toLocal((await env.currentTimeMs()) + days(60), TZ).date;
       await expect(cases.promiseToPay(id, { date: tooLate, source: 'api' })).rejects.toThrow();
       const before = mailsTo(email).length;
@@ -222,7 +252,9 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
       await env.sleep(days(6));
       expect(mailsTo(email).length).toBeGreaterThan(1);
       await cases.cancel(id, 'billing withdrew the claim');
-      expect(await env.client.workflow.getHandle(caseWorkflowId(id)).result()).toMatchObject({ status: 'cancelled' });
+      expect(await env.client.workflow.getHandle(caseWorkflowId(id)).result()).toMatchObject({
+        status: 'cancelled',
+      });
       await keepHistory('dispute-resume-cancel', env.client.workflow.getHandle(caseWorkflowId(id)));
     });
   });

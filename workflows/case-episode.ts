@@ -8,7 +8,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { caseInputSchema, type CaseInput, type CaseOutcome, type CaseState, type CaseStatus } from '../domain/case.js';
+import {
+  caseInputSchema,
+  type CaseInput,
+  type CaseOutcome,
+  type CaseState,
+  type CaseStatus,
+} from '../domain/case.js';
 import { decideContact, type PolicyFacts } from '../domain/contact-policy/index.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
@@ -116,7 +122,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       const until = Date.parse(`${p.date}T23:59:59Z`) + PROMISE_GRACE_MS;
       promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
       state.promisedUntil = new Date(until).toISOString();
-      pending.push({ type: 'promise-made', summary: `Promise to pay by ${p.date} (${p.source}); outreach paused` });
+      pending.push({
+        type: 'promise-made',
+        summary: `Promise to pay by ${p.date} (${p.source}); outreach paused`,
+      });
       factsChanged();
       return answer(`Outreach paused until ${p.date}.`);
     },
@@ -127,7 +136,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
         const days = (date - Date.now()) / DAY_MS;
         if (days < -1) throw new Error('the promised date is in the past');
-        if (days > MAX_PROMISE_DAYS) throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
+        if (days > MAX_PROMISE_DAYS)
+          throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
         if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
           throw new Error('the promised amount must be above 0 and at most the open amount');
         }
@@ -138,7 +148,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     openDisputeUpdate,
     (d) => {
       disputed = true;
-      pending.push({ type: 'dispute-opened', summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused` });
+      pending.push({
+        type: 'dispute-opened',
+        summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
+      });
       factsChanged();
       return answer('All outreach is paused while the dispute is reviewed.');
     },
@@ -149,7 +162,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     (r) => {
       disputed = false;
       if (r.outcome === 'cancel') closing = 'cancelled';
-      pending.push({ type: 'dispute-resolved', summary: `Dispute resolved: ${r.outcome}${r.note ? ` (${r.note})` : ''}` });
+      pending.push({
+        type: 'dispute-resolved',
+        summary: `Dispute resolved: ${r.outcome}${r.note ? ` (${r.note})` : ''}`,
+      });
       factsChanged();
       return answer(r.outcome === 'cancel' ? 'The claim is withdrawn.' : 'Outreach resumes.');
     },
@@ -235,7 +251,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         promise = undefined;
         state.promisedUntil = null;
       }
-      const assessment = assess({ ...snap.snapshot, brokenPromisesInCase: brokenPromises }, policies.segmentation);
+      const assessment = assess(
+        { ...snap.snapshot, brokenPromisesInCase: brokenPromises },
+        policies.segmentation,
+      );
       state.ruleId = assessment.ruleId;
       state.reasons = assessment.reasons;
       if (assessment.segment !== segment) {
@@ -258,7 +277,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
       const target = paused() ? (disputed || operatorPaused ? Infinity : (pauseEnd ?? at)) : at;
       state.nextStep = paused() && target !== at ? `${label} (after the pause)` : label;
-      state.nextStepAt = Number.isFinite(Math.max(target, at)) ? new Date(Math.max(target, at)).toISOString() : null;
+      state.nextStepAt = Number.isFinite(Math.max(target, at))
+        ? new Date(Math.max(target, at)).toISOString()
+        : null;
       await publish();
       const remaining = target - Date.now();
       if (!paused() && remaining <= 0) return snap;
@@ -285,19 +306,35 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   }
 
   /** Asks the contact policy for each channel in order; waits durably when the answer is "not now". */
-  async function contact(step: StrategyStep, channels: Channel[], snap: Snapshot, act: (c: Channel) => Promise<boolean>) {
+  async function contact(
+    step: StrategyStep,
+    channels: Channel[],
+    snap: Snapshot,
+    act: (c: Channel) => Promise<boolean>,
+  ) {
     for (const channel of channels) {
       for (;;) {
-        const decision = decideContact(channel, Date.now(), policyFacts(snap, channel), policies.contactPolicy);
+        const decision = decideContact(
+          channel,
+          Date.now(),
+          policyFacts(snap, channel),
+          policies.contactPolicy,
+        );
         if (decision.verdict === 'allowed') {
           if (await act(channel)) return;
           break;
         }
         if (decision.verdict === 'never') {
-          pending.push({ type: 'contact-skipped', summary: `${step.label} by ${channel} skipped: ${decision.reason}` });
+          pending.push({
+            type: 'contact-skipped',
+            summary: `${step.label} by ${channel} skipped: ${decision.reason}`,
+          });
           break;
         }
-        pending.push({ type: 'contact-deferred', summary: `${step.label} by ${channel}: ${decision.reason}` });
+        pending.push({
+          type: 'contact-deferred',
+          summary: `${step.label} by ${channel}: ${decision.reason}`,
+        });
         snap = await waitUntil(decision.until, step.label);
       }
     }
@@ -330,14 +367,24 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       case 'agent-task': {
         const run = async () => {
           const dueAt = Date.now() + action.slaDays * DAY_MS;
-          await createAgentTask({ debtorId: input.debtorId, taskKey: key, kind: action.task, label: step.label, dueAt });
+          await createAgentTask({
+            debtorId: input.debtorId,
+            taskKey: key,
+            kind: action.task,
+            label: step.label,
+            dueAt,
+          });
           state.nextStep = `Waiting for the agent: ${step.label}`;
           state.nextStepAt = new Date(dueAt).toISOString();
           await publish();
           try {
             await waitUntil(dueAt, `${step.label} deadline`);
           } finally {
-            await withdrawAgentTask({ debtorId: input.debtorId, taskKey: key, reason: 'deadline or case change' });
+            await withdrawAgentTask({
+              debtorId: input.debtorId,
+              taskKey: key,
+              reason: 'deadline or case change',
+            });
           }
           return true;
         };
@@ -349,7 +396,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         await escalateCase({ debtorId: input.debtorId, escalationKey: key });
         throw new CaseClosed('escalated');
       case 'recommend-write-off':
-        pending.push({ type: 'write-off-recommended', summary: 'Collecting costs more than the claim: write-off recommended' });
+        pending.push({
+          type: 'write-off-recommended',
+          summary: 'Collecting costs more than the claim: write-off recommended',
+        });
         throw new CaseClosed('written-off');
     }
   }

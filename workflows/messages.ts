@@ -26,9 +26,10 @@ export interface CaseAnswer {
 /** Updates: the caller needs an answer (a promise outside policy is rejected by the validator). */
 export const promiseToPayUpdate = defineUpdate<CaseAnswer, [PromiseToPay]>('promiseToPay');
 export const openDisputeUpdate = defineUpdate<CaseAnswer, [DisputeOpened]>('openDispute');
-export const resolveDisputeUpdate = defineUpdate<CaseAnswer, [{ outcome: 'resume' | 'cancel'; note?: string }]>(
-  'resolveDispute',
-);
+export const resolveDisputeUpdate = defineUpdate<
+  CaseAnswer,
+  [{ outcome: 'resume' | 'cancel'; note?: string }]
+>('resolveDispute');
 export const pauseUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
 export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');

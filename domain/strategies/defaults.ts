@@ -10,7 +10,8 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'protected',
     workflowType: 'protectedCase',
     version: 'protected-v1',
-    purpose: 'Vulnerable, hardship, insolvency, deceased or legal hold: no automated contact, a specialist decides.',
+    purpose:
+      'Vulnerable, hardship, insolvency, deceased or legal hold: no automated contact, a specialist decides.',
     status: 'paused',
     steps: [
       {
@@ -40,7 +41,8 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'small-balance',
     workflowType: 'smallBalanceOutreach',
     version: 'small-balance-v1',
-    purpose: 'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
+    purpose:
+      'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
     status: 'active',
     steps: [
       {
@@ -49,14 +51,20 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 0,
         action: { kind: 'message', channels: ['email', 'sms'], preferred: true, template: 'reminder-1' },
       },
-      { id: 'write-off', label: 'Write-off recommendation', afterDays: 14, action: { kind: 'recommend-write-off' } },
+      {
+        id: 'write-off',
+        label: 'Write-off recommendation',
+        afterDays: 14,
+        action: { kind: 'recommend-write-off' },
+      },
     ],
   },
   'self-service': {
     segment: 'self-service',
     workflowType: 'selfServiceOutreach',
     version: 'self-service-v1',
-    purpose: 'Digitally active with a good history: portal link, a reminder, an SMS nudge; a person only at the end.',
+    purpose:
+      'Digitally active with a good history: portal link, a reminder, an SMS nudge; a person only at the end.',
     status: 'active',
     steps: [
       {
@@ -77,7 +85,12 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 4,
         action: { kind: 'message', channels: ['sms', 'email'], template: 'reminder-2' },
       },
-      { id: 'call', label: 'Agent call', afterDays: 5, action: { kind: 'agent-task', task: 'call', slaDays: 3 } },
+      {
+        id: 'call',
+        label: 'Agent call',
+        afterDays: 5,
+        action: { kind: 'agent-task', task: 'call', slaDays: 3 },
+      },
     ],
   },
   assisted: {
@@ -99,7 +112,12 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 2,
         action: { kind: 'message', channels: ['sms'], template: 'reminder-1' },
       },
-      { id: 'call', label: 'Agent call', afterDays: 2, action: { kind: 'agent-task', task: 'call', slaDays: 3 } },
+      {
+        id: 'call',
+        label: 'Agent call',
+        afterDays: 2,
+        action: { kind: 'agent-task', task: 'call', slaDays: 3 },
+      },
       {
         id: 'final',
         label: 'Final e-mail notice',
@@ -115,7 +133,12 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
     status: 'active',
     steps: [
-      { id: 'call', label: 'Agent call', afterDays: 0, action: { kind: 'agent-task', task: 'call', slaDays: 2 } },
+      {
+        id: 'call',
+        label: 'Agent call',
+        afterDays: 0,
+        action: { kind: 'agent-task', task: 'call', slaDays: 2 },
+      },
       {
         id: 'confirmation',
         label: 'Written confirmation',
@@ -149,7 +172,12 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 2,
         action: { kind: 'message', channels: ['sms', 'email'], template: 'reminder-2' },
       },
-      { id: 'call', label: 'Agent call', afterDays: 1, action: { kind: 'agent-task', task: 'call', slaDays: 2 } },
+      {
+        id: 'call',
+        label: 'Agent call',
+        afterDays: 1,
+        action: { kind: 'agent-task', task: 'call', slaDays: 2 },
+      },
       {
         id: 'final',
         label: 'Final notice',

@@ -78,7 +78,11 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
         await cases.invoiceRecorded(
           debtorId,
           { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
-          { assessment: assess(snapshot, segmentation), daysPastDue: snapshot.daysPastDue, amountDue: snapshot.openAmount },
+          {
+            assessment: assess(snapshot, segmentation),
+            daysPastDue: snapshot.daysPastDue,
+            amountDue: snapshot.openAmount,
+          },
         );
       }
       return reply.status(change === 'created' ? 201 : 200).send({

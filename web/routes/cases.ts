@@ -92,7 +92,9 @@ export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
     {
       schema: schema(
         'Open a dispute: pauses all outreach at once',
-        z.object({ reason: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() }).strict(),
+        z
+          .object({ reason: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() })
+          .strict(),
       ),
     },
     async (request) => {
@@ -113,8 +115,10 @@ export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
       return cases.resolveDispute(request.params.debtorId, body.outcome, body.note);
     },
   );
-  app.post('/v1/cases/:debtorId/pause', { schema: schema('Pause outreach (operator)', reasonBody) }, async (request) =>
-    cases.pause(request.params.debtorId, (request.body as { reason: string }).reason),
+  app.post(
+    '/v1/cases/:debtorId/pause',
+    { schema: schema('Pause outreach (operator)', reasonBody) },
+    async (request) => cases.pause(request.params.debtorId, (request.body as { reason: string }).reason),
   );
   app.post('/v1/cases/:debtorId/resume', { schema: schema('Resume outreach (operator)') }, async (request) =>
     cases.resume(request.params.debtorId),
