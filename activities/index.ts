@@ -9,12 +9,15 @@ import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import { defaultContactPolicyConfig, type ContactPolicyConfig } from '../domain/contact-policy/index.js';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
-import type { Channel } from '../domain/segmentation/types.js';
-import type { AgentTaskKind } from '../domain/strategies/types.js';
+import type { Channel, SegmentId } from '../domain/segmentation/types.js';
+import { defaultStrategies } from '../domain/strategies/defaults.js';
+import type { AgentTaskKind, Strategy } from '../domain/strategies/types.js';
 
+/** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
   segmentation: SegmentationConfig;
   contactPolicy: ContactPolicyConfig;
+  strategies: Record<SegmentId, Strategy>;
 }
 
 export interface ActivityDeps {
@@ -50,6 +53,7 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
   const inForce: Policies = policies ?? {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
+    strategies: defaultStrategies,
   };
   return {
     /** Read once per episode: the episode keeps the policies it started with. */

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { debtorIdSchema } from '../domain/case.js';
 import {
@@ -9,13 +8,13 @@ import {
   DEBTOR_FLAGS,
   defaultSegmentationConfig,
   SEGMENTS,
-  segmentationConfigSchema,
   type Assessment,
   type ContactPointState,
   type DebtorSnapshot,
   type SegmentationConfig,
   type SegmentId,
 } from '../domain/segmentation/index.js';
+import { issueTexts, readPolicyFile } from '../config/policy-file.js';
 import { parseCsv } from './csv.js';
 
 /**
@@ -27,46 +26,9 @@ import { parseCsv } from './csv.js';
 // ---------------------------------------------------------------------------------------------
 // Configuration file
 
-export class SegmentationConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: string[],
-  ) {
-    super(`Invalid segmentation config in ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'SegmentationConfigError';
-  }
-}
-
-const configFileSchema = z.object({ segmentation: segmentationConfigSchema.prefault({}) });
-
-/** "segmentation.smallBalanceMax: expected number, received string"; one line per unknown key. */
-function issueTexts(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.flatMap((issue) => {
-    const at = (...extra: string[]) => [...issue.path.map(String), ...extra].join('.');
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at(key)}: unknown key`);
-    let message = issue.message.replace(/^Invalid input: /, '');
-    const missing = /^expected (.+), received undefined$/.exec(message);
-    if (missing) message = `missing (expected ${missing[1]})`;
-    return [at() ? `${at()}: ${message}` : message];
-  });
-}
-
-/** Reads `{ segmentation: {...} }` from a YAML or JSON file; every problem names its path. */
+/** Reads the segmentation section of a policy file (YAML or JSON); every problem names its path. */
 export async function loadSegmentationConfigFile(file: string): Promise<SegmentationConfig> {
-  const text = await readFile(file, 'utf8');
-  const isJson = path.extname(file).toLowerCase() === '.json';
-  let data: unknown;
-  try {
-    data = isJson ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SegmentationConfigError(file, [`not valid ${isJson ? 'JSON' : 'YAML'}: ${message}`]);
-  }
-  const parsed = configFileSchema.safeParse(data ?? {});
-  if (!parsed.success) {
-    throw new SegmentationConfigError(file, issueTexts(parsed.error.issues));
-  }
-  return parsed.data.segmentation;
+  return (await readPolicyFile(file)).segmentation;
 }
 
 // ---------------------------------------------------------------------------------------------

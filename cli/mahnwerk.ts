@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
+import { PolicyFileError } from '../config/policy-file.js';
 import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
-import { runAssess, SegmentationConfigError } from './assess.js';
+import { runAssess } from './assess.js';
 import path from 'node:path';
 
 const usage = `Usage: npm run mahnwerk -- <command>
@@ -37,6 +38,7 @@ async function serve(config: Config, role: Role): Promise<void> {
       mahnwerk.apiUrl &&
       `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url})`,
     `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
+    `  Policies        ${mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)'}`,
     mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
     mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
     '\nPress Ctrl-C to stop.',
@@ -110,7 +112,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(
       `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
     );
-  } else if (error instanceof SegmentationConfigError) {
+  } else if (error instanceof PolicyFileError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);

@@ -9,6 +9,7 @@ import {
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
 import { strategyFor } from '../domain/strategies/defaults.js';
+import type { Strategy } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
@@ -39,9 +40,9 @@ export class CaseClient {
   async invoiceRecorded(
     debtorId: string,
     invoice: InvoiceRecorded,
-    opening: { assessment: Assessment; daysPastDue: number; amountDue: number },
+    opening: { assessment: Assessment; daysPastDue: number; amountDue: number; strategy?: Strategy },
   ): Promise<void> {
-    const strategy = strategyFor(opening.assessment.segment);
+    const strategy = opening.strategy ?? strategyFor(opening.assessment.segment);
     const input: CaseInput = { debtorId, strategyVersion: strategy.version };
     await this.client.workflow.signalWithStart<(input: CaseInput) => Promise<unknown>, [InvoiceRecorded]>(
       strategy.workflowType,

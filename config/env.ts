@@ -34,6 +34,7 @@ const envSchema = z.object({
   CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
   CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
   CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
+  MAHNWERK_CONFIG: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -60,6 +61,8 @@ export interface Config {
   mailFrom: string;
   creditor: { name: string; email: string; phone: string };
   logLevel: Env['LOG_LEVEL'];
+  /** Policy file (segmentation, contact policy, strategies); undefined: look for mahnwerk.config.* */
+  policyFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -99,5 +102,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     mailFrom: env.MAIL_FROM,
     creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
     logLevel: env.LOG_LEVEL,
+    policyFile: env.MAHNWERK_CONFIG,
   };
 }

@@ -11,7 +11,7 @@ import type { Config } from '../config/env.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import * as sa from '../domain/search-attributes.js';
-import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
+import { loadPolicies } from '../config/policy-file.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
@@ -39,6 +39,8 @@ export interface Mahnwerk {
   temporalUiUrl: string | undefined;
   devOutbox: SmtpOutbox | undefined;
   devApiKey: string | undefined;
+  /** The policy file in force; undefined for the built-in defaults. */
+  policyFile: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
   };
 
   try {
+    const { file: policyFile, policies } = await loadPolicies(config.policyFile);
+    logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
@@ -126,7 +130,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, mailer, config },
+        deps: { db, mailer, config, policies },
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
       });
       const running = worker.run();
@@ -146,7 +150,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         cases,
         logger,
         devOutbox,
-        segmentation: defaultSegmentationConfig,
+        policies,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());
@@ -157,7 +161,19 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         devApiKey = await storeApiKey(db, 'dev', config.devApiKey);
     }
 
-    return { config, db, client, cases, temporalAddress, apiUrl, temporalUiUrl, devOutbox, devApiKey, stop };
+    return {
+      config,
+      db,
+      client,
+      cases,
+      temporalAddress,
+      apiUrl,
+      temporalUiUrl,
+      devOutbox,
+      devApiKey,
+      policyFile,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -9,8 +9,8 @@ import {
   readDebtorFile,
   reasonPattern,
   runAssess,
-  SegmentationConfigError,
 } from '../cli/assess.js';
+import { PolicyFileError } from '../config/policy-file.js';
 import { parseCsv } from '../cli/csv.js';
 import { defaultSegmentationConfig } from '../domain/segmentation/index.js';
 
@@ -151,7 +151,7 @@ describe('mahnwerk assess on CSV', () => {
 
 describe('segmentation config file', () => {
   it('falls back to the defaults when the file has no segmentation section', async () => {
-    expect(await loadSegmentationConfigFile(scratchFile('empty.yaml', 'other: 1\n'))).toEqual(
+    expect(await loadSegmentationConfigFile(scratchFile('empty.yaml', 'contactPolicy: {}\n'))).toEqual(
       defaultSegmentationConfig,
     );
   });
@@ -167,8 +167,8 @@ describe('segmentation config file', () => {
       'segmentation:\n  smallBalanceMax: lots\n  smallBalanceMx: 1\n  strategyVersions:\n    vip: v2\n',
     );
     const error = await loadSegmentationConfigFile(file).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SegmentationConfigError);
-    expect((error as SegmentationConfigError).problems).toEqual([
+    expect(error).toBeInstanceOf(PolicyFileError);
+    expect((error as PolicyFileError).problems).toEqual([
       'segmentation.smallBalanceMax: expected number, received string',
       'segmentation.strategyVersions.vip: unknown key',
       'segmentation.smallBalanceMx: unknown key',

@@ -14,7 +14,7 @@ import type { CaseClient } from '../client/cases.js';
 import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
-import type { SegmentationConfig } from '../domain/segmentation/config.js';
+import type { Policies } from '../activities/index.js';
 import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
@@ -24,7 +24,7 @@ export interface ServerDeps {
   db: Database;
   cases: CaseClient;
   logger: Logger;
-  segmentation: SegmentationConfig;
+  policies: Policies;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
 }

@@ -19,7 +19,6 @@ import { decideContact, type PolicyFacts } from '../domain/contact-policy/index.
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
-import { strategyFor } from '../domain/strategies/defaults.js';
 import type { StrategyStep } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
@@ -68,9 +67,10 @@ class CaseClosed {
  */
 export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promise<CaseOutcome> {
   const input = caseInputSchema.parse(rawInput);
-  const strategy = strategyFor(segment);
   const info = workflowInfo();
+  // Policies and strategy are read once: the episode runs by what was in force when it started.
   const policies = await loadPolicies();
+  const strategy = policies.strategies[segment];
   const caseKey = `${info.workflowId}/${info.firstExecutionRunId}`;
   const openedAt = input.caseOpenedAt ?? new Date().toISOString();
 
@@ -78,7 +78,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     debtorId: input.debtorId,
     status: strategy.status,
     segment,
-    strategyVersion: input.strategyVersion,
+    strategyVersion: strategy.version,
     currentStep: 'assessing',
     nextStep: null,
     nextStepAt: null,
@@ -425,7 +425,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       state.currentStep = 'changing segment';
       await publish();
       await condition(allHandlersFinished);
-      const next = strategyFor(error.segment);
+      const next = policies.strategies[error.segment];
       const continueAs = makeContinueAsNewFunc<(input: CaseInput) => Promise<CaseOutcome>>({
         workflowType: next.workflowType,
       });

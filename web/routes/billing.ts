@@ -19,7 +19,7 @@ import {
  * Temporal cannot be reached the call answers 503 and the same call can simply be repeated, since
  * every write here is idempotent.
  */
-export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases, segmentation }) => {
+export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases, policies }) => {
   app.put(
     '/v1/debtors/:debtorId',
     {
@@ -75,11 +75,13 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
       if (openAmount > 0) {
         // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
         const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
+        const assessment = assess(snapshot, policies.segmentation);
         await cases.invoiceRecorded(
           debtorId,
           { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
           {
-            assessment: assess(snapshot, segmentation),
+            assessment,
+            strategy: policies.strategies[assessment.segment],
             daysPastDue: snapshot.daysPastDue,
             amountDue: snapshot.openAmount,
           },

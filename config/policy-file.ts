@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Policies } from '../activities/index.js';
+import { contactPolicyConfigSchema } from '../domain/contact-policy/index.js';
+import { segmentationConfigSchema } from '../domain/segmentation/config.js';
+import {
+  applyStrategyOverrides,
+  strategiesConfigSchema,
+  StrategyConfigError,
+} from '../domain/strategies/config.js';
+
+/**
+ * The policy file: segmentation thresholds, contact policy and strategy cadences, each section
+ * optional. YAML or JSON; every problem names the path of the bad field.
+ */
+const policyFileSchema = z.strictObject({
+  segmentation: segmentationConfigSchema.prefault({}),
+  contactPolicy: contactPolicyConfigSchema.prefault({}),
+  strategies: strategiesConfigSchema.prefault({}),
+});
+
+export const DEFAULT_POLICY_FILES = ['mahnwerk.config.yaml', 'mahnwerk.config.yml', 'mahnwerk.config.json'];
+
+export class PolicyFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration in ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PolicyFileError';
+  }
+}
+
+export interface LoadedPolicies {
+  /** The file in force, or undefined for the built-in defaults. */
+  file: string | undefined;
+  policies: Policies;
+}
+
+/** "segmentation.smallBalanceMax: expected number, received string"; one line per unknown key. */
+export function issueTexts(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) => {
+    const at = (...extra: string[]) => [...issue.path.map(String), ...extra].join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at(key)}: unknown key`);
+    let message = issue.message.replace(/^Invalid input: /, '');
+    const missing = /^expected (.+), received undefined$/.exec(message);
+    if (missing) message = `missing (expected ${missing[1]})`;
+    return [at() ? `${at()}: ${message}` : message];
+  });
+}
+
+export async function readPolicyFile(file: string): Promise<Policies> {
+  const text = await readFile(file, 'utf8');
+  const isJson = path.extname(file).toLowerCase() === '.json';
+  let data: unknown;
+  try {
+    data = isJson ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new PolicyFileError(file, [`not valid ${isJson ? 'JSON' : 'YAML'}: ${(error as Error).message}`]);
+  }
+  const parsed = policyFileSchema.safeParse(data ?? {});
+  if (!parsed.success) throw new PolicyFileError(file, issueTexts(parsed.error.issues));
+  try {
+    return {
+      segmentation: parsed.data.segmentation,
+      contactPolicy: parsed.data.contactPolicy,
+      strategies: applyStrategyOverrides(parsed.data.strategies),
+    };
+  } catch (error) {
+    if (error instanceof StrategyConfigError) throw new PolicyFileError(file, [error.message]);
+    throw error;
+  }
+}
+
+/** The file named by MAHNWERK_CONFIG, else mahnwerk.config.{yaml,yml,json} here, else the defaults. */
+export async function loadPolicies(configured: string | undefined): Promise<LoadedPolicies> {
+  const file = configured ?? DEFAULT_POLICY_FILES.find((name) => existsSync(name));
+  if (!file) return { file: undefined, policies: defaultPolicies() };
+  return { file: path.resolve(file), policies: await readPolicyFile(file) };
+}
+
+export function defaultPolicies(): Policies {
+  const parsed = policyFileSchema.parse({});
+  return { ...parsed, strategies: applyStrategyOverrides({}) };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
+import { defaultStrategies } from './defaults.js';
+import type { Strategy } from './types.js';
+
+/**
+ * Strategy overrides in the configuration file: the cadence of existing steps, per segment. A
+ * changed strategy must carry a new version, so the Web UI and the timeline tell the runs apart.
+ */
+const strategyOverrideSchema = z.strictObject({
+  version: z.string().min(1),
+  /** Days after the previous step, by step id. */
+  cadenceDays: z.record(z.string(), z.number().min(0).max(365)).default({}),
+});
+
+export const strategiesConfigSchema = z.partialRecord(z.enum(SEGMENTS), strategyOverrideSchema);
+export type StrategiesConfigInput = z.input<typeof strategiesConfigSchema>;
+
+export class StrategyConfigError extends Error {}
+
+export function applyStrategyOverrides(
+  overrides: z.output<typeof strategiesConfigSchema> = {},
+): Record<SegmentId, Strategy> {
+  const result = { ...defaultStrategies };
+  for (const segment of SEGMENTS) {
+    const override = overrides[segment];
+    if (!override) continue;
+    const base = defaultStrategies[segment];
+    const unknown = Object.keys(override.cadenceDays).filter((id) => !base.steps.some((s) => s.id === id));
+    if (unknown.length) {
+      throw new StrategyConfigError(
+        `strategies.${segment}.cadenceDays: unknown step ${unknown.join(', ')} (steps: ${base.steps.map((s) => s.id).join(', ')})`,
+      );
+    }
+    result[segment] = {
+      ...base,
+      version: override.version,
+      steps: base.steps.map((s) => ({ ...s, afterDays: override.cadenceDays[s.id] ?? s.afterDays })),
+    };
+  }
+  return result;
+}
