@@ -3,6 +3,7 @@ import {
   condition,
   makeContinueAsNewFunc,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -48,10 +49,13 @@ const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAge
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
 
-const { sendMessage } = proxyActivities<Activities>({
+const sendOptions = {
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+} as const;
+/** The Web UI shows each send as what it is ("E-mail reminder (email, de)"), never to whom. */
+const sendMessageAs = (summary: string) =>
+  proxyActivities<Activities>({ ...sendOptions, summary }).sendMessage;
 
 class SegmentChanged {
   constructor(readonly segment: SegmentId) {}
@@ -211,6 +215,13 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 
   async function publish(event?: { type: string; summary: string }): Promise<void> {
     state.status = state.closedAt ? state.status : statusNow();
+    setCurrentDetails(
+      [
+        `**${state.status}** · segment **${state.segment}** (${state.strategyVersion}), episode ${state.episode}`,
+        `Rule ${state.ruleId}: ${state.reasons.join('; ') || '—'}`,
+        `Step: ${state.currentStep ?? '—'} · next: ${state.nextStep ?? '—'}${state.nextStepAt ? ` at ${state.nextStepAt}` : ''}`,
+      ].join('\n\n'),
+    );
     upsertSearchAttributes([
       { key: sa.DunningStatus, value: state.status },
       { key: sa.DunningSegment, value: state.segment },
@@ -270,8 +281,11 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 
   const paused = () => disputed || operatorPaused || (promise !== undefined && promise.until > Date.now());
 
-  /** Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update arrives. */
-  async function waitUntil(at: number, label: string): Promise<Snapshot> {
+  /**
+   * Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update
+   * arrives. `why` becomes the timer's summary in the Web UI.
+   */
+  async function waitUntil(at: number, label: string, why = `Until ${label}`): Promise<Snapshot> {
     let snap = await refresh();
     for (;;) {
       const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
@@ -283,10 +297,12 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       await publish();
       const remaining = target - Date.now();
       if (!paused() && remaining <= 0) return snap;
-      const woke = await condition(
-        () => factsChanges !== factsRead,
-        Number.isFinite(remaining) ? Math.max(remaining, 1) : undefined,
-      );
+      const changed = () => factsChanges !== factsRead;
+      let woke = true;
+      if (Number.isFinite(remaining)) {
+        const summary = paused() ? `Paused (${state.status})` : why;
+        woke = await condition(changed, Math.max(remaining, 1), { summary });
+      } else await condition(changed);
       snap = await refresh();
       if (!woke && !paused() && Date.now() >= at) return snap;
     }
@@ -335,7 +351,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
           type: 'contact-deferred',
           summary: `${step.label} by ${channel}: ${decision.reason}`,
         });
-        snap = await waitUntil(decision.until, step.label);
+        snap = await waitUntil(decision.until, step.label, decision.reason);
       }
     }
     pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
@@ -353,7 +369,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
             ? [preferred, ...action.channels.filter((c) => c !== preferred)]
             : action.channels;
         await contact(step, channels, snap, async (channel) => {
-          const result = await sendMessage({
+          const result = await sendMessageAs(`${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`)({
             debtorId: input.debtorId,
             idempotencyKey: `${key}/${channel}`,
             channel,
