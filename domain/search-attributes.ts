@@ -8,6 +8,15 @@ export const StrategyVersion = defineSearchAttributeKey('StrategyVersion', Searc
 export const AmountDue = defineSearchAttributeKey('AmountDue', SearchAttributeType.INT);
 export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
 
+export const allSearchAttributeKeys = [
+  DunningStatus,
+  DunningSegment,
+  DunningStep,
+  StrategyVersion,
+  AmountDue,
+  DaysPastDue,
+];
+
 /** For `temporal server start-dev --search-attribute` and the operator service. */
 export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int'> = {
   DunningStatus: 'Keyword',

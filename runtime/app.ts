@@ -78,14 +78,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
           dbFilename,
           ui: true,
           uiPort: config.temporal.uiPort,
-          searchAttributes: [
-            sa.DunningStatus,
-            sa.DunningSegment,
-            sa.DunningStep,
-            sa.StrategyVersion,
-            sa.AmountDue,
-            sa.DaysPastDue,
-          ],
+          searchAttributes: sa.allSearchAttributeKeys,
         },
       });
       stops.push(() => env.teardown());

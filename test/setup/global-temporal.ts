@@ -16,14 +16,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable,
-      searchAttributes: [
-        sa.DunningStatus,
-        sa.DunningSegment,
-        sa.DunningStep,
-        sa.StrategyVersion,
-        sa.AmountDue,
-        sa.DaysPastDue,
-      ],
+      searchAttributes: sa.allSearchAttributeKeys,
     },
   });
   project.provide('temporalAddress', env.address);
