@@ -41,29 +41,30 @@ export class CaseClient {
     debtorId: string,
     invoice: InvoiceRecorded,
     opening: { assessment: Assessment; daysPastDue: number; amountDue: number; strategy?: Strategy },
-  ): Promise<void> {
+  ): Promise<{ runId: string; strategy: Strategy }> {
     const strategy = opening.strategy ?? strategyFor(opening.assessment.segment);
     const input: CaseInput = { debtorId, strategyVersion: strategy.version };
-    await this.client.workflow.signalWithStart<(input: CaseInput) => Promise<unknown>, [InvoiceRecorded]>(
-      strategy.workflowType,
-      {
-        workflowId: caseWorkflowId(debtorId),
-        taskQueue: this.taskQueue,
-        args: [input],
-        signal: invoiceRecordedSignal,
-        signalArgs: [invoice],
-        staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
-        staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
-        typedSearchAttributes: [
-          { key: sa.DunningStatus, value: strategy.status },
-          { key: sa.DunningSegment, value: strategy.segment },
-          { key: sa.DunningStep, value: 'opened' },
-          { key: sa.StrategyVersion, value: strategy.version },
-          { key: sa.AmountDue, value: opening.amountDue },
-          { key: sa.DaysPastDue, value: opening.daysPastDue },
-        ],
-      },
-    );
+    const handle = await this.client.workflow.signalWithStart<
+      (input: CaseInput) => Promise<unknown>,
+      [InvoiceRecorded]
+    >(strategy.workflowType, {
+      workflowId: caseWorkflowId(debtorId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      signal: invoiceRecordedSignal,
+      signalArgs: [invoice],
+      staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
+      staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
+      typedSearchAttributes: [
+        { key: sa.DunningStatus, value: strategy.status },
+        { key: sa.DunningSegment, value: strategy.segment },
+        { key: sa.DunningStep, value: 'opened' },
+        { key: sa.StrategyVersion, value: strategy.version },
+        { key: sa.AmountDue, value: opening.amountDue },
+        { key: sa.DaysPastDue, value: opening.daysPastDue },
+      ],
+    });
+    return { runId: handle.signaledRunId, strategy };
   }
 
   /** Tells a running case that a payment was recorded; with no running case there is nobody to tell. */

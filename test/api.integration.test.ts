@@ -71,6 +71,11 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
       status: 201,
       body: { change: 'created', caseWorkflowId: caseWorkflowId(id) },
     });
+    // The case is there at once, before the workflow's first report.
+    expect(await product.request('GET', `/v1/cases/${id}`)).toMatchObject({
+      status: 200,
+      body: { segment: 'assisted', openAmount: { amount: 12950, currency: 'EUR' } },
+    });
 
     const listed = await listUntil(
       `WorkflowId = "${caseWorkflowId(id)}" AND DunningStatus = "active" AND AmountDue = 12950 AND DaysPastDue > 0`,
@@ -154,6 +159,11 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
       ['wrong type', debtor({ locale: 42 }), 'locale'],
       ['malformed E.164', debtor({ phone: '0151 234' }), 'phone'],
       ['unknown time zone', debtor({ timezone: 'Mars/Olympus' }), 'timezone'],
+      [
+        'preferred channel it cannot reach',
+        debtor({ phone: undefined, preferredChannel: 'sms' }),
+        'preferredChannel',
+      ],
     ])('debtor: %s', async (_label, body, field) => {
       const response = await product.request('PUT', '/v1/debtors/bad-debtor', body);
       expect(response.status).toBe(400);

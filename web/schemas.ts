@@ -66,7 +66,17 @@ export const debtorBody = z
       .optional(),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    const needs = { email: d.email, sms: d.phone, call: d.phone, portal: d.email ?? d.phone } as const;
+    if (d.preferredChannel && !needs[d.preferredChannel]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['preferredChannel'],
+        message: `${d.preferredChannel} needs ${d.preferredChannel === 'email' ? 'an email' : d.preferredChannel === 'portal' ? 'an email or phone' : 'a phone'} to reach the debtor`,
+      });
+    }
+  });
 export type DebtorBody = z.infer<typeof debtorBody>;
 
 export const invoiceBody = z

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { caseWorkflowId } from '../../domain/case.js';
+import { recordCaseOpening } from '../../db/cases.js';
 import { loadCaseSnapshot } from '../../db/snapshot.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { recordInvoice, recordPayment, upsertDebtor } from '../../db/billing.js';
@@ -76,7 +77,7 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
         // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
         const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
         const assessment = assess(snapshot, policies.segmentation);
-        await cases.invoiceRecorded(
+        const { runId, strategy } = await cases.invoiceRecorded(
           debtorId,
           { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
           {
@@ -86,6 +87,17 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
             amountDue: snapshot.openAmount,
           },
         );
+        await recordCaseOpening(db, {
+          debtorId,
+          workflowId: caseWorkflowId(debtorId),
+          runId,
+          status: strategy.status,
+          segment: strategy.segment,
+          strategyVersion: strategy.version,
+          amountDue: snapshot.openAmount,
+          currency: request.body.currency,
+          daysPastDue: snapshot.daysPastDue,
+        });
       }
       return reply.status(change === 'created' ? 201 : 200).send({
         debtorId,
