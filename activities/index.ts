@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
 import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
 import type { Config } from '../config/env.js';
+import type { LinkSigner } from '../channels/links.js';
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
@@ -23,7 +24,9 @@ export interface Policies {
 export interface ActivityDeps {
   db: Database;
   mailer: Mailer;
-  config: Pick<Config, 'creditor'>;
+  config: Pick<Config, 'creditor'> & { http: { publicUrl: string }; portalLinkDays: number };
+  /** Signs the portal and one-click unsubscribe links each message carries. */
+  links: LinkSigner;
   /** Segmentation thresholds and contact policy in force (defaults, or the configuration file). */
   policies?: Policies;
 }
@@ -47,9 +50,12 @@ const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
 export type SendResult =
   { outcome: 'sent' | 'already-sent' } | { outcome: 'skipped' | 'failed'; reason: string };
 
+/** An opt-out link must keep working long after the message: a year. */
+const UNSUBSCRIBE_LINK_DAYS = 365;
+
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
-export function createActivities({ db, mailer, config, policies }: ActivityDeps) {
+export function createActivities({ db, mailer, config, policies, links }: ActivityDeps) {
   const inForce: Policies = policies ?? {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
@@ -256,7 +262,12 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
     }
 
     const currency = facts.currency;
+    const now = new Date();
+    const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
+    const portalUrl = link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays));
+    const listUnsubscribeUrl = link('u', links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS));
     const rendered = renderReminder({
+      portalUrl,
       template: input.template,
       locale: facts.locale,
       debtorName: facts.debtor.name,
@@ -289,7 +300,7 @@ export function createActivities({ db, mailer, config, policies }: ActivityDeps)
       .execute();
 
     try {
-      await mailer.send({ to: facts.email, ...rendered, messageId });
+      await mailer.send({ to: facts.email, ...rendered, messageId, listUnsubscribeUrl });
     } catch (error) {
       if (!(error instanceof PermanentEmailError)) throw error;
       await db.transaction().execute(async (trx) => {

@@ -35,6 +35,8 @@ const envSchema = z.object({
   CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
   CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
   MAHNWERK_CONFIG: z.string().min(1).optional(),
+  MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -63,6 +65,9 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Policy file (segmentation, contact policy, strategies); undefined: look for mahnwerk.config.* */
   policyFile: string | undefined;
+  /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
+  secret: string | undefined;
+  portalLinkDays: number;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +108,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
     logLevel: env.LOG_LEVEL,
     policyFile: env.MAHNWERK_CONFIG,
+    secret: env.MAHNWERK_SECRET,
+    portalLinkDays: env.PORTAL_LINK_DAYS,
   };
 }

@@ -12,6 +12,8 @@ import { migrateToLatest, openDatabase, type Database } from '../db/database.js'
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
+import { LinkSigner } from '../channels/links.js';
+import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
@@ -62,6 +64,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
   try {
     const { file: policyFile, policies } = await loadPolicies(config.policyFile);
+    const links = new LinkSigner(linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir));
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
@@ -123,7 +126,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, mailer, config, policies },
+        deps: { db, mailer, config, policies, links },
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
       });
       const running = worker.run();
@@ -144,6 +147,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         logger,
         devOutbox,
         policies,
+        links,
+        creditor: config.creditor,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());

@@ -91,6 +91,20 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
     expect(mail.text).toContain('Guten Tag Maria Muster');
     expect(mail.text).toContain('Rechnung inv-1: 129,50 €, fällig am 15. Oktober 2026');
 
+    // The reminder carries a working portal link and a one-click unsubscribe (RFC 8058).
+    const local = (url: string) => `${product.apiUrl}${new URL(url).pathname}`;
+    const portalUrl = /https?:\/\/\S+\/p\/\S+/.exec(mail.text)?.[0];
+    expect(portalUrl).toBeDefined();
+    const portalPage = await fetch(local(portalUrl!));
+    expect(portalPage.status).toBe(200);
+    expect((await portalPage.text()).replaceAll('\u00a0', ' ')).toContain('129,50 €');
+    const tampered = await fetch(local(portalUrl!).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    expect(tampered.status).toBe(404);
+    expect(await tampered.text()).toContain('nicht mehr gültig');
+    expect(mail.headers['list-unsubscribe-post']).toBe('List-Unsubscribe=One-Click');
+    const unsubscribeUrl = /<([^>]+\/u\/[^>]+)>/.exec(mail.headers['list-unsubscribe'] ?? '')?.[1];
+    expect(unsubscribeUrl).toBeDefined();
+
     const paid = await product.request('POST', `/v1/debtors/${id}/payments`, {
       paymentId: 'pay-1',
       amount: 12950,
@@ -100,6 +114,18 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
     expect(paid).toMatchObject({ status: 201, body: { openAmount: 0, duplicate: false } });
     const outcome = await product.client.workflow.getHandle(caseWorkflowId(id)).result();
     expect(outcome.status).toBe('paid');
+    // A paid case's link shows "nothing to pay" instead of old amounts.
+    const closedPage = await fetch(local(portalUrl!));
+    expect(closedPage.status).toBe(410);
+    expect(await closedPage.text()).toContain('Nichts zu zahlen');
+
+    // One-click unsubscribe as a mail client does it: a POST with List-Unsubscribe=One-Click.
+    const unsubscribed = await fetch(local(unsubscribeUrl!), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(unsubscribed.status).toBe(200);
 
     const again = await product.request('POST', `/v1/debtors/${id}/payments`, {
       paymentId: 'pay-1',
@@ -118,8 +144,10 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
         'invoice-created',
         'case-opened',
         'contact-sent',
+        'portal-opened',
         'payment-recorded',
         'case-closed',
+        'opted-out',
       ]),
     );
     expect(product.devOutbox!.messages().filter((m) => m.to.includes('maria@example.com'))).toHaveLength(1);

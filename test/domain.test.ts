@@ -49,6 +49,7 @@ describe('reminder e-mails', () => {
     total: { amount: 4999, currency: 'EUR' },
     invoices: [{ id: 'R-1', open: { amount: 4999, currency: 'EUR' }, dueDate: '2026-10-01' }],
     creditor: { name: 'Stadtwerke Demo', email: 'forderungen@stadtwerke.test', phone: '+49 30 1' },
+    portalUrl: 'https://pay.example.com/p/abc.def',
   };
 
   it('speaks German and English with the amount, the invoice, and the creditor’s contact', () => {
@@ -56,6 +57,7 @@ describe('reminder e-mails', () => {
     expect(plain(de.subject)).toBe('Zahlungserinnerung: 49,99 € offen');
     expect(plain(de.text)).toContain('Rechnung R-1: 49,99 €, fällig am 1. Oktober 2026');
     expect(de.text).toContain('forderungen@stadtwerke.test');
+    expect(de.text).toContain('Übersicht und Zahlung: https://pay.example.com/p/abc.def');
     const en = renderReminder({ ...base, template: 'final-notice', locale: 'en' });
     expect(en.subject).toBe('Final reminder: €49.99 outstanding');
     expect(en.text).toContain('Invoice R-1: €49.99, due on October 1, 2026');

@@ -21,6 +21,7 @@ import {
 import { days } from '../domain/dates.js';
 import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
+import { testActivityDeps } from './setup/activities.js';
 import { keepHistory } from './setup/histories.js';
 import { sharedBundle } from './setup/harness.js';
 
@@ -65,11 +66,7 @@ async function withWorker(run: () => Promise<void>): Promise<void> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await sharedBundle(),
-    activities: createActivities({
-      db,
-      mailer,
-      config: { creditor: { name: 'Creditor GmbH', email: 'billing@creditor.test', phone: '+49 30 1' } },
-    }),
+    activities: createActivities(testActivityDeps(db, mailer)),
   });
   await worker.runUntil(run);
 }

@@ -15,6 +15,8 @@ import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
 import type { Policies } from '../activities/index.js';
+import type { LinkSigner } from '../channels/links.js';
+import { linkRoutes } from './routes/links.js';
 import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
@@ -25,6 +27,8 @@ export interface ServerDeps {
   cases: CaseClient;
   logger: Logger;
   policies: Policies;
+  links: LinkSigner;
+  creditor: { name: string; email: string; phone: string };
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
 }
@@ -105,6 +109,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(caseMessageRoutes, deps);
   });
 
+  await app.register(linkRoutes, {
+    db: deps.db,
+    cases: deps.cases,
+    links: deps.links,
+    creditor: deps.creditor,
+  });
   if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });
   return app;
 }

@@ -11,6 +11,8 @@ export interface ReminderContext {
   total: Money;
   invoices: { id: string; open: Money; dueDate: string }[];
   creditor: { name: string; email: string; phone: string };
+  /** The debtor's signed portal link: overview and, later, pay, plan, promise, dispute. */
+  portalUrl: string;
 }
 
 export interface RenderedEmail {
@@ -26,6 +28,7 @@ interface Wording {
   invoiceLine: (id: string, amount: string, due: string) => string;
   closing: string;
   contact: (c: ReminderContext['creditor']) => string;
+  portal: string;
   unsubscribe: string;
 }
 
@@ -59,6 +62,7 @@ const wordings: Record<
     invoiceLine: (id, a, d) => `Rechnung ${id}: ${a}, fällig am ${d}`,
     closing: 'Freundliche Grüße',
     contact: (c) => `Fragen? ${c.email} · ${c.phone}`,
+    portal: 'Übersicht und Zahlung:',
     unsubscribe: 'Keine E-Mails mehr zu dieser Forderung? Abmelden über den Link im Kopf dieser E-Mail.',
   },
   en: {
@@ -86,6 +90,7 @@ const wordings: Record<
     invoiceLine: (id, a, d) => `Invoice ${id}: ${a}, due on ${d}`,
     closing: 'Kind regards',
     contact: (c) => `Questions? ${c.email} · ${c.phone}`,
+    portal: 'Overview and payment:',
     unsubscribe: 'No more e-mails about this claim? Unsubscribe with the link in this e-mail’s header.',
   },
 };
@@ -105,11 +110,20 @@ export function renderReminder(ctx: ReminderContext): RenderedEmail {
   );
   const paragraphs = [w.greeting(ctx.debtorName), step.body(total)];
   const footer = [w.closing, ctx.creditor.name, w.contact(ctx.creditor), '', w.unsubscribe];
-  const text = [...paragraphs, '', ...lines.map((l) => `- ${l}`), '', ...footer].join('\n');
+  const text = [
+    ...paragraphs,
+    '',
+    ...lines.map((l) => `- ${l}`),
+    '',
+    `${w.portal} ${ctx.portalUrl}`,
+    '',
+    ...footer,
+  ].join('\n');
   const html = [
     `<!doctype html><html lang="${ctx.locale}"><body style="font-family:sans-serif;line-height:1.5">`,
     ...paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
     `<ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`,
+    `<p><a href="${escapeHtml(ctx.portalUrl)}">${escapeHtml(w.portal)} ${escapeHtml(ctx.portalUrl)}</a></p>`,
     `<p>${footer.slice(0, 3).map(escapeHtml).join('<br>')}</p>`,
     `<p style="color:#666;font-size:smaller">${escapeHtml(w.unsubscribe)}</p>`,
     '</body></html>',
