@@ -265,7 +265,10 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
     const now = new Date();
     const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
     const portalUrl = link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays));
-    const listUnsubscribeUrl = link('u', links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS));
+    const listUnsubscribeUrl = link(
+      'u',
+      links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS),
+    );
     const rendered = renderReminder({
       portalUrl,
       template: input.template,

@@ -64,7 +64,9 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
   try {
     const { file: policyFile, policies } = await loadPolicies(config.policyFile);
-    const links = new LinkSigner(linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir));
+    const links = new LinkSigner(
+      linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir),
+    );
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
