@@ -8,7 +8,12 @@ import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
-import { defaultContactPolicyConfig, type ContactPolicyConfig } from '../domain/contact-policy/index.js';
+import {
+  decideContact,
+  defaultContactPolicyConfig,
+  type ContactPolicyConfig,
+} from '../domain/contact-policy/index.js';
+import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
@@ -48,7 +53,10 @@ const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
 };
 
 export type SendResult =
-  { outcome: 'sent' | 'already-sent' } | { outcome: 'skipped' | 'failed'; reason: string };
+  | { outcome: 'sent' | 'already-sent' }
+  | { outcome: 'skipped' | 'failed'; reason: string }
+  /** The contact policy no longer allows it now (retries ran past the window or a cap): try at `until`. */
+  | { outcome: 'deferred'; until: number; reason: string };
 
 /** An opt-out link must keep working long after the message: a year. */
 const UNSUBSCRIBE_LINK_DAYS = 365;
@@ -213,6 +221,8 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      const deferral = await stillAllowed(input);
+      if (deferral) return deferral;
       if (input.channel !== 'email') {
         const reason = `no ${input.channel === 'sms' ? 'SMS' : 'call'} provider is configured`;
         await recordCaseEvent(db, {
@@ -227,6 +237,34 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
       return sendEmail(input);
     },
   };
+
+  /**
+   * The workflow decided with the contact policy, but a retried activity can run much later: ask the
+   * window and the caps again for the moment this attempt was scheduled (the server's clock, which is
+   * also the workflow's). Consent, payment and opt-out are re-read by each channel's send.
+   */
+  async function stillAllowed(input: SendMessageInput): Promise<SendResult | undefined> {
+    const now = Context.current().info.currentAttemptScheduledTimestampMs;
+    const { snapshot, history } = await loadCaseSnapshot(db, input.debtorId, new Date(now));
+    const decision = decideContact(
+      input.channel,
+      now,
+      {
+        timezone: snapshot.timezone ?? 'UTC',
+        country: snapshot.country,
+        channel: snapshot.contactPoints.find((c) => c.channel === input.channel),
+        paid: false,
+        disputed: false,
+        pausedUntil: null,
+        operatorPaused: false,
+        history,
+      },
+      inForce.contactPolicy,
+    );
+    return decision.verdict === 'wait'
+      ? { outcome: 'deferred', until: decision.until, reason: decision.reason }
+      : undefined;
+  }
 
   async function sendEmail(input: SendMessageInput): Promise<SendResult> {
     const previous = await db

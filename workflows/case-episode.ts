@@ -57,6 +57,9 @@ const sendOptions = {
 const sendMessageAs = (summary: string) =>
   proxyActivities<Activities>({ ...sendOptions, summary }).sendMessage;
 
+/** What an attempt on one channel came to: done, try the next channel, or wait and try again. */
+type ContactResult = 'done' | 'next-channel' | { until: number; reason: string };
+
 class SegmentChanged {
   constructor(readonly segment: SegmentId) {}
 }
@@ -326,10 +329,15 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     step: StrategyStep,
     channels: Channel[],
     snap: Snapshot,
-    act: (c: Channel) => Promise<boolean>,
+    act: (c: Channel) => Promise<ContactResult>,
   ) {
     for (const channel of channels) {
       for (;;) {
+        // A dispute or pause that arrived during the step holds the rest of it, not skips it.
+        if (paused()) {
+          snap = await waitUntil(Date.now(), step.label);
+          continue;
+        }
         const decision = decideContact(
           channel,
           Date.now(),
@@ -337,8 +345,16 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
           policies.contactPolicy,
         );
         if (decision.verdict === 'allowed') {
-          if (await act(channel)) return;
-          break;
+          const result = await act(channel);
+          if (result === 'done') return;
+          if (result === 'next-channel') break;
+          // The send activity found the moment gone (e.g. retries ran past the window): wait again.
+          pending.push({
+            type: 'contact-deferred',
+            summary: `${step.label} by ${channel}: ${result.reason}`,
+          });
+          snap = await waitUntil(result.until, step.label, result.reason);
+          continue;
         }
         if (decision.verdict === 'never') {
           pending.push({
@@ -376,12 +392,13 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
             template: action.template,
             stepLabel: step.label,
           });
-          return result.outcome === 'sent' || result.outcome === 'already-sent';
+          if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
+          return result.outcome === 'sent' || result.outcome === 'already-sent' ? 'done' : 'next-channel';
         });
         return;
       }
       case 'agent-task': {
-        const run = async () => {
+        const run = async (): Promise<ContactResult> => {
           const dueAt = Date.now() + action.slaDays * DAY_MS;
           await createAgentTask({
             debtorId: input.debtorId,
@@ -402,7 +419,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
               reason: 'deadline or case change',
             });
           }
-          return true;
+          return 'done';
         };
         if (action.task === 'call') await contact(step, ['call'], snap, run);
         else await run();

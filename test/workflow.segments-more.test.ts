@@ -1,0 +1,594 @@
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities, type SendMessageInput } from '../activities/index.js';
+import { createMailer, TransientEmailError, type Mailer } from '../channels/email/mailer.js';
+import { CaseClient } from '../client/cases.js';
+import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../db/billing.js';
+import { listCaseEvents } from '../db/case-events.js';
+import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import { loadCaseSnapshot } from '../db/snapshot.js';
+import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
+import { caseWorkflowId } from '../domain/case.js';
+import {
+  addDays,
+  isPublicHoliday,
+  nextWindowStart,
+  toLocal,
+  weekdayOf,
+  zonedTimeToEpoch,
+} from '../domain/contact-policy/index.js';
+import { days } from '../domain/dates.js';
+import { assess } from '../domain/segmentation/assess.js';
+import { addSearchAttributes } from '../runtime/temporal.js';
+import { testActivityDeps } from './setup/activities.js';
+import { sharedBundle } from './setup/harness.js';
+
+const taskQueue = 'segment-more-workflow-tests';
+const TZ = 'Europe/Berlin';
+const MINUTE = 60_000;
+let env: TestWorkflowEnvironment;
+let db: Database;
+let outbox: SmtpOutbox;
+let mailer: Mailer;
+let cases: CaseClient;
+
+// Each test gets its own time-skipping server: its clock then starts at the same place, and no
+// workflow left by another test can move it.
+beforeEach(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
+  });
+  await addSearchAttributes(env.connection, 'default');
+  cases = new CaseClient(env.client, taskQueue);
+});
+afterEach(async () => {
+  await env?.teardown();
+});
+
+beforeAll(async () => {
+  db = openDatabase({ url: undefined });
+  await migrateToLatest(db);
+  outbox = await startSmtpOutbox({ port: 0 });
+  mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
+});
+
+afterAll(async () => {
+  mailer?.close();
+  await outbox?.close();
+  await db?.destroy();
+});
+
+type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * A worker lives for one runUntil, with the real activities. `beforeSend` runs inside the send
+ * activity, right before the real one: the moment between the workflow's decision and the send.
+ *
+ * One adaptation to the test server: activities read the wall clock, which on a time-skipping
+ * server lags the workflows' clock by the skipped time. The outbox row's `sent_at` (the contact
+ * history the daily caps are computed from) is set to the simulated instant of the send, as it is in
+ * production where both clocks agree; without it the caps count e-mails on the wrong days.
+ */
+async function withWorker(
+  run: () => Promise<void>,
+  beforeSend?: (input: SendMessageInput) => Promise<void>,
+  smtp: Mailer = mailer,
+): Promise<void> {
+  const real: Activities = createActivities(testActivityDeps(db, smtp));
+  const activities: Activities = {
+    ...real,
+    async sendMessage(input) {
+      await beforeSend?.(input);
+      const result = await real.sendMessage(input);
+      if (result.outcome === 'sent') {
+        await db
+          .updateTable('outbox')
+          .set({ sent_at: new Date(Context.current().info.currentAttemptScheduledTimestampMs) })
+          .where('idempotency_key', '=', input.idempotencyKey)
+          .execute();
+      }
+      return result;
+    },
+  };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await sharedBundle(),
+    activities,
+  });
+  await worker.runUntil(run);
+}
+
+/** The next working Tuesday 10:00 in Berlin (Tuesday and Wednesday no public holidays). */
+async function skipToTuesdayMorning(): Promise<number> {
+  const now = await env.currentTimeMs();
+  let date = addDays(toLocal(now, TZ).date, 1);
+  while (weekdayOf(date) !== 2 || isPublicHoliday(date, 'DE') || isPublicHoliday(addDays(date, 1), 'DE')) {
+    date = addDays(date, 1);
+  }
+  const start = zonedTimeToEpoch(date, '10:00', TZ);
+  await env.sleep(start - now);
+  return start;
+}
+
+const sleepUntil = async (at: number): Promise<void> =>
+  env.sleep(Math.max(0, at - (await env.currentTimeMs())));
+
+const profile = (extra: Partial<DebtorProfile> = {}): DebtorProfile => ({
+  name: 'Erika Beispiel',
+  locale: 'de',
+  timezone: TZ,
+  country: 'DE',
+  ...extra,
+});
+
+async function openCase(debtorId: string, debtor: DebtorProfile, amount: number, pastDueDays = 20) {
+  await upsertDebtor(db, debtorId, debtor);
+  const dueDate = new Date((await env.currentTimeMs()) - days(pastDueDays)).toISOString().slice(0, 10);
+  await recordInvoice(db, debtorId, 'inv-1', {
+    currency: 'EUR',
+    amountDue: amount,
+    dueDate,
+    issuedAt: '2026-01-01T08:00:00Z',
+  });
+  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date(await env.currentTimeMs()));
+  await cases.invoiceRecorded(
+    debtorId,
+    { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
+    { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount },
+  );
+  return env.client.workflow.getHandle(caseWorkflowId(debtorId));
+}
+
+// --- reading the workflow history (all runs of the case, oldest first) ------------------------
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+async function runsOf(debtorId: string): Promise<HistoryEvent[][]> {
+  const runs: HistoryEvent[][] = [];
+  let runId: string | undefined;
+  for (;;) {
+    const events =
+      (await env.client.workflow.getHandle(caseWorkflowId(debtorId), runId).fetchHistory()).events ?? [];
+    runs.unshift(events);
+    const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    if (!previous) return runs;
+    runId = previous;
+  }
+}
+
+const eventTime = (e: HistoryEvent): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+
+interface ActivityCall {
+  at: number;
+  input: Record<string, unknown>;
+  result: Record<string, unknown> | undefined;
+}
+
+/** Every call of one activity type, with its (simulated) schedule time, input and result. */
+async function activityCalls(debtorId: string, activity: string): Promise<ActivityCall[]> {
+  const calls: ActivityCall[] = [];
+  for (const events of await runsOf(debtorId)) {
+    for (const e of events) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== activity) continue;
+      const input = scheduled.input?.payloads?.[0];
+      const completed = events.find(
+        (c) => Number(c.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(e.eventId),
+      );
+      const result = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+      calls.push({
+        at: eventTime(e),
+        input: input ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(input) : {},
+        result: result ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(result) : undefined,
+      });
+    }
+  }
+  return calls;
+}
+
+const local = (at: number): string => {
+  const l = toLocal(at, TZ);
+  return `${l.date} ${['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][l.weekday]} ${l.time}`;
+};
+
+/**
+ * The calls as "what at when", comparable with expected instants: a call within 3 minutes of the
+ * expected instant (the workflow reads facts before it writes) prints the expected time.
+ */
+const described = (calls: ActivityCall[], expected: number[], what: (c: ActivityCall) => string): string[] =>
+  calls.map((c, i) => {
+    const want = expected[i];
+    const at = want !== undefined && Math.abs(c.at - want) < 3 * MINUTE ? want : c.at;
+    return `${what(c)} @ ${local(at)}`;
+  });
+
+const sendWhat = (c: ActivityCall): string =>
+  `${String(c.input.stepLabel)} by ${String(c.input.channel)}: ${String(c.result?.outcome)}`;
+
+const timeline = async (debtorId: string) => listCaseEvents(db, debtorId, 500);
+const timelineTypes = async (debtorId: string) => (await timeline(debtorId)).map((e) => e.type);
+const summariesOf = async (debtorId: string, type: string) =>
+  (await timeline(debtorId)).filter((e) => e.type === type).map((e) => e.summary);
+const mailsTo = (email: string) => outbox.messages().filter((m) => m.to.includes(email));
+
+describe('more segment workflows over 60 simulated days (time-skipping server)', () => {
+  it('protected: never contacted, a specialist review task withdrawn at its deadline, status paused', async () => {
+    const id = 'more-protected';
+    const email = 'protected@example.com';
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(id, profile({ email, flags: ['hardship'] }), 50_000);
+      expect((await handle.describe()).type).toBe('protectedCase');
+      await env.sleep(days(60));
+
+      expect(await activityCalls(id, 'sendMessage')).toEqual([]);
+      expect(mailsTo(email)).toHaveLength(0);
+      const created = await activityCalls(id, 'createAgentTask');
+      const withdrawn = await activityCalls(id, 'withdrawAgentTask');
+      expect(described(created, [start], (c) => `create ${String(c.input.kind)}`)).toEqual([
+        `create protected-review @ ${local(start)}`,
+      ]);
+      expect(described(withdrawn, [start + days(5)], (c) => `withdraw ${String(c.input.reason)}`)).toEqual([
+        `withdraw deadline or case change @ ${local(start + days(5))}`,
+      ]);
+      const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]).toMatchObject({ kind: 'protected-review', status: 'withdrawn' });
+      expect(tasks[0]?.required_skills).toContain('hardship');
+      expect(Math.abs(new Date(tasks[0]!.due_at).getTime() - (start + days(5)))).toBeLessThan(3 * MINUTE);
+
+      expect((await cases.state(id)).status).toBe('paused');
+      const row = await db.selectFrom('cases').selectAll().where('debtor_id', '=', id).executeTakeFirst();
+      expect(row).toMatchObject({ status: 'paused', segment: 'protected' });
+      const types = await timelineTypes(id);
+      expect(types).toEqual(
+        expect.arrayContaining(['case-opened', 'agent-task-created', 'agent-task-withdrawn']),
+      );
+      expect(types.filter((t) => t.startsWith('contact-'))).toEqual([]);
+
+      await cases.cancel(id, 'test over');
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    });
+  });
+
+  it('data-collection: no contact and a research task; a valid e-mail moves the case on and the first reminder waits for the window', async () => {
+    const id = 'more-data';
+    const email = 'found@example.com';
+    // No e-mail, a phone without consent: no reachable channel.
+    const noChannel = profile({ phone: '+4915112345678', digitalAffinity: 'high' });
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(id, noChannel, 9900);
+      expect((await handle.describe()).type).toBe('dataCollection');
+      // Saturday 21:00 Berlin: the agent found an e-mail address, outside the contact window.
+      const found = start + days(4) + 11 * 3_600_000;
+      await sleepUntil(found);
+      expect(await activityCalls(id, 'sendMessage')).toEqual([]);
+      await upsertDebtor(db, id, { ...noChannel, email });
+      await expect(cases.contactDataChanged(id)).resolves.toBe('signalled');
+      await env.sleep(days(60) - (found - start));
+
+      expect((await handle.describe()).type).toBe('selfServiceOutreach');
+      expect(await summariesOf(id, 'segment-changed')).toEqual([
+        expect.stringMatching(/^Segment data-collection → self-service/),
+      ]);
+      const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
+      expect(tasks.map((t) => [t.kind, t.status])).toEqual([['data-research', 'withdrawn']]);
+      const withdrawn = await activityCalls(id, 'withdrawAgentTask');
+      expect(described(withdrawn, [found], () => 'withdraw')).toEqual([`withdraw @ ${local(found)}`]);
+
+      // Self-service from Monday 08:00: portal link, reminder (+5 d), nudge (+4 d, no SMS consent: e-mail).
+      const first = nextWindowStart(found, TZ, 'DE');
+      const second = nextWindowStart(first + days(5), TZ, 'DE');
+      const third = nextWindowStart(second + days(4), TZ, 'DE');
+      expect(toLocal(first, TZ)).toMatchObject({ hour: 8, minute: 0 });
+      expect(toLocal(first, TZ).weekday).not.toBe(7);
+      expect(described(await activityCalls(id, 'sendMessage'), [first, second, third], sendWhat)).toEqual([
+        `Portal link by email: sent @ ${local(first)}`,
+        `E-mail reminder by email: sent @ ${local(second)}`,
+        `SMS nudge by email: sent @ ${local(third)}`,
+      ]);
+      expect(mailsTo(email)).toHaveLength(3);
+      const types = await timelineTypes(id);
+      expect(types.indexOf('segment-changed')).toBeLessThan(types.indexOf('contact-sent'));
+      expect(types).toEqual(expect.arrayContaining(['contact-deferred', 'episode-started']));
+      expect((await cases.state(id)).episode).toBe(2);
+
+      await cases.cancel(id, 'test over');
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    });
+  });
+
+  it('small-balance: exactly one reminder, then after 14 days a write-off recommendation closes the case', async () => {
+    const id = 'more-small';
+    const email = 'small@example.com';
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(id, profile({ email }), 1900);
+      expect((await handle.describe()).type).toBe('smallBalanceOutreach');
+      await env.sleep(days(60));
+
+      expect(described(await activityCalls(id, 'sendMessage'), [start], sendWhat)).toEqual([
+        `Friendly reminder by email: sent @ ${local(start)}`,
+      ]);
+      expect(mailsTo(email)).toHaveLength(1);
+      const outcome = await handle.result();
+      expect(outcome.status).toBe('written-off');
+      expect(Math.abs(Date.parse(outcome.closedAt) - (start + days(14)))).toBeLessThan(3 * MINUTE);
+      const types = await timelineTypes(id);
+      expect(
+        types.filter((t) => ['contact-sent', 'write-off-recommended', 'case-closed'].includes(t)),
+      ).toEqual(['contact-sent', 'write-off-recommended', 'case-closed']);
+      expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: written-off']);
+    });
+  });
+
+  it.each([
+    { trigger: 'two broken promises on record', paymentHistory: { brokenPromises: 2 }, pastDue: 20 },
+    { trigger: '95 days past due', paymentHistory: {}, pastDue: 95 },
+  ])('high-risk ($trigger): tight cadence, then hand-over to the collection agency', async (c) => {
+    const id = `more-high-risk-${c.pastDue}`;
+    const email = `high-risk-${c.pastDue}@example.com`;
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(
+        id,
+        profile({ email, paymentHistory: c.paymentHistory }),
+        20_000,
+        c.pastDue,
+      );
+      expect((await handle.describe()).type).toBe('highRiskOutreach');
+      await env.sleep(days(60));
+
+      // No phone: the SMS step goes by e-mail, the call is skipped; the final notice 3 days after the call.
+      const notice = start;
+      const sms = nextWindowStart(notice + days(2), TZ, 'DE');
+      const call = sms + days(1);
+      const final = nextWindowStart(call + days(3), TZ, 'DE');
+      const escalation = final + days(7);
+      expect(described(await activityCalls(id, 'sendMessage'), [notice, sms, final], sendWhat)).toEqual([
+        `E-mail notice by email: sent @ ${local(notice)}`,
+        `SMS reminder by email: sent @ ${local(sms)}`,
+        `Final notice by email: sent @ ${local(final)}`,
+      ]);
+      expect(mailsTo(email)).toHaveLength(3);
+      expect(described(await activityCalls(id, 'escalateCase'), [escalation], () => 'escalate')).toEqual([
+        `escalate @ ${local(escalation)}`,
+      ]);
+      expect(await handle.result()).toMatchObject({ status: 'escalated' });
+      const rows = await db.selectFrom('escalations').selectAll().where('debtor_id', '=', id).execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });
+      const types = await timelineTypes(id);
+      expect(types.slice(-2)).toEqual(['escalated', 'case-closed']);
+      expect(await summariesOf(id, 'contact-skipped')).toEqual([
+        'SMS reminder by sms skipped: no SMS contact point',
+        'Agent call by call skipped: no call contact point',
+      ]);
+    });
+  });
+
+  it('opt-out mid-flow: after the first e-mail the debtor opts out; no further e-mail, the skips are in the timeline', async () => {
+    const id = 'more-opt-out';
+    const email = 'optout@example.com';
+    // The phone with SMS consent keeps the debtor reachable, so the segment stays self-service.
+    const debtor = profile({
+      email,
+      phone: '+4915112345679',
+      consents: { sms: true },
+      digitalAffinity: 'high',
+    });
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(id, debtor, 9900);
+      expect((await handle.describe()).type).toBe('selfServiceOutreach');
+      await env.sleep(days(1));
+      expect(mailsTo(email)).toHaveLength(1);
+      await db
+        .updateTable('contact_points')
+        .set({ opted_out_at: new Date(await env.currentTimeMs()) })
+        .where('debtor_id', '=', id)
+        .where('channel', '=', 'email')
+        .execute();
+      await cases.contactDataChanged(id);
+      await env.sleep(days(59));
+
+      const reminder = start + days(5); // skipped at once: an opt-out is never, not "not now"
+      const nudge = nextWindowStart(reminder + days(4), TZ, 'DE');
+      expect(described(await activityCalls(id, 'sendMessage'), [start, nudge], sendWhat)).toEqual([
+        `Portal link by email: sent @ ${local(start)}`,
+        `SMS nudge by sms: skipped @ ${local(nudge)}`,
+      ]);
+      expect(mailsTo(email)).toHaveLength(1);
+      expect((await handle.describe()).type).toBe('selfServiceOutreach');
+      expect(await summariesOf(id, 'contact-skipped')).toEqual([
+        'E-mail reminder by email skipped: debtor opted out of email',
+        'SMS nudge by sms skipped: no SMS provider is configured',
+        'SMS nudge by email skipped: debtor opted out of email',
+        'Agent call by call skipped: no consent for call',
+      ]);
+      expect(await summariesOf(id, 'step-skipped')).toEqual([
+        'E-mail reminder: no channel was allowed',
+        'SMS nudge: no channel was allowed',
+        'Agent call: no channel was allowed',
+      ]);
+      await cases.cancel(id, 'test over');
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    });
+  });
+
+  it('a payment booked without a signal between decision and send: nothing is sent, the skip is recorded, the case closes paid', async () => {
+    const id = 'more-race';
+    const email = 'race@example.com';
+    let paidInRace = false;
+    await withWorker(
+      async () => {
+        const start = await skipToTuesdayMorning();
+        const handle = await openCase(id, profile({ email, digitalAffinity: 'high' }), 9900);
+        expect((await handle.describe()).type).toBe('selfServiceOutreach');
+        await env.sleep(days(60));
+
+        expect(paidInRace).toBe(true);
+        const reminder = nextWindowStart(start + days(5), TZ, 'DE');
+        expect(described(await activityCalls(id, 'sendMessage'), [start, reminder], sendWhat)).toEqual([
+          `Portal link by email: sent @ ${local(start)}`,
+          `E-mail reminder by email: skipped @ ${local(reminder)}`,
+        ]);
+        expect(mailsTo(email)).toHaveLength(1);
+        expect(await summariesOf(id, 'contact-skipped')).toEqual([
+          'E-mail reminder skipped: nothing is open any more',
+        ]);
+        // The signal billing sends after booking: the case has already re-read the facts, or does it now.
+        expect(['signalled', 'no-running-case']).toContain(
+          await cases.paymentRecorded(id, { paymentId: 'p-race', amount: 9900, currency: 'EUR' }),
+        );
+        const outcome = await handle.result();
+        expect(outcome.status).toBe('paid');
+        expect(Math.abs(Date.parse(outcome.closedAt) - reminder)).toBeLessThan(3 * MINUTE);
+        const types = await timelineTypes(id);
+        expect(types.slice(types.indexOf('payment-recorded'))).toEqual([
+          'payment-recorded',
+          'contact-skipped',
+          'step-skipped',
+          'case-closed',
+        ]);
+        expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: paid']);
+      },
+      async (input) => {
+        // Billing books the payment after the workflow decided to send the reminder, before it leaves.
+        if (input.stepLabel !== 'E-mail reminder' || paidInRace) return;
+        paidInRace = true;
+        await recordPayment(db, id, {
+          paymentId: 'p-race',
+          amount: 9900,
+          currency: 'EUR',
+          paidAt: new Date().toISOString(),
+        });
+      },
+    );
+  });
+  it('the daily e-mail cap holds across a segment change: the first e-mail of the new segment waits for the next day', async () => {
+    const id = 'more-cap';
+    const email = 'cap@example.com';
+    await withWorker(async () => {
+      const start = await skipToTuesdayMorning();
+      const handle = await openCase(id, profile({ email, paymentHistory: { onTimeRate: 0.5 } }), 20_000);
+      expect((await handle.describe()).type).toBe('assistedOutreach');
+      await env.sleep(3_600_000);
+      // 18 000 paid at 11:00: 2 000 left is a small balance; its reminder would be the second e-mail today.
+      await recordPayment(db, id, {
+        paymentId: 'p-cap',
+        amount: 18_000,
+        currency: 'EUR',
+        paidAt: new Date().toISOString(),
+      });
+      await cases.paymentRecorded(id, { paymentId: 'p-cap', amount: 18_000, currency: 'EUR' });
+      await env.sleep(days(3));
+      expect((await handle.describe()).type).toBe('smallBalanceOutreach');
+      const nextDay = nextWindowStart(
+        zonedTimeToEpoch(addDays(toLocal(start, TZ).date, 1), '00:00', TZ),
+        TZ,
+        'DE',
+      );
+      expect(described(await activityCalls(id, 'sendMessage'), [start, nextDay], sendWhat)).toEqual([
+        `E-mail reminder 1 by email: sent @ ${local(start)}`,
+        `Friendly reminder by email: sent @ ${local(nextDay)}`,
+      ]);
+      expect(await summariesOf(id, 'contact-deferred')).toEqual([
+        'Friendly reminder by email: Email cap: 1 per day reached',
+      ]);
+      await cases.cancel(id, 'test over');
+      expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    });
+  });
+  it('an SMTP outage at the end of the contact window: the retried send does not leave outside the window', async () => {
+    const id = 'more-smtp-outage';
+    const email = 'outage@example.com';
+    const simNow = () => Context.current().info.currentAttemptScheduledTimestampMs;
+    let recoversAt = Infinity;
+    // The mail server refuses (4xx, transient) until 20:30: the activity retries with backoff.
+    const flaky: Mailer = {
+      send: async (mail) => {
+        if (simNow() < recoversAt) throw new TransientEmailError('421 try again later', 421);
+        return mailer.send(mail);
+      },
+      close: () => undefined,
+    };
+    await withWorker(
+      async () => {
+        const tuesday = await skipToTuesdayMorning();
+        const evening = tuesday + 9 * 3_600_000 + 50 * MINUTE; // Tuesday 19:50, 10 minutes before 20:00
+        recoversAt = evening + 40 * MINUTE;
+        await sleepUntil(evening);
+        const handle = await openCase(id, profile({ email, paymentHistory: { onTimeRate: 0.5 } }), 20_000);
+        await env.sleep(days(2));
+        const rows = await db.selectFrom('outbox').selectAll().where('debtor_id', '=', id).execute();
+        expect(rows.map((r) => r.status)).toEqual(['sent']);
+        const sentAt = new Date(rows[0]!.sent_at!).getTime();
+        const wednesday = nextWindowStart(evening + 3_600_000, TZ, 'DE');
+        // Not at 20:30 on Tuesday, after the window closed: the next morning at the earliest.
+        expect(local(sentAt), 'sent inside the window 08:00–20:00').toMatch(/ (0[89]|1\d):\d\d$/);
+        expect(local(sentAt) >= local(wednesday)).toBe(true);
+        expect(mailsTo(email)).toHaveLength(1);
+        await cases.cancel(id, 'test over');
+        expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      },
+      undefined,
+      flaky,
+    );
+  });
+
+  it('a dispute opened while a step is under way defers the rest of the step instead of skipping it', async () => {
+    const id = 'more-dispute-in-flight';
+    const email = 'inflight@example.com';
+    let disputed = false;
+    const debtor = profile({
+      email,
+      phone: '+4915112345670',
+      consents: { sms: true },
+      paymentHistory: { brokenPromises: 2 },
+    });
+    await withWorker(
+      async () => {
+        const start = await skipToTuesdayMorning();
+        const handle = await openCase(id, debtor, 20_000);
+        expect((await handle.describe()).type).toBe('highRiskOutreach');
+        const resolved = start + days(4); // Saturday 10:00, inside the window
+        await sleepUntil(resolved);
+        expect(disputed).toBe(true);
+        expect((await cases.state(id)).status).toBe('disputed');
+        await cases.resolveDispute(id, 'resume');
+        await env.sleep(3_600_000);
+
+        // The SMS step: SMS first (no provider: skipped), the dispute comes in meanwhile; its e-mail
+        // fallback must wait for the resolution, not be dropped as "case is disputed".
+        const sms = start + days(2);
+        expect(
+          described((await activityCalls(id, 'sendMessage')).slice(0, 4), [start, sms, resolved], sendWhat),
+        ).toEqual([
+          `E-mail notice by email: sent @ ${local(start)}`,
+          `SMS reminder by sms: skipped @ ${local(sms)}`,
+          `SMS reminder by email: sent @ ${local(resolved)}`,
+        ]);
+        expect(await summariesOf(id, 'contact-skipped')).not.toContain(
+          'SMS reminder by email skipped: case is disputed',
+        );
+        await cases.cancel(id, 'test over');
+        expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      },
+      async (input) => {
+        // The debtor disputes the claim while the SMS of the step is being handed over.
+        if (input.channel !== 'sms' || input.stepLabel !== 'SMS reminder' || disputed) return;
+        disputed = true;
+        await cases.openDispute(id, { reason: 'never ordered', source: 'api' });
+      },
+    );
+  });
+});
