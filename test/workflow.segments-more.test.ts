@@ -26,6 +26,7 @@ import { days } from '../domain/dates.js';
 import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
+import { keepHistory } from './setup/histories.js';
 import { sharedBundle } from './setup/harness.js';
 
 const taskQueue = 'segment-more-workflow-tests';
@@ -255,6 +256,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
 
       await cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      await keepHistory('protected-cancelled', handle);
     });
   });
 
@@ -303,6 +305,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
 
       await cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+      await keepHistory('data-collection-to-self-service', handle);
     });
   });
 
@@ -327,6 +330,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         types.filter((t) => ['contact-sent', 'write-off-recommended', 'case-closed'].includes(t)),
       ).toEqual(['contact-sent', 'write-off-recommended', 'case-closed']);
       expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: written-off']);
+      await keepHistory('small-balance-written-off', handle);
     });
   });
 
@@ -363,6 +367,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         `escalate @ ${local(escalation)}`,
       ]);
       expect(await handle.result()).toMatchObject({ status: 'escalated' });
+      await keepHistory(id, handle);
       const rows = await db.selectFrom('escalations').selectAll().where('debtor_id', '=', id).execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });

@@ -16,7 +16,12 @@ import {
   type CaseState,
   type CaseStatus,
 } from '../domain/case.js';
-import { decideContact, type PolicyFacts } from '../domain/contact-policy/index.js';
+import {
+  addDays,
+  decideContact,
+  zonedTimeToEpoch,
+  type PolicyFacts,
+} from '../domain/contact-policy/index.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
@@ -104,6 +109,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   let disputed = input.disputed;
   let operatorPaused = input.operatorPaused;
   let closing: CaseStatus | undefined;
+  let debtorZone = 'UTC';
 
   // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
   // that arrives while an activity runs is never lost.
@@ -126,7 +132,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   setHandler(
     promiseToPayUpdate,
     (p) => {
-      const until = Date.parse(`${p.date}T23:59:59Z`) + PROMISE_GRACE_MS;
+      // The promised day ends at midnight where the debtor lives; then a day of grace for booking.
+      const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', debtorZone) + PROMISE_GRACE_MS;
       promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
       state.promisedUntil = new Date(until).toISOString();
       pending.push({
@@ -245,6 +252,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     for (;;) {
       factsRead = factsChanges;
       const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
+      debtorZone = snap.snapshot.timezone ?? 'UTC';
       Object.assign(state, {
         amountDue: snap.snapshot.openAmount,
         currency: snap.snapshot.currency,
