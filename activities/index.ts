@@ -17,7 +17,8 @@ import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
-import type { AgentTaskKind, Strategy } from '../domain/strategies/types.js';
+import type { Strategy } from '../domain/strategies/types.js';
+import { createAgentTaskActivities } from './agent-tasks.js';
 
 /** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
@@ -44,13 +45,6 @@ export interface SendMessageInput {
   template: ReminderTemplate;
   stepLabel: string;
 }
-
-const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
-  call: [],
-  'data-research': [],
-  'protected-review': ['hardship'],
-  'escalation-approval': ['legal'],
-};
 
 export type SendResult =
   | { outcome: 'sent' | 'already-sent' }
@@ -79,67 +73,7 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
       return loadCaseSnapshot(db, debtorId, new Date(asOf));
     },
 
-    async createAgentTask(input: {
-      debtorId: string;
-      taskKey: string;
-      kind: AgentTaskKind;
-      label: string;
-      dueAt: number;
-    }): Promise<void> {
-      const debtor = await db
-        .selectFrom('debtors')
-        .select('locale')
-        .where('id', '=', input.debtorId)
-        .executeTakeFirst();
-      await db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('agent_tasks')
-          .values({
-            task_key: input.taskKey,
-            debtor_id: input.debtorId,
-            kind: input.kind,
-            label: input.label,
-            required_skills: JSON.stringify([
-              `lang:${debtor?.locale ?? 'en'}`,
-              ...SKILLS_BY_TASK[input.kind],
-            ]),
-            status: 'open',
-            due_at: new Date(input.dueAt),
-          })
-          .onConflict((oc) => oc.column('task_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (created) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-created',
-            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
-            data: { kind: input.kind, taskKey: input.taskKey },
-          });
-        }
-      });
-    },
-
-    async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const withdrawn = await trx
-          .updateTable('agent_tasks')
-          .set({ status: 'withdrawn', closed_at: new Date(), close_reason: input.reason })
-          .where('task_key', '=', input.taskKey)
-          .where('status', 'in', ['open', 'claimed'])
-          .returning('label')
-          .executeTakeFirst();
-        if (withdrawn) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-withdrawn',
-            summary: `Agent task withdrawn: ${withdrawn.label} (${input.reason})`,
-          });
-        }
-      });
-    },
+    ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {

@@ -237,7 +237,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         `create protected-review @ ${local(start)}`,
       ]);
       expect(described(withdrawn, [start + days(5)], (c) => `withdraw ${String(c.input.reason)}`)).toEqual([
-        `withdraw deadline or case change @ ${local(start + days(5))}`,
+        `withdraw deadline passed @ ${local(start + days(5))}`,
       ]);
       const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
       expect(tasks).toHaveLength(1);

@@ -17,15 +17,25 @@ import {
   type CaseStatus,
 } from '../domain/case.js';
 import {
+  agentOutcomeSchema,
+  callDeadline,
+  outcomesFor,
+  TASK_QUESTIONS,
+  taskPriority,
+  type AgentOutcome,
+  type AgentOutcomeReport,
+} from '../domain/agent-tasks.js';
+import {
   addDays,
   decideContact,
+  nextWindowStart,
   zonedTimeToEpoch,
   type PolicyFacts,
 } from '../domain/contact-policy/index.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
-import type { StrategyStep } from '../domain/strategies/types.js';
+import type { AnyAgentTaskKind, StrategyStep } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
@@ -35,9 +45,12 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  recordAgentOutcomeUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
   type CaseAnswer,
+  type DisputeOpened,
+  type PromiseToPay,
 } from './messages.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -47,12 +60,22 @@ const DAY_MS = 86_400_000;
 const MAX_PROMISE_DAYS = 30;
 /** A promise is checked one day after its date: payments take a day to be booked. */
 const PROMISE_GRACE_MS = DAY_MS;
+/** A call-back may be asked for up to two weeks ahead; the agent has a day after the time to make it. */
+const MAX_CALL_BACK_DAYS = 14;
+const CALL_BACK_GRACE_MS = DAY_MS;
 
-const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAgentTask, escalateCase } =
-  proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-  });
+const {
+  loadCaseSnapshot,
+  loadPolicies,
+  reportCase,
+  createAgentTask,
+  withdrawAgentTask,
+  completeAgentTask,
+  escalateCase,
+} = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
 
 const sendOptions = {
   startToCloseTimeout: '1 minute',
@@ -70,6 +93,17 @@ class SegmentChanged {
 }
 class CaseClosed {
   constructor(readonly status: CaseStatus) {}
+}
+
+/** The agent task the step waits for; `recording` while an outcome is being stored. */
+interface AwaitedTask {
+  key: string;
+  kind: AnyAgentTaskKind;
+  label: string;
+  dueAt: number;
+  deadline: number;
+  outcome?: AgentOutcome;
+  recording: boolean;
 }
 
 /**
@@ -110,6 +144,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   let operatorPaused = input.operatorPaused;
   let closing: CaseStatus | undefined;
   let debtorZone = 'UTC';
+  let debtorCountry: string | null = null;
+  let awaited: AwaitedTask | undefined;
 
   // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
   // that arrives while an activity runs is never lost.
@@ -129,48 +165,41 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const open = () => closing === undefined && state.closedAt === null;
   const requireOpen = () => void (open() || fail('the case is closed'));
 
-  setHandler(
-    promiseToPayUpdate,
-    (p) => {
-      // The promised day ends at midnight where the debtor lives; then a day of grace for booking.
-      const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', debtorZone) + PROMISE_GRACE_MS;
-      promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
-      state.promisedUntil = new Date(until).toISOString();
-      pending.push({
-        type: 'promise-made',
-        summary: `Promise to pay by ${p.date} (${p.source}); outreach paused`,
-      });
-      factsChanged();
-      return answer(`Outreach paused until ${p.date}.`);
-    },
-    {
-      validator: (p) => {
-        requireOpen();
-        const date = Date.parse(`${p.date}T00:00:00Z`);
-        if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
-        const days = (date - Date.now()) / DAY_MS;
-        if (days < -1) throw new Error('the promised date is in the past');
-        if (days > MAX_PROMISE_DAYS)
-          throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
-        if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
-          throw new Error('the promised amount must be above 0 and at most the open amount');
-        }
-      },
-    },
-  );
-  setHandler(
-    openDisputeUpdate,
-    (d) => {
-      disputed = true;
-      pending.push({
-        type: 'dispute-opened',
-        summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
-      });
-      factsChanged();
-      return answer('All outreach is paused while the dispute is reviewed.');
-    },
-    { validator: (_d) => requireOpen() },
-  );
+  const promiseToPay = (p: PromiseToPay): CaseAnswer => {
+    // The promised day ends at midnight where the debtor lives; then a day of grace for booking.
+    const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', debtorZone) + PROMISE_GRACE_MS;
+    promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
+    state.promisedUntil = new Date(until).toISOString();
+    pending.push({
+      type: 'promise-made',
+      summary: `Promise to pay by ${p.date} (${p.source}); outreach paused`,
+    });
+    factsChanged();
+    return answer(`Outreach paused until ${p.date}.`);
+  };
+  const validatePromise = (p: { date: string; amount?: number | undefined }): void => {
+    requireOpen();
+    const date = Date.parse(`${p.date}T00:00:00Z`);
+    if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
+    const days = (date - Date.now()) / DAY_MS;
+    if (days < -1) throw new Error('the promised date is in the past');
+    if (days > MAX_PROMISE_DAYS)
+      throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
+    if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
+      throw new Error('the promised amount must be above 0 and at most the open amount');
+    }
+  };
+  setHandler(promiseToPayUpdate, promiseToPay, { validator: validatePromise });
+  const openDispute = (d: DisputeOpened): CaseAnswer => {
+    disputed = true;
+    pending.push({
+      type: 'dispute-opened',
+      summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
+    });
+    factsChanged();
+    return answer('All outreach is paused while the dispute is reviewed.');
+  };
+  setHandler(openDisputeUpdate, openDispute, { validator: (_d) => requireOpen() });
   setHandler(
     resolveDisputeUpdate,
     (r) => {
@@ -216,6 +245,74 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     { validator: (_c) => requireOpen() },
   );
 
+  /** What the outcome means for the case; the activity already stored it with its facts. */
+  const applyAgentOutcome = (outcome: AgentOutcome, note: string | undefined): CaseAnswer => {
+    switch (outcome.kind) {
+      case 'promise':
+        return promiseToPay({ date: outcome.date, amount: outcome.amount, source: 'agent' });
+      case 'payment-plan':
+        // Until payment plans are their own workflow feature: a promise for the first instalment.
+        return promiseToPay({
+          date: outcome.firstDate,
+          amount: Math.ceil(state.amountDue / outcome.instalments),
+          source: 'agent',
+        });
+      case 'dispute':
+        return openDispute({ reason: outcome.reason, note, source: 'agent' });
+      case 'call-back':
+        return answer(`A call-back task is due at ${outcome.at}.`);
+      case 'hardship':
+      case 'data-found':
+        factsChanged();
+        return answer('Recorded; the case is re-assessed.');
+      default:
+        factsChanged();
+        return answer('Recorded; the strategy moves on.');
+    }
+  };
+  const validateAgentOutcome = (report: AgentOutcomeReport): void => {
+    requireOpen();
+    const task = awaited;
+    if (!task || task.key !== report.taskKey || task.outcome || task.recording) {
+      fail('the case is not waiting for this task (it was withdrawn or already answered)');
+    }
+    const parsed = agentOutcomeSchema.safeParse(report.outcome);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      fail(`outcome.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    }
+    const outcome = parsed.data;
+    if (!outcomesFor(task.kind).includes(outcome.kind))
+      fail(`a ${task.kind} task cannot end with ${outcome.kind}`);
+    if (outcome.kind === 'promise') validatePromise(outcome);
+    if (outcome.kind === 'payment-plan') validatePromise({ date: outcome.firstDate });
+    if (outcome.kind === 'call-back') {
+      const at = Date.parse(outcome.at);
+      if (at <= Date.now()) fail('the call-back time is in the past');
+      if (at > Date.now() + MAX_CALL_BACK_DAYS * DAY_MS)
+        fail(`a call-back may be at most ${MAX_CALL_BACK_DAYS} days ahead`);
+      if (nextWindowStart(at, debtorZone, debtorCountry, policies.contactPolicy) !== at) {
+        fail(`the call-back time is outside the debtor's contact window (${debtorZone})`);
+      }
+    }
+  };
+  setHandler(
+    recordAgentOutcomeUpdate,
+    async (report) => {
+      const task = awaited ?? fail('the case is not waiting for this task');
+      const outcome = agentOutcomeSchema.parse(report.outcome);
+      task.recording = true;
+      try {
+        await completeAgentTask({ ...report, outcome, debtorId: input.debtorId });
+      } finally {
+        task.recording = false;
+      }
+      task.outcome = outcome;
+      return applyAgentOutcome(outcome, report.note);
+    },
+    { validator: validateAgentOutcome },
+  );
+
   function statusNow(): CaseStatus {
     if (disputed) return 'disputed';
     if (promise && promise.until > Date.now()) return 'promised';
@@ -253,6 +350,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       factsRead = factsChanges;
       const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
       debtorZone = snap.snapshot.timezone ?? 'UTC';
+      debtorCountry = snap.snapshot.country;
       Object.assign(state, {
         amountDue: snap.snapshot.openAmount,
         currency: snap.snapshot.currency,
@@ -381,6 +479,70 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
   }
 
+  /**
+   * Creates the task, waits for the agent's outcome or the deadline, and withdraws the task when it
+   * ends without an outcome (deadline, payment, cancellation, pause, another segment).
+   */
+  async function workAgentTask(task: AwaitedTask): Promise<AgentOutcome | undefined> {
+    awaited = task;
+    let reason = 'deadline passed';
+    try {
+      await createAgentTask({
+        debtorId: input.debtorId,
+        taskKey: task.key,
+        kind: task.kind,
+        label: task.label,
+        dueAt: task.dueAt,
+        priority: taskPriority(
+          task.kind,
+          { openAmount: state.amountDue, daysPastDue: state.daysPastDue },
+          policies.segmentation.personalMinOpenAmount,
+        ),
+        question: TASK_QUESTIONS[task.kind],
+      });
+      state.nextStep = `Waiting for the agent: ${task.label}`;
+      state.nextStepAt = new Date(task.deadline).toISOString();
+      await publish();
+      const outcome = await awaitAgentOutcome(task);
+      if (!outcome && paused()) reason = `case ${statusNow()}`;
+      return outcome;
+    } catch (error) {
+      if (error instanceof CaseClosed) reason = `case ${error.status}`;
+      if (error instanceof SegmentChanged) reason = `case moved to segment ${error.segment}`;
+      throw error;
+    } finally {
+      awaited = undefined;
+      // A task with an outcome is done already; the activity changes nothing then.
+      await withdrawAgentTask({ debtorId: input.debtorId, taskKey: task.key, reason });
+    }
+  }
+
+  /** Until the outcome is recorded, or the deadline passes, or the case is paused meanwhile. */
+  async function awaitAgentOutcome(task: AwaitedTask): Promise<AgentOutcome | undefined> {
+    await refresh();
+    for (;;) {
+      if (task.outcome) return task.outcome;
+      if (paused() && !task.recording) return undefined;
+      await publish();
+      if (task.recording) {
+        // An outcome is being stored: it wins over the deadline.
+        await condition(() => !task.recording);
+      } else {
+        const woke = await condition(
+          () => task.outcome !== undefined || factsChanges !== factsRead,
+          Math.max(task.deadline - Date.now(), 1),
+          { summary: `Waiting for the agent until the ${task.label} deadline` },
+        );
+        if (!woke) {
+          await refresh();
+          if (task.outcome || task.recording) continue;
+          return undefined;
+        }
+      }
+      await refresh();
+    }
+  }
+
   async function runStep(step: StrategyStep, snap: Snapshot): Promise<void> {
     state.currentStep = step.id;
     const key = `${caseKey}/${input.episode}/${step.id}`;
@@ -407,27 +569,32 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       }
       case 'agent-task': {
         const run = async (): Promise<ContactResult> => {
-          const dueAt = Date.now() + action.slaDays * DAY_MS;
-          await createAgentTask({
-            debtorId: input.debtorId,
-            taskKey: key,
+          const dueAt =
+            action.task === 'call'
+              ? callDeadline(Date.now(), action.slaDays, debtorZone, debtorCountry, policies.contactPolicy)
+              : Date.now() + action.slaDays * DAY_MS;
+          let task: AwaitedTask = {
+            key,
             kind: action.task,
             label: step.label,
             dueAt,
-          });
-          state.nextStep = `Waiting for the agent: ${step.label}`;
-          state.nextStepAt = new Date(dueAt).toISOString();
-          await publish();
-          try {
-            await waitUntil(dueAt, `${step.label} deadline`);
-          } finally {
-            await withdrawAgentTask({
-              debtorId: input.debtorId,
-              taskKey: key,
-              reason: 'deadline or case change',
-            });
+            deadline: dueAt,
+            recording: false,
+          };
+          // A debtor who asks for a call-back gets a new task due then; any other outcome ends the step.
+          for (let callBacks = 1; ; callBacks++) {
+            const outcome = await workAgentTask(task);
+            if (outcome?.kind !== 'call-back') return 'done';
+            const at = Date.parse(outcome.at);
+            task = {
+              key: `${key}/call-back-${callBacks}`,
+              kind: 'call-back',
+              label: `${step.label}: call-back`,
+              dueAt: at,
+              deadline: at + CALL_BACK_GRACE_MS,
+              recording: false,
+            };
           }
-          return 'done';
         };
         if (action.task === 'call') await contact(step, ['call'], snap, run);
         else await run();

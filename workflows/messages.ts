@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
 
 /** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
@@ -33,5 +34,7 @@ export const resolveDisputeUpdate = defineUpdate<
 export const pauseUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
 export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');
+/** An agent's outcome for the task the case waits for; rejected for any other task. */
+export const recordAgentOutcomeUpdate = defineUpdate<CaseAnswer, [AgentOutcomeReport]>('recordAgentOutcome');
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');

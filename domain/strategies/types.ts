@@ -2,6 +2,8 @@ import type { Channel, SegmentId } from '../segmentation/types.js';
 
 export type MessageTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
 export type AgentTaskKind = 'call' | 'data-research' | 'protected-review' | 'escalation-approval';
+/** What an agent task can be: a strategy step's kind, or a call-back the debtor asked for. */
+export type AnyAgentTaskKind = AgentTaskKind | 'call-back';
 
 export type StepAction =
   /** A message on the first channel that is allowed; 'preferred' puts the debtor's preferred digital channel first. */

@@ -1,0 +1,145 @@
+import { sql } from 'kysely';
+import { recordCaseEvent } from '../db/case-events.js';
+import type { Database } from '../db/database.js';
+import { loadDebtorFacts } from '../db/facts.js';
+import {
+  callResult,
+  describeOutcome,
+  requiredSkills,
+  type AgentOutcomeReport,
+} from '../domain/agent-tasks.js';
+import type { AnyAgentTaskKind } from '../domain/strategies/types.js';
+
+export interface CreateAgentTaskInput {
+  debtorId: string;
+  taskKey: string;
+  kind: AnyAgentTaskKind;
+  label: string;
+  dueAt: number;
+  /** Set by the workflow step; older workflow code did not send them. */
+  priority?: number;
+  question?: string;
+}
+
+/**
+ * The agent task activities: the workflow creates a task, withdraws it, and stores the outcome an
+ * agent reported, with its effects on the facts (invalid phone, hardship flag) and the timeline.
+ */
+export function createAgentTaskActivities(db: Database, highValueFrom: () => number) {
+  return {
+    async createAgentTask(input: CreateAgentTaskInput): Promise<void> {
+      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+      const skills = requiredSkills(
+        input.kind,
+        {
+          locale: facts.locale,
+          flags: facts.debtor?.flags ?? [],
+          b2b: facts.debtor?.attributes.b2b === true,
+          openAmount: facts.openAmount,
+        },
+        highValueFrom(),
+      );
+      await db.transaction().execute(async (trx) => {
+        const created = await trx
+          .insertInto('agent_tasks')
+          .values({
+            task_key: input.taskKey,
+            debtor_id: input.debtorId,
+            kind: input.kind,
+            label: input.label,
+            required_skills: JSON.stringify(skills),
+            status: 'open',
+            due_at: new Date(input.dueAt),
+            priority: input.priority,
+            question: input.question,
+          })
+          .onConflict((oc) => oc.column('task_key').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (created) {
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'agent-task-created',
+            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
+            data: { kind: input.kind, taskKey: input.taskKey, skills },
+          });
+        }
+      });
+    },
+
+    async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const withdrawn = await trx
+          .updateTable('agent_tasks')
+          .set({ status: 'withdrawn', closed_at: new Date(), close_reason: input.reason })
+          .where('task_key', '=', input.taskKey)
+          .where('status', 'in', ['open', 'claimed'])
+          .returning('label')
+          .executeTakeFirst();
+        if (withdrawn) {
+          await recordCaseEvent(trx, {
+            debtorId: input.debtorId,
+            source: 'workflow',
+            type: 'agent-task-withdrawn',
+            summary: `Agent task withdrawn: ${withdrawn.label} (${input.reason})`,
+          });
+        }
+      });
+    },
+
+    /** Once per task: a retry finds it done and changes nothing. */
+    async completeAgentTask(input: { debtorId: string } & AgentOutcomeReport): Promise<void> {
+      const { outcome } = input;
+      await db.transaction().execute(async (trx) => {
+        const task = await trx
+          .selectFrom('agent_tasks')
+          .select(['kind', 'label'])
+          .where('task_key', '=', input.taskKey)
+          .executeTakeFirstOrThrow();
+        const done = await trx
+          .updateTable('agent_tasks')
+          .set({
+            status: 'done',
+            closed_at: new Date(),
+            close_reason: 'outcome recorded',
+            outcome: JSON.stringify({ ...outcome, note: input.note ?? null }),
+            outcome_by: input.agentId,
+            call_result: callResult(task.kind as AnyAgentTaskKind, outcome),
+          })
+          .where('task_key', '=', input.taskKey)
+          .where('status', 'in', ['open', 'claimed'])
+          .returning('id')
+          .executeTakeFirst();
+        if (!done) return;
+        const now = new Date();
+        if (outcome.kind === 'not-reached' && outcome.reason === 'wrong-number') {
+          await trx
+            .updateTable('contact_points')
+            .set({ invalid_at: now, updated_at: now })
+            .where('debtor_id', '=', input.debtorId)
+            .where('channel', 'in', ['sms', 'call'])
+            .execute();
+        }
+        if (outcome.kind === 'hardship') {
+          await trx
+            .updateTable('debtors')
+            .set({
+              flags: sql<string>`(select coalesce(jsonb_agg(distinct f), '[]'::jsonb) from jsonb_array_elements_text(flags || '["hardship"]'::jsonb) f)`,
+              updated_at: now,
+            })
+            .where('id', '=', input.debtorId)
+            .execute();
+        }
+        await recordCaseEvent(trx, {
+          debtorId: input.debtorId,
+          source: 'agent',
+          type: 'agent-outcome',
+          summary: `${task.label}: ${describeOutcome(outcome)} (${input.agentName})${input.note ? ` · Note: ${input.note}` : ''}`,
+          data: { taskKey: input.taskKey, agentId: input.agentId, outcome },
+          dedupeKey: `${input.taskKey}/outcome`,
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import { sql } from 'kysely';
+import { hasSkills, isSupervisor } from '../domain/agents.js';
+import type { Agent } from './agents.js';
+import type { Database } from './database.js';
+import type { AgentTaskStatus } from './schema.js';
+
+/**
+ * Agent tasks as the inbox sees them. Claims are single conditional UPDATEs, so two agents who
+ * click at once cannot both win: the database decides, the loser is told who has the task.
+ */
+export interface AgentTask {
+  id: number;
+  taskKey: string;
+  debtorId: string;
+  kind: string;
+  label: string;
+  question: string;
+  priority: number;
+  requiredSkills: string[];
+  status: AgentTaskStatus;
+  dueAt: Date;
+  createdAt: Date;
+  claimedBy: string | null;
+  claimedByName: string | null;
+  claimedAt: Date | null;
+  closedAt: Date | null;
+  closeReason: string | null;
+  outcome: Record<string, unknown> | null;
+}
+
+function taskQuery(db: Database) {
+  return db
+    .selectFrom('agent_tasks as t')
+    .leftJoin('agents as a', 'a.id', 't.claimed_by')
+    .select([
+      't.id',
+      't.task_key as taskKey',
+      't.debtor_id as debtorId',
+      't.kind',
+      't.label',
+      't.question',
+      't.priority',
+      't.required_skills as requiredSkills',
+      't.status',
+      't.due_at as dueAt',
+      't.created_at as createdAt',
+      't.claimed_by as claimedBy',
+      'a.name as claimedByName',
+      't.claimed_at as claimedAt',
+      't.closed_at as closedAt',
+      't.close_reason as closeReason',
+      't.outcome',
+    ]);
+}
+
+const skillsJson = (agent: Pick<Agent, 'skills'>) => sql<string>`${JSON.stringify(agent.skills)}::jsonb`;
+
+export interface Inbox {
+  /** Claimed by the agent, oldest deadline first. */
+  mine: AgentTask[];
+  /** Open tasks the agent has every required skill for: priority, then deadline. */
+  queue: AgentTask[];
+  /** Tasks of the agent's that the case withdrew in the last day (deadline, payment, pause). */
+  withdrawn: AgentTask[];
+}
+
+export async function inboxFor(db: Database, agent: Agent, now: Date, limit = 100): Promise<Inbox> {
+  const mine = await taskQuery(db)
+    .where('t.status', '=', 'claimed')
+    .where('t.claimed_by', '=', agent.id)
+    .orderBy('t.due_at')
+    .execute();
+  const queue = await taskQuery(db)
+    .where('t.status', '=', 'open')
+    .where(sql<boolean>`t.required_skills <@ ${skillsJson(agent)}`)
+    .orderBy('t.priority', 'desc')
+    .orderBy('t.due_at')
+    .orderBy('t.id')
+    .limit(limit)
+    .execute();
+  const withdrawn = await taskQuery(db)
+    .where('t.status', '=', 'withdrawn')
+    .where('t.closed_at', '>', new Date(now.getTime() - 86_400_000))
+    .where((eb) =>
+      eb.or([
+        eb('t.claimed_by', '=', agent.id),
+        eb(sql<boolean>`t.required_skills <@ ${skillsJson(agent)}`, '=', true),
+      ]),
+    )
+    .orderBy('t.closed_at', 'desc')
+    .limit(20)
+    .execute();
+  return { mine, queue, withdrawn };
+}
+
+export async function findTask(db: Database, id: number): Promise<AgentTask | undefined> {
+  return taskQuery(db).where('t.id', '=', id).executeTakeFirst();
+}
+
+export type TaskAccess = 'ok' | 'not-found' | 'forbidden';
+
+/**
+ * An agent sees a task when they have its skills and nobody else has claimed it; supervisors see
+ * every task. An unknown task and one outside the agent's skills look the same to the agent.
+ */
+export function accessTo(agent: Agent, task: AgentTask | undefined): TaskAccess {
+  if (!task) return 'not-found';
+  if (isSupervisor(agent.role)) return 'ok';
+  if (!hasSkills(agent.skills, task.requiredSkills)) return 'not-found';
+  if (task.claimedBy !== null && task.claimedBy !== agent.id) return 'forbidden';
+  return 'ok';
+}
+
+export type ClaimResult =
+  | { ok: true; task: AgentTask }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'claimed'; by: string }
+  | { ok: false; reason: 'closed'; status: AgentTaskStatus };
+
+/** One conditional UPDATE: of many concurrent claims exactly one changes the row. */
+export async function claimTask(db: Database, agent: Agent, id: number): Promise<ClaimResult> {
+  const claimed = await db
+    .updateTable('agent_tasks')
+    .set({ status: 'claimed', claimed_by: agent.id, claimed_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .where(sql<boolean>`required_skills <@ ${skillsJson(agent)}`)
+    .returning('id')
+    .executeTakeFirst();
+  const task = await findTask(db, id);
+  if (!task || (!claimed && !hasSkills(agent.skills, task.requiredSkills)))
+    return { ok: false, reason: 'not-found' };
+  if (task.status === 'claimed' && task.claimedBy === agent.id) return { ok: true, task };
+  if (task.status === 'claimed')
+    return { ok: false, reason: 'claimed', by: task.claimedByName ?? 'another agent' };
+  return { ok: false, reason: 'closed', status: task.status };
+}
+
+/** Back to the queue; only the agent who has it, or a supervisor. */
+export async function releaseTask(db: Database, agent: Agent, id: number): Promise<boolean> {
+  let query = db
+    .updateTable('agent_tasks')
+    .set({ status: 'open', claimed_by: null, claimed_at: null })
+    .where('id', '=', id)
+    .where('status', '=', 'claimed');
+  if (!isSupervisor(agent.role)) query = query.where('claimed_by', '=', agent.id);
+  return (await query.returning('id').executeTakeFirst()) !== undefined;
+}
+
+/** A supervisor hands an open or claimed task to an agent who has its skills. */
+export async function reassignTask(db: Database, id: number, to: Agent): Promise<boolean> {
+  const moved = await db
+    .updateTable('agent_tasks')
+    .set({ status: 'claimed', claimed_by: to.id, claimed_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['open', 'claimed'])
+    .where(sql<boolean>`required_skills <@ ${skillsJson(to)}`)
+    .returning('id')
+    .executeTakeFirst();
+  return moved !== undefined;
+}
+
+export interface SupervisorOverview {
+  queueBySkill: { skill: string; open: number }[];
+  pastDue: AgentTask[];
+  byAgent: { agentId: string; name: string; claimed: number; doneToday: number }[];
+  active: AgentTask[];
+}
+
+export async function supervisorOverview(db: Database, now: Date): Promise<SupervisorOverview> {
+  const queueBySkill = await db
+    .selectFrom(sql<{ skill: string }>`agent_tasks t, jsonb_array_elements_text(t.required_skills)`.as('s'))
+    .select([sql<string>`value`.as('skill'), sql<number>`count(*)::int`.as('open')])
+    .where(sql<boolean>`t.status = 'open'`)
+    .groupBy(sql`value`)
+    .orderBy(sql`value`)
+    .execute();
+  const pastDue = await taskQuery(db)
+    .where('t.status', 'in', ['open', 'claimed'])
+    .where('t.due_at', '<', now)
+    .orderBy('t.due_at')
+    .execute();
+  const startOfDay = new Date(now.getTime() - 86_400_000);
+  const byAgent = await db
+    .selectFrom('agents as a')
+    .leftJoin('agent_tasks as t', 't.claimed_by', 'a.id')
+    .select([
+      'a.id as agentId',
+      'a.name',
+      sql<number>`count(*) filter (where t.status = 'claimed')::int`.as('claimed'),
+      sql<number>`count(*) filter (where t.status = 'done' and t.closed_at > ${startOfDay})::int`.as(
+        'doneToday',
+      ),
+    ])
+    .where('a.active', '=', true)
+    .groupBy(['a.id', 'a.name'])
+    .orderBy('a.name')
+    .execute();
+  const active = await taskQuery(db)
+    .where('t.status', 'in', ['open', 'claimed'])
+    .orderBy('t.priority', 'desc')
+    .orderBy('t.due_at')
+    .limit(200)
+    .execute();
+  return { queueBySkill, pastDue, byAgent, active };
+}
