@@ -6,6 +6,7 @@ import {
   type InvoiceRecorded,
   type PaymentRecorded,
 } from '../domain/case.js';
+import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
 import { strategyFor } from '../domain/strategies/defaults.js';
@@ -19,6 +20,7 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  recordAgentOutcomeUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
   type CaseAnswer,
@@ -98,6 +100,10 @@ export class CaseClient {
 
   cancel(debtorId: string, reason: string): Promise<CaseAnswer> {
     return this.handle(debtorId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+  }
+
+  recordAgentOutcome(debtorId: string, report: AgentOutcomeReport): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(recordAgentOutcomeUpdate, { args: [report] });
   }
 
   state(debtorId: string): Promise<CaseState> {

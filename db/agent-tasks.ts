@@ -3,6 +3,7 @@ import { hasSkills, isSupervisor } from '../domain/agents.js';
 import type { Agent } from './agents.js';
 import type { Database } from './database.js';
 import type { AgentTaskStatus } from './schema.js';
+import { recordCaseEvent } from './case-events.js';
 
 /**
  * Agent tasks as the inbox sees them. Claims are single conditional UPDATEs, so two agents who
@@ -203,4 +204,54 @@ export async function supervisorOverview(db: Database, now: Date): Promise<Super
     .limit(200)
     .execute();
   return { queueBySkill, pastDue, byAgent, active };
+}
+
+export interface FoundContactData {
+  email?: string | undefined;
+  phone?: string | undefined;
+  /** What the debtor agreed to on the phone; a found number is never called or texted without it. */
+  callConsent?: boolean | undefined;
+  smsConsent?: boolean | undefined;
+}
+
+/** Channels the outcome reports to the workflow; the addresses themselves stay here. */
+export const foundChannels = (data: FoundContactData): ('email' | 'phone')[] => [
+  ...(data.email ? (['email'] as const) : []),
+  ...(data.phone ? (['phone'] as const) : []),
+];
+
+/** An agent found an address: it replaces the old one, valid and not opted out. */
+export async function storeFoundContactData(
+  db: Database,
+  debtorId: string,
+  data: FoundContactData,
+  agentName: string,
+): Promise<void> {
+  const points: { channel: 'email' | 'sms' | 'call'; address: string; consent: boolean }[] = [
+    ...(data.email ? [{ channel: 'email' as const, address: data.email, consent: true }] : []),
+    ...(data.phone
+      ? [
+          { channel: 'sms' as const, address: data.phone, consent: data.smsConsent ?? false },
+          { channel: 'call' as const, address: data.phone, consent: data.callConsent ?? false },
+        ]
+      : []),
+  ];
+  await db.transaction().execute(async (trx) => {
+    for (const point of points) {
+      const row = { address: point.address, consent: point.consent, opted_out_at: null, invalid_at: null };
+      await trx
+        .insertInto('contact_points')
+        .values({ debtor_id: debtorId, channel: point.channel, ...row })
+        .onConflict((oc) =>
+          oc.columns(['debtor_id', 'channel']).doUpdateSet({ ...row, updated_at: new Date() }),
+        )
+        .execute();
+    }
+    await recordCaseEvent(trx, {
+      debtorId,
+      source: 'agent',
+      type: 'contact-data-found',
+      summary: `New contact data found by ${agentName}: ${foundChannels(data).join(', ')}`,
+    });
+  });
 }

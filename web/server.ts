@@ -21,6 +21,8 @@ import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { agentTaskRoutes } from './routes/agent-tasks.js';
+import { inboxRoutes } from './inbox/routes.js';
 
 export interface ServerDeps {
   db: Database;
@@ -107,7 +109,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(billingRoutes, deps);
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
+    await api.register(agentTaskRoutes, deps);
   });
+  await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 
   await app.register(linkRoutes, {
     db: deps.db,
