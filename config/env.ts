@@ -37,6 +37,7 @@ const envSchema = z.object({
   MAHNWERK_CONFIG: z.string().min(1).optional(),
   MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,6 +69,8 @@ export interface Config {
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
+  /** For `agent create-admin` without a prompt. */
+  adminPassword: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -110,5 +113,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     policyFile: env.MAHNWERK_CONFIG,
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    adminPassword: env.MAHNWERK_ADMIN_PASSWORD,
   };
 }
