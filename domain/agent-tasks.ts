@@ -69,9 +69,9 @@ export function requiredSkills(
 }
 
 /**
- * A call must happen while the debtor may be called: its deadline is the end of the last contact
- * window that closes within the SLA (local time, working days, public holidays skipped), or the
- * SLA's end when no window closes in between.
+ * A call must happen while the debtor may be called: its deadline is the end of the contact window
+ * on the day the SLA ends (local time), or on the last working day before it when that day has no
+ * window (Sunday, public holiday).
  */
 export function callDeadline(
   now: number,
@@ -87,8 +87,7 @@ export function callDeadline(
     if (!window.days.includes(weekdayOf(date))) continue;
     if (window.holidays && country && isPublicHoliday(date, country)) continue;
     const end = zonedTimeToEpoch(date, window.end, timezone);
-    if (end <= now) break;
-    if (end <= latest) return end;
+    return end > now ? end : latest;
   }
   return latest;
 }

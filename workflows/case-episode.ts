@@ -64,17 +64,16 @@ const PROMISE_GRACE_MS = DAY_MS;
 const MAX_CALL_BACK_DAYS = 14;
 const CALL_BACK_GRACE_MS = DAY_MS;
 
-const {
-  loadCaseSnapshot,
-  loadPolicies,
-  reportCase,
-  createAgentTask,
-  withdrawAgentTask,
-  completeAgentTask,
-  escalateCase,
-} = proxyActivities<Activities>({
+const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAgentTask, escalateCase } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+
+/** The agent waits for the answer: a few quick attempts, then the update fails and can be sent again. */
+const { completeAgentTask } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+  retry: { initialInterval: '500 milliseconds', maximumAttempts: 4 },
 });
 
 const sendOptions = {

@@ -35,7 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('claimed_by', 'text', (c) => c.references('agents.id').onDelete('set null'))
     .addColumn('claimed_at', 'timestamptz')
     .addColumn('outcome', 'jsonb')
-    .addColumn('outcome_by', 'text', (c) => c.references('agents.id').onDelete('set null'))
+    // Who reported it, as the workflow was told (an audit fact, so no foreign key).
+    .addColumn('outcome_by', 'text')
     // 'attempt' or 'conversation' when the outcome was a call: counts against the call caps.
     .addColumn('call_result', 'text')
     .execute();
