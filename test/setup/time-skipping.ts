@@ -5,7 +5,13 @@ import { recordInvoice, upsertDebtor, type DebtorProfile } from '../../db/billin
 import type { Database } from '../../db/database.js';
 import { loadCaseSnapshot } from '../../db/snapshot.js';
 import { caseWorkflowId } from '../../domain/case.js';
-import { addDays, isPublicHoliday, toLocal, weekdayOf, zonedTimeToEpoch } from '../../domain/contact-policy/index.js';
+import {
+  addDays,
+  isPublicHoliday,
+  toLocal,
+  weekdayOf,
+  zonedTimeToEpoch,
+} from '../../domain/contact-policy/index.js';
 import { days } from '../../domain/dates.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../../runtime/temporal.js';
