@@ -6,14 +6,16 @@ import {
   callResult,
   describeOutcome,
   requiredSkills,
+  TASK_QUESTIONS,
+  taskPriority,
   type AgentOutcomeReport,
 } from '../domain/agent-tasks.js';
-import type { AnyAgentTaskKind } from '../domain/strategies/types.js';
+import type { AgentTaskKind } from '../domain/strategies/types.js';
 
 export interface CreateAgentTaskInput {
   debtorId: string;
   taskKey: string;
-  kind: AnyAgentTaskKind;
+  kind: AgentTaskKind;
   label: string;
   dueAt: number;
   /** Set by the workflow step; older workflow code did not send them. */
@@ -50,8 +52,8 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
             required_skills: JSON.stringify(skills),
             status: 'open',
             due_at: new Date(input.dueAt),
-            priority: input.priority,
-            question: input.question,
+            priority: input.priority ?? taskPriority(input.kind, facts, highValueFrom()),
+            question: input.question ?? TASK_QUESTIONS[input.kind],
           })
           .onConflict((oc) => oc.column('task_key').doNothing())
           .returning('id')
@@ -105,7 +107,7 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
             close_reason: 'outcome recorded',
             outcome: JSON.stringify({ ...outcome, note: input.note ?? null }),
             outcome_by: input.agentId,
-            call_result: callResult(task.kind as AnyAgentTaskKind, outcome),
+            call_result: callResult(task.kind as AgentTaskKind, outcome),
           })
           .where('task_key', '=', input.taskKey)
           .where('status', 'in', ['open', 'claimed'])

@@ -44,6 +44,8 @@ export interface SendMessageInput {
   channel: Channel;
   template: ReminderTemplate;
   stepLabel: string;
+  /** Plan reminders: the instalment the message is about (minor units of the case currency). */
+  instalment?: { dueDate: string; amount: number } | undefined;
 }
 
 export type SendResult =
@@ -253,6 +255,10 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
         dueDate: i.dueDate,
       })),
       creditor: config.creditor,
+      instalment: input.instalment && {
+        amount: { amount: input.instalment.amount, currency },
+        dueDate: input.instalment.dueDate,
+      },
     });
     // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
     const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;

@@ -73,7 +73,15 @@ export interface PaymentsTable {
 }
 
 export type CaseStatus =
-  'active' | 'paused' | 'promised' | 'disputed' | 'paid' | 'escalated' | 'written-off' | 'cancelled';
+  | 'active'
+  | 'paused'
+  | 'promised'
+  | 'disputed'
+  | 'payment-plan'
+  | 'paid'
+  | 'escalated'
+  | 'written-off'
+  | 'cancelled';
 
 /** What the case workflow last reported; the API reads cases from here. */
 export interface CasesTable {

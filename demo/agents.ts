@@ -9,7 +9,7 @@ export const DEMO_AGENTS = [
     email: 'supervisor@mahnwerk.test',
     name: 'Sabine Supervisor',
     role: 'supervisor',
-    skills: ['b2b', 'hardship', 'high-value', 'lang:de', 'lang:en', 'legal'],
+    skills: ['b2b', 'disputes', 'hardship', 'high-value', 'lang:de', 'lang:en', 'legal'],
   },
 ] as const;
 

@@ -10,7 +10,7 @@ import {
   type ContactPolicyConfig,
 } from './contact-policy/index.js';
 import type { DebtorFlag } from './segmentation/types.js';
-import type { AnyAgentTaskKind } from './strategies/types.js';
+import type { AgentTaskKind } from './strategies/types.js';
 
 /**
  * Agent tasks as the workflow plans them and agents answer them: the question, the priority, the
@@ -18,25 +18,27 @@ import type { AnyAgentTaskKind } from './strategies/types.js';
  */
 
 /** What the agent must find out; shown at the top of the task. */
-export const TASK_QUESTIONS: Record<AnyAgentTaskKind, string> = {
+export const TASK_QUESTIONS: Record<AgentTaskKind, string> = {
   call: 'Reach the debtor: will they pay the open amount, and by when?',
   'call-back': 'Call back at the time the debtor asked for: will they pay, and by when?',
   'data-research': 'Find a working e-mail address or phone number for the debtor.',
   'protected-review': 'Review the protected case: is hardship confirmed, and how should the case go on?',
   'escalation-approval': 'Approve the hand-over to the collection agency, or say why not.',
+  'dispute-review': 'Review the dispute the debtor opened: is the claim right?',
 };
 
-const BASE_PRIORITY: Record<AnyAgentTaskKind, number> = {
+const BASE_PRIORITY: Record<AgentTaskKind, number> = {
   'call-back': 70,
   'protected-review': 60,
   'escalation-approval': 55,
+  'dispute-review': 55,
   call: 50,
   'data-research': 30,
 };
 
 /** 0–100, higher first: the kind of task, raised for large and long-overdue amounts. */
 export function taskPriority(
-  kind: AnyAgentTaskKind,
+  kind: AgentTaskKind,
   facts: { openAmount: number; daysPastDue: number },
   highValueFrom: number,
 ): number {
@@ -45,17 +47,18 @@ export function taskPriority(
   return Math.min(100, BASE_PRIORITY[kind] + amount + overdue);
 }
 
-const SKILLS_BY_KIND: Record<AnyAgentTaskKind, string[]> = {
+const SKILLS_BY_KIND: Record<AgentTaskKind, string[]> = {
   call: [],
   'call-back': [],
   'data-research': [],
   'protected-review': ['hardship'],
   'escalation-approval': ['legal'],
+  'dispute-review': ['disputes'],
 };
 
 /** The skills an agent needs: the debtor's language, the kind's specialty, and what the case calls for. */
 export function requiredSkills(
-  kind: AnyAgentTaskKind,
+  kind: AgentTaskKind,
   debtor: { locale: string; flags: readonly string[]; b2b: boolean; openAmount: number },
   highValueFrom: number,
 ): string[] {
@@ -159,12 +162,12 @@ const DESK_OUTCOMES: readonly AgentOutcomeKind[] = [
 ];
 
 /** Which outcomes a task can have: calls can also not reach anyone or be asked to call back. */
-export function outcomesFor(kind: AnyAgentTaskKind): readonly AgentOutcomeKind[] {
+export function outcomesFor(kind: AgentTaskKind): readonly AgentOutcomeKind[] {
   return kind === 'call' || kind === 'call-back' ? CALL_OUTCOMES : DESK_OUTCOMES;
 }
 
 /** For the contact policy's call caps: a conversation, an attempt, or no call at all. */
-export function callResult(kind: AnyAgentTaskKind, outcome: AgentOutcome): 'conversation' | 'attempt' | null {
+export function callResult(kind: AgentTaskKind, outcome: AgentOutcome): 'conversation' | 'attempt' | null {
   if (kind !== 'call' && kind !== 'call-back') return null;
   if (outcome.kind === 'data-found') return null;
   // A debtor who asks for a call-back has not had the conversation yet: the quiet period must not block it.

@@ -8,7 +8,15 @@ export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
 /** The skills the product derives for tasks; supervisors may give agents any others too. */
-export const KNOWN_SKILLS = ['lang:de', 'lang:en', 'hardship', 'b2b', 'high-value', 'legal'] as const;
+export const KNOWN_SKILLS = [
+  'lang:de',
+  'lang:en',
+  'hardship',
+  'b2b',
+  'high-value',
+  'legal',
+  'disputes',
+] as const;
 
 export const skillSchema = z
   .string()

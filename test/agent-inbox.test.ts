@@ -209,7 +209,7 @@ describe('agent inbox in Chromium against the real workflows', () => {
     await record(page, ids.data, 'data-found', { email: 'new.address@example.com' });
     for (const id of Object.values(ids)) expect((await taskRow(id)).status, `task ${id}`).toBe('done');
 
-    expect((await product.cases.state('inbox-plan')).status).toBe('promised');
+    expect((await product.cases.state('inbox-plan')).status).toBe('payment-plan');
     expect((await product.cases.state('inbox-dispute')).status).toBe('disputed');
     // Refused: the strategy moves on to the written confirmation.
     const refused = await eventually(

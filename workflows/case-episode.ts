@@ -1,5 +1,6 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
   proxyActivities,
@@ -29,13 +30,29 @@ import {
   addDays,
   decideContact,
   nextWindowStart,
+  toLocal,
   zonedTimeToEpoch,
   type PolicyFacts,
 } from '../domain/contact-policy/index.js';
+import {
+  acceptPlan,
+  monthlySchedule,
+  checkProposal,
+  dueThrough,
+  nextPlanEvent,
+  planView,
+  PLAN_REJECTED,
+  shouldRemind,
+  type ActivePlan,
+  type Instalment,
+  type PaymentPlanProposal,
+  type PlanRejection,
+} from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
-import type { AnyAgentTaskKind, StrategyStep } from '../domain/strategies/types.js';
+import { defaultStrategies } from '../domain/strategies/defaults.js';
+import type { AgentTaskKind, MessageTemplate, StrategyStep } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
@@ -45,6 +62,7 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  proposePaymentPlanUpdate,
   recordAgentOutcomeUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
@@ -58,6 +76,8 @@ type Snapshot = Awaited<ReturnType<Activities['loadCaseSnapshot']>>;
 
 const DAY_MS = 86_400_000;
 const MAX_PROMISE_DAYS = 30;
+/** A person reviews a dispute from the portal within this many days. */
+const DISPUTE_REVIEW_DAYS = 3;
 /** A promise is checked one day after its date: payments take a day to be booked. */
 const PROMISE_GRACE_MS = DAY_MS;
 /** A call-back may be asked for up to two weeks ahead; the agent has a day after the time to make it. */
@@ -97,7 +117,7 @@ class CaseClosed {
 /** The agent task the step waits for; `recording` while an outcome is being stored. */
 interface AwaitedTask {
   key: string;
-  kind: AnyAgentTaskKind;
+  kind: AgentTaskKind;
   label: string;
   dueAt: number;
   deadline: number;
@@ -136,15 +156,24 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     ruleId: 'pending',
     reasons: [],
     promisedUntil: input.promise ? new Date(input.promise.until).toISOString() : null,
+    plan: null,
   };
   let brokenPromises = input.brokenPromises;
   let promise = input.promise;
   let disputed = input.disputed;
   let operatorPaused = input.operatorPaused;
+  let plan: ActivePlan | undefined = input.plan;
+  /** Everything the debtor has paid, as of the last read of the facts (payment plans count from it). */
+  let paidTotal = 0;
   let closing: CaseStatus | undefined;
   let debtorZone = 'UTC';
   let debtorCountry: string | null = null;
   let awaited: AwaitedTask | undefined;
+  let preferredDigital: Channel | undefined;
+  /** Confirmations and agent tasks started from a handler: they finish (or give up) before the run ends. */
+  const sideTasks: Promise<void>[] = [];
+  let ending = false;
+  let disputeTaskKey: string | undefined;
 
   // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
   // that arrives while an activity runs is never lost.
@@ -178,6 +207,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   };
   const validatePromise = (p: { date: string; amount?: number | undefined }): void => {
     requireOpen();
+    if (plan) throw new Error('a payment plan is running; instalments replace a promise');
     const date = Date.parse(`${p.date}T00:00:00Z`);
     if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
     const days = (date - Date.now()) / DAY_MS;
@@ -195,6 +225,21 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       type: 'dispute-opened',
       summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
     });
+    if (d.source === 'portal') {
+      // The debtor objected themselves: a person reviews it, and the debtor gets a receipt.
+      const key = `${caseKey}/dispute-${Date.now()}`;
+      disputeTaskKey = key;
+      background(() =>
+        createAgentTask({
+          debtorId: input.debtorId,
+          taskKey: key,
+          kind: 'dispute-review',
+          label: `Review dispute: ${d.reason}`,
+          dueAt: Date.now() + DISPUTE_REVIEW_DAYS * DAY_MS,
+        }),
+      );
+      notify('dispute-received', `${key}/receipt`, 'Dispute receipt');
+    }
     factsChanged();
     return answer('All outreach is paused while the dispute is reviewed.');
   };
@@ -203,6 +248,13 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     resolveDisputeUpdate,
     (r) => {
       disputed = false;
+      const reviewTask = disputeTaskKey;
+      disputeTaskKey = undefined;
+      if (reviewTask) {
+        background(() =>
+          withdrawAgentTask({ debtorId: input.debtorId, taskKey: reviewTask, reason: 'dispute resolved' }),
+        );
+      }
       if (r.outcome === 'cancel') closing = 'cancelled';
       pending.push({
         type: 'dispute-resolved',
@@ -243,6 +295,137 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     },
     { validator: (_c) => requireOpen() },
   );
+  const proposePaymentPlan = (p: PaymentPlanProposal): CaseAnswer => {
+    const policy = planPolicy();
+    if (!policy) throw new Error('payment plans are arranged personally for this case');
+    plan = acceptPlan(p, policy, Date.now(), paidTotal);
+    // Instalments replace a promise: the plan says when each part is due.
+    promise = undefined;
+    state.promisedUntil = null;
+    const last = p.instalments.at(-1)?.dueDate;
+    pending.push({
+      type: 'plan-accepted',
+      summary: `Payment plan accepted (${p.source}): ${p.instalments.length} instalments from ${p.instalments[0]?.dueDate} to ${last}${p.note ? ` (${p.note})` : ''}; outreach paused`,
+    });
+    factsChanged();
+    return answer(`Payment plan accepted: ${p.instalments.length} instalments until ${last}.`);
+  };
+  setHandler(proposePaymentPlanUpdate, proposePaymentPlan, {
+    validator: (p) => {
+      const rejection = planRejection(p);
+      if (rejection) {
+        throw ApplicationFailure.create({
+          type: PLAN_REJECTED,
+          message: rejection.message,
+          details: [rejection],
+          nonRetryable: true,
+        });
+      }
+    },
+  });
+
+  /** The plan policy of this segment; episodes started before plans existed use the defaults. */
+  function planPolicy() {
+    return strategy.paymentPlan === undefined ? defaultStrategies[segment].paymentPlan : strategy.paymentPlan;
+  }
+
+  function planRejection(p: PaymentPlanProposal): PlanRejection | undefined {
+    const refuse = (code: 'case-closed' | 'disputed' | 'plan-running', message: string) => ({
+      code,
+      message,
+      params: {},
+    });
+    if (!open()) return refuse('case-closed', 'the case is closed');
+    if (disputed) return refuse('disputed', 'the case is disputed; a plan can follow the review');
+    if (plan) return refuse('plan-running', 'a payment plan is already running');
+    return checkProposal(p, planPolicy(), {
+      openAmount: state.amountDue,
+      today: toLocal(Date.now(), debtorZone).date,
+    });
+  }
+
+  /** Runs an activity beside the main flow (from a handler), kept until the run ends. */
+  function background(run: () => Promise<void>): void {
+    sideTasks.push(run());
+  }
+
+  /**
+   * A service message (receipt, plan reminder) on the debtor's digital channels, preferred first.
+   * The contact window still applies: outside it the message waits, unless the run ends first.
+   */
+  function notify(template: MessageTemplate, key: string, label: string, instalment?: Instalment): void {
+    background(async () => {
+      const channels: Channel[] = preferredDigital === 'sms' ? ['sms', 'email'] : ['email', 'sms'];
+      for (const channel of channels) {
+        for (;;) {
+          const result = await sendMessageAs(`${label} (${channel})`)({
+            debtorId: input.debtorId,
+            idempotencyKey: `${key}/${channel}`,
+            channel,
+            template,
+            stepLabel: label,
+            instalment,
+          });
+          if (result.outcome === 'sent' || result.outcome === 'already-sent') return;
+          if (result.outcome !== 'deferred') break;
+          if (
+            await condition(() => ending, Math.max(result.until - Date.now(), 1), { summary: result.reason })
+          )
+            return;
+        }
+      }
+    });
+  }
+
+  /** Sends the reminders and checks the instalments whose moment has come; a missed one breaks the plan. */
+  async function followPlan(): Promise<void> {
+    for (;;) {
+      const event = plan && nextPlanEvent(plan, debtorZone);
+      if (!plan || !event || event.at > Date.now()) return;
+      const count = plan.instalments.length;
+      const due = plan.instalments[event.index]!;
+      if (event.kind === 'remind') {
+        if (shouldRemind(plan, event, Date.now(), debtorZone)) {
+          notify(
+            'plan-reminder',
+            `${caseKey}/plan-${plan.acceptedAt}/reminder-${event.index}`,
+            `Instalment reminder ${event.index + 1}/${count}`,
+            due,
+          );
+        }
+        plan.reminded = event.index + 1;
+        continue;
+      }
+      if (paidTotal - plan.paidBaseline >= dueThrough(plan, event.index + 1)) {
+        plan.settled = event.index + 1;
+        pending.push({
+          type: 'instalment-paid',
+          summary: `Instalment ${event.index + 1} of ${count} paid (due ${due.dueDate})`,
+        });
+        if (plan.settled === count) {
+          pending.push({ type: 'plan-completed', summary: 'Payment plan completed' });
+          plan = undefined;
+        }
+        continue;
+      }
+      brokenPromises++;
+      pending.push({
+        type: 'plan-broken',
+        summary: `Instalment ${event.index + 1} of ${count} (${due.amount}, due ${due.dueDate}) missed: payment plan broken (${brokenPromises} in this case); re-assessing`,
+      });
+      plan = undefined;
+    }
+  }
+
+  /** The plan an agent agreed on the phone: monthly instalments of everything open. */
+  const agentPlan = (
+    outcome: Extract<AgentOutcome, { kind: 'payment-plan' }>,
+    note: string | undefined,
+  ): PaymentPlanProposal => ({
+    instalments: monthlySchedule(state.amountDue, outcome.instalments, outcome.firstDate),
+    source: 'agent',
+    note: note?.slice(0, 500),
+  });
 
   /** What the outcome means for the case; the activity already stored it with its facts. */
   const applyAgentOutcome = (outcome: AgentOutcome, note: string | undefined): CaseAnswer => {
@@ -250,12 +433,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       case 'promise':
         return promiseToPay({ date: outcome.date, amount: outcome.amount, source: 'agent' });
       case 'payment-plan':
-        // Until payment plans are their own workflow feature: a promise for the first instalment.
-        return promiseToPay({
-          date: outcome.firstDate,
-          amount: Math.ceil(state.amountDue / outcome.instalments),
-          source: 'agent',
-        });
+        return proposePaymentPlan(agentPlan(outcome, note));
       case 'dispute':
         return openDispute({ reason: outcome.reason, note, source: 'agent' });
       case 'call-back':
@@ -284,7 +462,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     if (!outcomesFor(task.kind).includes(outcome.kind))
       fail(`a ${task.kind} task cannot end with ${outcome.kind}`);
     if (outcome.kind === 'promise') validatePromise(outcome);
-    if (outcome.kind === 'payment-plan') validatePromise({ date: outcome.firstDate });
+    if (outcome.kind === 'payment-plan') {
+      const rejection = planRejection(agentPlan(outcome, report.note));
+      if (rejection) fail(rejection.message);
+    }
     if (outcome.kind === 'call-back') {
       const at = Date.parse(outcome.at);
       if (at <= Date.now()) fail('the call-back time is in the past');
@@ -314,6 +495,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 
   function statusNow(): CaseStatus {
     if (disputed) return 'disputed';
+    if (plan) return 'payment-plan';
     if (promise && promise.until > Date.now()) return 'promised';
     if (operatorPaused) return 'paused';
     return strategy.status;
@@ -321,6 +503,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 
   async function publish(event?: { type: string; summary: string }): Promise<void> {
     state.status = state.closedAt ? state.status : statusNow();
+    state.plan = plan ? planView(plan, paidTotal - plan.paidBaseline) : null;
     setCurrentDetails(
       [
         `**${state.status}** · segment **${state.segment}** (${state.strategyVersion}), episode ${state.episode}`,
@@ -350,6 +533,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
       debtorZone = snap.snapshot.timezone ?? 'UTC';
       debtorCountry = snap.snapshot.country;
+      paidTotal = snap.paidTotal ?? 0;
+      const preferred = snap.snapshot.preferredChannel;
+      preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
       Object.assign(state, {
         amountDue: snap.snapshot.openAmount,
         currency: snap.snapshot.currency,
@@ -370,6 +556,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         promise = undefined;
         state.promisedUntil = null;
       }
+      if (plan && !disputed && !operatorPaused) await followPlan();
       const assessment = assess(
         { ...snap.snapshot, brokenPromisesInCase: brokenPromises },
         policies.segmentation,
@@ -387,7 +574,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     }
   }
 
-  const paused = () => disputed || operatorPaused || (promise !== undefined && promise.until > Date.now());
+  const paused = () =>
+    disputed || operatorPaused || plan !== undefined || (promise !== undefined && promise.until > Date.now());
 
   /**
    * Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update
@@ -397,7 +585,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     let snap = await refresh();
     for (;;) {
       const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
-      const target = paused() ? (disputed || operatorPaused ? Infinity : (pauseEnd ?? at)) : at;
+      // While a plan runs, the case wakes for its reminders and checks; outreach waits for its end.
+      const planAt = plan ? nextPlanEvent(plan, debtorZone)?.at : undefined;
+      const target = paused() ? (disputed || operatorPaused ? Infinity : (planAt ?? pauseEnd ?? at)) : at;
       state.nextStep = paused() && target !== at ? `${label} (after the pause)` : label;
       state.nextStepAt = Number.isFinite(Math.max(target, at))
         ? new Date(Math.max(target, at)).toISOString()
@@ -628,10 +818,12 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     state.currentStep = 'waiting';
     for (;;) await waitUntil(Infinity, 'Waiting for payment or new facts');
   } catch (error) {
+    ending = true;
     if (error instanceof SegmentChanged) {
       state.currentStep = 'changing segment';
       await publish();
       await condition(allHandlersFinished);
+      await Promise.all(sideTasks);
       const next = policies.strategies[error.segment];
       const continueAs = makeContinueAsNewFunc<(input: CaseInput) => Promise<CaseOutcome>>({
         workflowType: next.workflowType,
@@ -645,6 +837,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         promise,
         disputed,
         operatorPaused,
+        plan,
       });
     }
     if (!(error instanceof CaseClosed)) throw error;
@@ -655,6 +848,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     state.nextStepAt = null;
     await publish({ type: 'case-closed', summary: `Case closed: ${error.status}` });
     await condition(allHandlersFinished);
+    await Promise.all(sideTasks);
     return { status: error.status, closedAt: state.closedAt };
   }
 }

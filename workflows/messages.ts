@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
+import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
 /** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
 export const invoiceRecordedSignal = defineSignal<[InvoiceRecorded]>('invoiceRecorded');
@@ -36,5 +37,12 @@ export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
 export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');
 /** An agent's outcome for the task the case waits for; rejected for any other task. */
 export const recordAgentOutcomeUpdate = defineUpdate<CaseAnswer, [AgentOutcomeReport]>('recordAgentOutcome');
+/**
+ * A payment plan from the portal, an agent or billing. The validator rejects a proposal outside the
+ * segment's plan policy with an ApplicationFailure of type PLAN_REJECTED whose detail is the
+ * PlanRejection (code, message, params); an accepted plan pauses outreach and is followed.
+ */
+export type { PaymentPlanProposal };
+export const proposePaymentPlanUpdate = defineUpdate<CaseAnswer, [PaymentPlanProposal]>('proposePaymentPlan');
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');

@@ -1,7 +1,8 @@
 import { formatDueDate } from '../../domain/dates.js';
 import { formatMoney, type Money } from '../../domain/money.js';
 
-export type ReminderTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
+export type ReminderTemplate =
+  'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation' | 'dispute-received' | 'plan-reminder';
 export type Locale = 'de' | 'en';
 
 export interface ReminderContext {
@@ -11,8 +12,10 @@ export interface ReminderContext {
   total: Money;
   invoices: { id: string; open: Money; dueDate: string }[];
   creditor: { name: string; email: string; phone: string };
-  /** The debtor's signed portal link: overview and, later, pay, plan, promise, dispute. */
+  /** The debtor's signed portal link: overview, pay, plan, promise, dispute, contact preferences. */
   portalUrl: string;
+  /** The instalment a plan reminder is about. */
+  instalment?: { amount: Money; dueDate: string } | undefined;
 }
 
 export interface RenderedEmail {
@@ -22,9 +25,10 @@ export interface RenderedEmail {
 }
 
 interface Wording {
-  subject: (total: string) => string;
+  /** `instalment` reads "50,00 € am 15. Mai 2026" (plan reminders only). */
+  subject: (total: string, instalment: string) => string;
   greeting: (name: string) => string;
-  body: (total: string) => string;
+  body: (total: string, instalment: string) => string;
   invoiceLine: (id: string, amount: string, due: string) => string;
   closing: string;
   contact: (c: ReminderContext['creditor']) => string;
@@ -58,6 +62,16 @@ const wordings: Record<
       body: (t) =>
         `vielen Dank für das Gespräch. Wie besprochen ist bei uns noch ein Betrag von ${t} offen. Hier finden Sie die Übersicht; bei Fragen erreichen Sie uns jederzeit.`,
     },
+    'dispute-received': {
+      subject: () => 'Wir haben Ihren Einwand erhalten',
+      body: (t) =>
+        `vielen Dank für Ihre Nachricht. Wir prüfen Ihren Einwand zu dem offenen Betrag von ${t} und melden uns bei Ihnen. Bis dahin erhalten Sie von uns keine Zahlungserinnerungen.`,
+    },
+    'plan-reminder': {
+      subject: (_t, i) => `Ihre nächste Rate: ${i}`,
+      body: (_t, i) =>
+        `eine kurze Erinnerung an Ihre Ratenzahlung: Die nächste Rate über ${i} steht an. Vielen Dank, dass Sie den Plan einhalten.`,
+    },
     greeting: (n) => `Guten Tag ${n},`,
     invoiceLine: (id, a, d) => `Rechnung ${id}: ${a}, fällig am ${d}`,
     closing: 'Freundliche Grüße',
@@ -86,6 +100,16 @@ const wordings: Record<
       body: (t) =>
         `thank you for talking with us. As discussed, an amount of ${t} is still open. Here is the overview; if you have questions, we are happy to help.`,
     },
+    'dispute-received': {
+      subject: () => 'We have received your objection',
+      body: (t) =>
+        `thank you for your message. We are reviewing your objection to the open amount of ${t} and will get back to you. Until then you will receive no payment reminders from us.`,
+    },
+    'plan-reminder': {
+      subject: (_t, i) => `Your next instalment: ${i}`,
+      body: (_t, i) =>
+        `a short reminder about your payment plan: the next instalment of ${i} is coming up. Thank you for keeping to the plan.`,
+    },
     greeting: (n) => `Hello ${n},`,
     invoiceLine: (id, a, d) => `Invoice ${id}: ${a}, due on ${d}`,
     closing: 'Kind regards',
@@ -105,10 +129,13 @@ export function renderReminder(ctx: ReminderContext): RenderedEmail {
   const w = wordings[ctx.locale];
   const step = w[ctx.template];
   const total = formatMoney(ctx.total, ctx.locale);
+  const instalment = ctx.instalment
+    ? `${formatMoney(ctx.instalment.amount, ctx.locale)} ${ctx.locale === 'de' ? 'am' : 'on'} ${formatDueDate(ctx.instalment.dueDate, ctx.locale)}`
+    : '';
   const lines = ctx.invoices.map((inv) =>
     w.invoiceLine(inv.id, formatMoney(inv.open, ctx.locale), formatDueDate(inv.dueDate, ctx.locale)),
   );
-  const paragraphs = [w.greeting(ctx.debtorName), step.body(total)];
+  const paragraphs = [w.greeting(ctx.debtorName), step.body(total, instalment)];
   const footer = [w.closing, ctx.creditor.name, w.contact(ctx.creditor), '', w.unsubscribe];
   const text = [
     ...paragraphs,
@@ -128,5 +155,5 @@ export function renderReminder(ctx: ReminderContext): RenderedEmail {
     `<p style="color:#666;font-size:smaller">${escapeHtml(w.unsubscribe)}</p>`,
     '</body></html>',
   ].join('\n');
-  return { subject: step.subject(total), text, html };
+  return { subject: step.subject(total, instalment), text, html };
 }

@@ -1,9 +1,18 @@
+import type { PlanPolicy } from '../payment-plan.js';
 import type { Channel, SegmentId } from '../segmentation/types.js';
 
-export type MessageTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
-export type AgentTaskKind = 'call' | 'data-research' | 'protected-review' | 'escalation-approval';
-/** What an agent task can be: a strategy step's kind, or a call-back the debtor asked for. */
-export type AnyAgentTaskKind = AgentTaskKind | 'call-back';
+/** Dunning steps use the first four; the last two are service messages (receipt, instalment reminder). */
+export type MessageTemplate =
+  'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation' | 'dispute-received' | 'plan-reminder';
+export type AgentTaskKind =
+  | 'call'
+  | 'data-research'
+  | 'protected-review'
+  | 'escalation-approval'
+  /** A dispute the debtor opened on the portal. */
+  | 'dispute-review'
+  /** The debtor asked for a call in a time window they chose. */
+  | 'call-back';
 
 export type StepAction =
   /** A message on the first channel that is allowed; 'preferred' puts the debtor's preferred digital channel first. */
@@ -33,4 +42,6 @@ export interface Strategy {
   /** Status the case shows while this strategy runs. */
   status: 'active' | 'paused';
   steps: StrategyStep[];
+  /** Payment plans the case accepts on its own; null: arranged personally (the portal says whom to ask). */
+  paymentPlan?: PlanPolicy | null;
 }

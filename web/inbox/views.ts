@@ -2,7 +2,7 @@ import type { Agent } from '../../db/agents.js';
 import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.js';
 import { AGENT_ROLES, KNOWN_SKILLS } from '../../domain/agents.js';
 import { outcomesFor, type AgentOutcomeKind } from '../../domain/agent-tasks.js';
-import type { AnyAgentTaskKind } from '../../domain/strategies/types.js';
+import type { AgentTaskKind } from '../../domain/strategies/types.js';
 import { formatMoney } from '../../domain/money.js';
 import type { CaseFile } from './case-file.js';
 import { csrfField, formatInstant, h, notice, postButton, staffPage } from './layout.js';
@@ -88,7 +88,7 @@ function outcomeFields(kind: AgentOutcomeKind, currency: string, zone: string): 
 function outcomeForms(session: AgentSession, task: AgentTask, file: CaseFile): string {
   const currency = file.facts.currency ?? 'EUR';
   const zone = file.facts.timezone;
-  return outcomesFor(task.kind as AnyAgentTaskKind)
+  return outcomesFor(task.kind as AgentTaskKind)
     .map(
       (kind) => `<details data-outcome="${kind}"><summary>${h(OUTCOME_LABELS[kind])}</summary>
 <form method="post" action="/inbox/tasks/${task.id}/outcome">${csrfField(session)}<input type="hidden" name="kind" value="${kind}">
