@@ -2,8 +2,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseWorkflowId } from '../domain/case.js';
 import { addDays, toLocal, weekdayOf } from '../domain/contact-policy/index.js';
-import { startProduct, type RunningProduct } from './setup/harness.js';
-import { eventually, zoneInContactWindowNow } from './setup/zones.js';
+import { eventually } from './setup/eventually.js';
+import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 /**
  * The agent inbox end to end: the whole product on the real Temporal dev server, agents in a real

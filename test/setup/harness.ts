@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
+import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
 import { bundleWorkflows } from '../../worker/worker.js';
@@ -96,4 +97,18 @@ export async function startProduct(
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
   };
+}
+
+/**
+ * These tests run on the real clock. The contact policy would rightly hold a reminder back at
+ * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
+ * (Contact windows themselves are tested on the time-skipping server.)
+ */
+export function zoneInContactWindowNow(): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const local = toLocal(Date.now(), zone);
+    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
+  }
+  throw new Error('no zone is inside the contact window now');
 }
