@@ -9,6 +9,7 @@ import {
   zonedTimeToEpoch,
   type ContactPolicyConfig,
 } from './contact-policy/index.js';
+import { formatMinorUnits } from './segmentation/assess.js';
 import type { DebtorFlag } from './segmentation/types.js';
 import type { AgentTaskKind } from './strategies/types.js';
 
@@ -184,7 +185,7 @@ const NOT_REACHED: Record<'no-answer' | 'voicemail' | 'wrong-number', string> = 
 export function describeOutcome(outcome: AgentOutcome): string {
   switch (outcome.kind) {
     case 'promise':
-      return `reached, promise to pay${outcome.amount ? ` ${outcome.amount} (minor units)` : ' everything open'} by ${outcome.date}`;
+      return `reached, promise to pay${outcome.amount ? ` ${formatMinorUnits(outcome.amount)}` : ' everything open'} by ${outcome.date}`;
     case 'payment-plan':
       return `reached, payment plan in ${outcome.instalments} instalments from ${outcome.firstDate}`;
     case 'dispute':

@@ -161,6 +161,9 @@ describe('agent inbox in Chromium against the real workflows', () => {
     const friday = nextWeekday(5);
     await record(page, german, 'promise', { date: friday }, 'Pays Friday after payday');
     expect(await page.textContent('[data-task-status]')).toBe('done');
+    expect(await page.textContent('.notice.ok')).toBe(
+      `Done: reached, promise to pay everything open by ${friday} · Note: Pays Friday after payday`,
+    );
     // The update answered at once; the case's main loop moves on a moment later.
     const state = await eventually(
       () => product.cases.state('inbox-de-1'),

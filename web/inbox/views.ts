@@ -1,7 +1,12 @@
 import type { Agent } from '../../db/agents.js';
 import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.js';
 import { AGENT_ROLES, KNOWN_SKILLS } from '../../domain/agents.js';
-import { outcomesFor, type AgentOutcomeKind } from '../../domain/agent-tasks.js';
+import {
+  agentOutcomeSchema,
+  describeOutcome,
+  outcomesFor,
+  type AgentOutcomeKind,
+} from '../../domain/agent-tasks.js';
 import type { AgentTaskKind } from '../../domain/strategies/types.js';
 import { formatMoney } from '../../domain/money.js';
 import type { CaseFile } from './case-file.js';
@@ -111,7 +116,10 @@ function taskActions(session: AgentSession, task: AgentTask, file: CaseFile): st
   }
   if (task.status === 'withdrawn')
     return `<p class="notice error">Withdrawn: ${h(task.closeReason ?? '')}. The case no longer needs it.</p>`;
-  return `<p class="notice ok">Done: ${h(JSON.stringify(task.outcome))}</p>`;
+  const { note: stored, ...recorded } = task.outcome ?? {};
+  const outcome = agentOutcomeSchema.safeParse(recorded);
+  const note = typeof stored === 'string' ? ` · Note: ${stored}` : '';
+  return `<p class="notice ok">Done: ${h(outcome.success ? describeOutcome(outcome.data) : 'outcome recorded')}${h(note)}</p>`;
 }
 
 function contactSection(file: CaseFile): string {
@@ -153,7 +161,7 @@ function caseSection(file: CaseFile): string {
   const next = s?.nextStep ?? row?.next_step;
   const nextAt = s?.nextStepAt ?? row?.next_step_at;
   const promised = s?.promisedUntil
-    ? `<p>Promised: outreach paused until ${h(formatInstant(s.promisedUntil, file.facts.timezone))}</p>`
+    ? `<p>Promised (see the timeline for the date): outreach paused; the payment is checked on ${h(formatInstant(s.promisedUntil, file.facts.timezone))}, a day after the promised day for booking</p>`
     : '';
   const later = file.nextSteps.map((step) => `<li>${h(step.label)} (+${step.afterDays} d)</li>`).join('');
   return `<section class="card"><h2>Case</h2><p>Status <strong data-case-status>${h(status)}</strong> · segment <strong>${h(s?.segment ?? row?.segment ?? '—')}</strong>${s ? ` (rule ${h(s.ruleId)})` : ''}</p>
