@@ -111,9 +111,8 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
     staff.addHook('preHandler', async (request, reply) => {
       const session = await currentSession(db, request);
       if (!session) {
-        if (request.method === 'GET')
-          return reply.redirect(`/inbox/login?next=${encodeURIComponent(request.url)}`, 303);
-        return html(reply, 401, loginPage('', '/inbox', { kind: 'error', text: 'Please log in.' }));
+        const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+        return reply.redirect(`/inbox/login${next}`, 303);
       }
       if (
         request.method === 'POST' &&
