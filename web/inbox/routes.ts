@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
 import type { CaseClient } from '../../client/cases.js';
-import { findAgentForLogin, getAgent, listAgents, updateAgent, upsertAgent } from '../../db/agents.js';
+import {
+  deleteExpiredSessions,
+  findAgentForLogin,
+  getAgent,
+  listAgents,
+  updateAgent,
+  upsertAgent,
+} from '../../db/agents.js';
 import { inboxFor, reassignTask, supervisorOverview } from '../../db/agent-tasks.js';
 import type { Database } from '../../db/database.js';
 import {
@@ -17,6 +24,7 @@ import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
 import { loadCaseFile } from './case-file.js';
+import { LoginThrottle } from './login-throttle.js';
 import { parseOutcomeForm } from './outcome-form.js';
 import {
   currentSession,
@@ -69,6 +77,7 @@ const html = (reply: FastifyReply, status: number, body: string) =>
  */
 export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, cases, policies }) => {
   const service = new AgentTaskService(db, cases);
+  const throttle = new LoginThrottle();
   acceptForms(app);
 
   app.get('/inbox/login', { schema: { hide: true } }, async (request, reply) => {
@@ -95,12 +104,20 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
     }
     const form = loginForm.safeParse(body);
     if (!form.success) return retry(400, 'Enter your e-mail and password.');
-    const agent = await findAgentForLogin(db, form.data.email);
+    const email = form.data.email.toLowerCase();
+    const wait = throttle.blockedMinutes(email);
+    if (wait > 0) return retry(429, `Too many failed logins for this address. Try again in ${wait} minutes.`);
+    const agent = await findAgentForLogin(db, email);
     // The same work for unknown agents: the answer time tells nothing.
     const ok = await verifyPassword(form.data.password, agent?.password_hash ?? (await dummyPasswordHash()));
-    if (!agent || !ok) return retry(401, 'E-mail or password is wrong.');
+    if (!agent || !ok) {
+      throttle.failed(email);
+      return retry(401, 'E-mail or password is wrong.');
+    }
+    throttle.succeeded(email);
     const { password_hash: _hash, ...profile } = agent;
     await startSession(db, request, reply, profile);
+    await deleteExpiredSessions(db, new Date());
     setCookie(request, reply, LOGIN_COOKIE, '', 0);
     request.log.info({ agentId: agent.id }, 'agent logged in');
     return reply.redirect(safeNext(form.data.next), 303);
