@@ -6,6 +6,7 @@ import type { LinkSigner } from '../channels/links.js';
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
+import { createAgentTask, type NewAgentTask } from '../db/agent-tasks.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -17,7 +18,7 @@ import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
-import type { AgentTaskKind, Strategy } from '../domain/strategies/types.js';
+import type { Strategy } from '../domain/strategies/types.js';
 
 /** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
@@ -47,15 +48,6 @@ export interface SendMessageInput {
   instalment?: { dueDate: string; amount: number } | undefined;
 }
 
-const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
-  call: [],
-  'data-research': [],
-  'protected-review': ['hardship'],
-  'escalation-approval': ['legal'],
-  'dispute-review': ['disputes'],
-  'call-back': [],
-};
-
 export type SendResult =
   | { outcome: 'sent' | 'already-sent' }
   | { outcome: 'skipped' | 'failed'; reason: string }
@@ -83,46 +75,8 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
       return loadCaseSnapshot(db, debtorId, new Date(asOf));
     },
 
-    async createAgentTask(input: {
-      debtorId: string;
-      taskKey: string;
-      kind: AgentTaskKind;
-      label: string;
-      dueAt: number;
-    }): Promise<void> {
-      const debtor = await db
-        .selectFrom('debtors')
-        .select('locale')
-        .where('id', '=', input.debtorId)
-        .executeTakeFirst();
-      await db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('agent_tasks')
-          .values({
-            task_key: input.taskKey,
-            debtor_id: input.debtorId,
-            kind: input.kind,
-            label: input.label,
-            required_skills: JSON.stringify([
-              `lang:${debtor?.locale ?? 'en'}`,
-              ...SKILLS_BY_TASK[input.kind],
-            ]),
-            status: 'open',
-            due_at: new Date(input.dueAt),
-          })
-          .onConflict((oc) => oc.column('task_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (created) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-created',
-            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
-            data: { kind: input.kind, taskKey: input.taskKey },
-          });
-        }
-      });
+    async createAgentTask(input: Omit<NewAgentTask, 'source'>): Promise<void> {
+      await createAgentTask(db, { ...input, source: 'workflow' });
     },
 
     async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
@@ -225,7 +179,9 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      const deferral = await stillAllowed(input);
+      // A receipt answers what the debtor just did on the portal: it goes at once, outside the
+      // dunning window and caps (consent and opt-out still hold: sendEmail re-reads them).
+      const deferral = input.template === 'dispute-received' ? undefined : await stillAllowed(input);
       if (deferral) return deferral;
       if (input.channel !== 'email') {
         const reason = `no ${input.channel === 'sms' ? 'SMS' : 'call'} provider is configured`;
@@ -306,7 +262,8 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
     const currency = facts.currency;
     const now = new Date();
     const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
-    const portalUrl = link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays));
+    // `c` tells the portal's funnel which channel brought the debtor (see web/portal/).
+    const portalUrl = `${link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays))}?c=e`;
     const listUnsubscribeUrl = link(
       'u',
       links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS),

@@ -7,6 +7,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
+import * as portal from './migrations/0004_portal.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -18,6 +19,7 @@ const DATE_OID = 1082;
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agent_tasks': agentTasks,
+  '0004_portal': portal,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
