@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LinkSigner } from '../channels/links.js';
+import { PORTAL_EVENT_TYPES } from '../db/schema.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { addDays, toLocal } from '../domain/contact-policy/index.js';
 import { formatDueDate } from '../domain/dates.js';
@@ -91,6 +92,15 @@ async function phonePage(lang: Lang): Promise<Page> {
   return context.newPage();
 }
 
+/** A debtor with a fresh case opens the link from the reminder on a phone and follows an action. */
+async function startFlow(id: string, lang: Lang, action?: string): Promise<{ page: Page; link: string }> {
+  const link = await openCase(id, lang);
+  const page = await phonePage(lang);
+  await page.goto(link);
+  if (action) await page.getByRole('link', { name: action }).click();
+  return { page, link };
+}
+
 /** axe-core finds nothing serious or critical, and the page is kept as a 390-px screenshot. */
 async function checkPage(page: Page, name: string): Promise<void> {
   expect(await seriousA11yViolations(page), name).toEqual([]);
@@ -117,9 +127,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('overview from the e-mail link: creditor, invoices, total, what happens next; language switch', async () => {
     const id = `portal-${lang}-overview`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
+    const { page } = await startFlow(id, lang);
     expect(await page.getAttribute('html', 'lang')).toBe(lang);
     expect(await page.locator('h1').textContent()).toBe(t.overviewTitle);
     const body = await text(page);
@@ -142,10 +150,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('pays by bank transfer: IBAN, amount, structured reference and GiroCode; billing confirms, the link says nothing to pay; a new message brings a working link', async () => {
     const id = `portal-${lang}-sepa`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionPay }).click();
+    const { page, link } = await startFlow(id, lang, t.actionPay);
     await checkPage(page, `pay-${lang}`);
     await page.getByLabel(t.payTransfer).check();
     await page.getByRole('button', { name: t.payContinue }).click();
@@ -194,10 +199,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('pays by card through Stripe Checkout: the verified webhook records the payment once and closes the case', async () => {
     const id = `portal-${lang}-card`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionPay }).click();
+    const { page } = await startFlow(id, lang, t.actionPay);
     await page.getByLabel(t.payCard).check();
     await page.getByRole('button', { name: t.payContinue }).click();
     expect(page.url()).toMatch(new RegExp(`^${stripe.url}/checkout/cs_test_`));
@@ -230,10 +232,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('agrees a payment plan within policy; a plan outside it is refused with the reason; the case follows the plan', async () => {
     const id = `portal-${lang}-plan`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionPlan }).click();
+    const { page, link } = await startFlow(id, lang, t.actionPlan);
     await checkPage(page, `plan-${lang}`);
 
     // Past the latest first date: the browser would stop it, a debtor without validation would not.
@@ -272,10 +271,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('promises to pay by a date: outreach pauses until then', async () => {
     const id = `portal-${lang}-promise`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionPromise }).click();
+    const { page } = await startFlow(id, lang, t.actionPromise);
     await checkPage(page, `promise-${lang}`);
     const date = addDays(today(), 12);
     await page.getByLabel(t.promiseDate).fill(date);
@@ -293,10 +289,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('disputes with a reason and a note: outreach stops, an agent reviews, the debtor gets a receipt', async () => {
     const id = `portal-${lang}-dispute`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionDispute }).click();
+    const { page } = await startFlow(id, lang, t.actionDispute);
     await checkPage(page, `dispute-${lang}`);
     await page.getByLabel(t.disputeReasons.other).check();
     await page.getByRole('button', { name: t.disputeSubmit }).click();
@@ -344,10 +337,7 @@ describe.each(['de', 'en'] as const)('the debtor portal on a phone (%s)', (lang)
 
   it('sets contact preferences with masked data and asks for a call back', async () => {
     const id = `portal-${lang}-contact`;
-    const link = await openCase(id, lang);
-    const page = await phonePage(lang);
-    await page.goto(link);
-    await page.getByRole('link', { name: t.actionContact }).click();
+    const { page } = await startFlow(id, lang, t.actionContact);
     const body = await text(page);
     expect(body).toContain(`p***@example.com`);
     expect(body).toContain('+49 *** ** 789');
@@ -479,16 +469,7 @@ describe('portal safety and measurement', () => {
       .where('debtor_id', 'like', 'portal-de-%')
       .execute();
     const types = new Set(events.map((e) => e.type));
-    for (const type of [
-      'opened',
-      'payment-started',
-      'paid',
-      'plan',
-      'promise',
-      'dispute',
-      'preferences',
-      'call-back',
-    ]) {
+    for (const type of PORTAL_EVENT_TYPES) {
       expect(types, type).toContain(type);
     }
     expect(events.filter((e) => e.type === 'opened').every((e) => e.channel === 'email')).toBe(true);
