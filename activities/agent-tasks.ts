@@ -1,27 +1,12 @@
 import { sql } from 'kysely';
+import { createAgentTask, type NewAgentTask } from '../db/agent-tasks.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
-import { loadDebtorFacts } from '../db/facts.js';
-import {
-  callResult,
-  describeOutcome,
-  requiredSkills,
-  TASK_QUESTIONS,
-  taskPriority,
-  type AgentOutcomeReport,
-} from '../domain/agent-tasks.js';
+import { callResult, describeOutcome, type AgentOutcomeReport } from '../domain/agent-tasks.js';
 import type { AgentTaskKind } from '../domain/strategies/types.js';
 
-export interface CreateAgentTaskInput {
-  debtorId: string;
-  taskKey: string;
-  kind: AgentTaskKind;
-  label: string;
-  dueAt: number;
-  /** Set by the workflow step; older workflow code did not send them. */
-  priority?: number;
-  question?: string;
-}
+/** What a workflow step asks for; older workflow code sent no priority or question. */
+export type CreateAgentTaskInput = Omit<NewAgentTask, 'source'>;
 
 /**
  * The agent task activities: the workflow creates a task, withdraws it, and stores the outcome an
@@ -30,44 +15,7 @@ export interface CreateAgentTaskInput {
 export function createAgentTaskActivities(db: Database, highValueFrom: () => number) {
   return {
     async createAgentTask(input: CreateAgentTaskInput): Promise<void> {
-      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
-      const skills = requiredSkills(
-        input.kind,
-        {
-          locale: facts.locale,
-          flags: facts.debtor?.flags ?? [],
-          b2b: facts.debtor?.attributes.b2b === true,
-          openAmount: facts.openAmount,
-        },
-        highValueFrom(),
-      );
-      await db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('agent_tasks')
-          .values({
-            task_key: input.taskKey,
-            debtor_id: input.debtorId,
-            kind: input.kind,
-            label: input.label,
-            required_skills: JSON.stringify(skills),
-            status: 'open',
-            due_at: new Date(input.dueAt),
-            priority: input.priority ?? taskPriority(input.kind, facts, highValueFrom()),
-            question: input.question ?? TASK_QUESTIONS[input.kind],
-          })
-          .onConflict((oc) => oc.column('task_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (created) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-created',
-            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
-            data: { kind: input.kind, taskKey: input.taskKey, skills },
-          });
-        }
-      });
+      await createAgentTask(db, { ...input, source: 'workflow' }, highValueFrom());
     },
 
     async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {

@@ -157,7 +157,9 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      const deferral = await stillAllowed(input);
+      // A receipt answers what the debtor just did on the portal: it goes at once, outside the
+      // dunning window and caps (consent and opt-out still hold: sendEmail re-reads them).
+      const deferral = input.template === 'dispute-received' ? undefined : await stillAllowed(input);
       if (deferral) return deferral;
       if (input.channel !== 'email') {
         const reason = `no ${input.channel === 'sms' ? 'SMS' : 'call'} provider is configured`;
@@ -238,7 +240,8 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
     const currency = facts.currency;
     const now = new Date();
     const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
-    const portalUrl = link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays));
+    // `c` tells the portal's funnel which channel brought the debtor (see web/portal/).
+    const portalUrl = `${link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays))}?c=e`;
     const listUnsubscribeUrl = link(
       'u',
       links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { BIC_PATTERN, isValidIban, normalizeIban } from '../domain/payments/sepa.js';
 
 /**
  * The only reader of process.env. Every setting is validated here, so a bad value stops start-up
@@ -15,31 +16,63 @@ const optionalUrl = (protocols: string[]) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-const envSchema = z.object({
-  MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
-  MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port(3000),
-  MAHNWERK_PUBLIC_URL: z.url().optional(),
-  MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
-  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('mahnwerk-cases'),
-  TEMPORAL_PORT: port(7233),
-  TEMPORAL_UI_PORT: port(8233),
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  SMTP_URL: optionalUrl(['smtp', 'smtps']),
-  SMTP_OUTBOX_PORT: port(2525),
-  MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
-  CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
-  CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
-  CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
-  MAHNWERK_CONFIG: z.string().min(1).optional(),
-  MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const envSchema = z
+  .object({
+    MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
+    MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port(3000),
+    MAHNWERK_PUBLIC_URL: z.url().optional(),
+    MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
+    DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('mahnwerk-cases'),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    SMTP_OUTBOX_PORT: port(2525),
+    MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
+    CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
+    CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
+    CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
+    MAHNWERK_CONFIG: z.string().min(1).optional(),
+    MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    /** Portal requests per link and minute (each IP gets five times as many, for shared addresses). */
+    PORTAL_RATE_LIMIT: z.coerce.number().int().min(10).max(10_000).default(60),
+    PORTAL_SEPA_IBAN: z
+      .string()
+      .transform(normalizeIban)
+      .refine(isValidIban, 'must be a valid IBAN (country, check digits, account)')
+      .optional(),
+    PORTAL_SEPA_BIC: z
+      .string()
+      .regex(BIC_PATTERN, 'must be a BIC of 8 or 11 characters such as COBADEFFXXX')
+      .optional(),
+    PORTAL_SEPA_HOLDER: z.string().min(1).max(70).optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9]+$/, 'must be a webhook signing secret (whsec_…)')
+      .optional(),
+    /** Another Stripe API endpoint (stripe-mock, a loopback stand-in); default the real one. */
+    STRIPE_API_URL: optionalUrl(['http', 'https']),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    const together = (a: keyof typeof env, b: keyof typeof env) => {
+      if (env[a] !== undefined && env[b] === undefined)
+        ctx.addIssue({ code: 'custom', path: [b], message: `is required with ${a}` });
+    };
+    together('STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET');
+    together('STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY');
+    together('PORTAL_SEPA_BIC', 'PORTAL_SEPA_IBAN');
+  });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -71,6 +104,14 @@ export interface Config {
   portalLinkDays: number;
   /** For `agent create-admin` without a prompt. */
   adminPassword: string | undefined;
+  portal: PortalConfig;
+}
+
+/** How debtors pay on the portal; an unconfigured method is not offered. */
+export interface PortalConfig {
+  rateLimitPerMinute: number;
+  sepa: { iban: string; bic: string | undefined; holder: string } | undefined;
+  stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +155,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
     adminPassword: env.MAHNWERK_ADMIN_PASSWORD,
+    portal: {
+      rateLimitPerMinute: env.PORTAL_RATE_LIMIT,
+      sepa: env.PORTAL_SEPA_IBAN
+        ? {
+            iban: env.PORTAL_SEPA_IBAN,
+            bic: env.PORTAL_SEPA_BIC,
+            holder: env.PORTAL_SEPA_HOLDER ?? env.CREDITOR_NAME,
+          }
+        : undefined,
+      stripe:
+        env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
+          ? {
+              secretKey: env.STRIPE_SECRET_KEY,
+              webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+              apiUrl: env.STRIPE_API_URL,
+            }
+          : undefined,
+    },
   };
 }

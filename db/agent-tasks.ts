@@ -2,8 +2,12 @@ import { sql } from 'kysely';
 import { hasSkills, isSupervisor } from '../domain/agents.js';
 import type { Agent } from './agents.js';
 import type { Database } from './database.js';
-import type { AgentTaskStatus } from './schema.js';
+import { requiredSkills, TASK_QUESTIONS, taskPriority } from '../domain/agent-tasks.js';
+import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
+import type { AgentTaskKind } from '../domain/strategies/types.js';
 import { recordCaseEvent } from './case-events.js';
+import { loadDebtorFacts } from './facts.js';
+import type { AgentTaskStatus, EventSource } from './schema.js';
 
 /**
  * Agent tasks as the inbox sees them. Claims are single conditional UPDATEs, so two agents who
@@ -253,5 +257,69 @@ export async function storeFoundContactData(
       type: 'contact-data-found',
       summary: `New contact data found by ${agentName}: ${foundChannels(data).join(', ')}`,
     });
+  });
+}
+
+export interface NewAgentTask {
+  debtorId: string;
+  /** Idempotency: a repeated call with the same key finds the task and changes nothing. */
+  taskKey: string;
+  kind: AgentTaskKind;
+  label: string;
+  dueAt: number;
+  /** Who asked for it: the workflow (a strategy step, a portal dispute) or the portal itself. */
+  source: EventSource;
+  /** Set by a workflow step; otherwise derived from the kind and the case. */
+  priority?: number | undefined;
+  question?: string | undefined;
+}
+
+/**
+ * Opens an agent task once per key, with the skills it needs (language, kind, what the case calls
+ * for), its priority and question, and puts it in the timeline. True when it was created now.
+ */
+export async function createAgentTask(
+  db: Database,
+  task: NewAgentTask,
+  highValueFrom = defaultSegmentationConfig.personalMinOpenAmount,
+): Promise<boolean> {
+  const facts = await loadDebtorFacts(db, task.debtorId, new Date());
+  const skills = requiredSkills(
+    task.kind,
+    {
+      locale: facts.locale,
+      flags: facts.debtor?.flags ?? [],
+      b2b: facts.debtor?.attributes.b2b === true,
+      openAmount: facts.openAmount,
+    },
+    highValueFrom,
+  );
+  return db.transaction().execute(async (trx) => {
+    const created = await trx
+      .insertInto('agent_tasks')
+      .values({
+        task_key: task.taskKey,
+        debtor_id: task.debtorId,
+        kind: task.kind,
+        label: task.label,
+        required_skills: JSON.stringify(skills),
+        status: 'open',
+        due_at: new Date(task.dueAt),
+        priority: task.priority ?? taskPriority(task.kind, facts, highValueFrom),
+        question: task.question ?? TASK_QUESTIONS[task.kind],
+      })
+      .onConflict((oc) => oc.column('task_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (created) {
+      await recordCaseEvent(trx, {
+        debtorId: task.debtorId,
+        source: task.source,
+        type: 'agent-task-created',
+        summary: `Agent task: ${task.label}, due ${new Date(task.dueAt).toISOString()}`,
+        data: { kind: task.kind, taskKey: task.taskKey, skills },
+      });
+    }
+    return created !== undefined;
   });
 }

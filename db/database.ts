@@ -8,6 +8,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
 import * as agents from './migrations/0003_agents.js';
+import * as portal from './migrations/0004_portal.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agent_tasks': agentTasks,
   '0003_agents': agents,
+  '0004_portal': portal,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

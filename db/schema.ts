@@ -196,9 +196,37 @@ export interface EscalationsTable {
   created_at: CreatedAt;
 }
 
+export const PORTAL_EVENT_TYPES = [
+  'opened',
+  'payment-started',
+  'paid',
+  'plan',
+  'promise',
+  'dispute',
+  'preferences',
+  'call-back',
+] as const;
+export type PortalEventType = (typeof PORTAL_EVENT_TYPES)[number];
+
+/** One thing a debtor did on the portal; the funnel per segment and channel is counted from these. */
+export interface PortalEventsTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  debtor_id: string;
+  /** Tells one case of the debtor from the next. */
+  case_opened_at: Date | null;
+  segment: string | null;
+  /** The channel whose message carried the link (email, sms), when the link said so. */
+  channel: string | null;
+  type: PortalEventType;
+  /** Amounts, methods, outcomes; never contact data. */
+  data: Json<Record<string, unknown>>;
+}
+
 export interface DatabaseSchema {
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
+  portal_events: PortalEventsTable;
   agent_tasks: AgentTasksTable;
   escalations: EscalationsTable;
   api_keys: ApiKeysTable;

@@ -1,7 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseWorkflowId } from '../domain/case.js';
 import { addDays, toLocal, weekdayOf } from '../domain/contact-policy/index.js';
+import { launchBrowser, seriousA11yViolations } from './setup/browser.js';
 import { eventually } from './setup/eventually.js';
 import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
@@ -120,11 +121,7 @@ const nextWeekday = (weekday: number): string => {
 
 beforeAll(async () => {
   product = await startProduct(inject('temporalAddress'));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-    headless: true,
-  });
+  browser = await launchBrowser();
   agents.de = await createAgent('anna@agents.test', 'Anna Agentin', ['lang:de']);
   agents.de2 = await createAgent('dora@agents.test', 'Dora Deutsch', ['lang:de']);
   agents.en = await createAgent('ben@agents.test', 'Ben Agent', ['lang:en']);
@@ -152,6 +149,7 @@ describe('agent inbox in Chromium against the real workflows', () => {
     expect(await page.textContent(`tr[data-task="${german}"]`)).toContain('Agent call');
 
     await claim(page, german);
+    expect(await seriousA11yViolations(page)).toEqual([]);
     const body = await page.textContent('body');
     expect(body).toContain('Debtor inbox-de-1');
     expect(body).toContain('+4915123456789');

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowBundle } from '@temporalio/worker';
+import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
-import { loadConfig } from '../../config/env.js';
 import { toLocal } from '../../domain/contact-policy/index.js';
+import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
 import { bundleWorkflows } from '../../worker/worker.js';
@@ -40,6 +41,28 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
+/**
+ * Tests on the real clock: the contact policy would rightly hold a reminder back at night or on a
+ * Sunday, so test debtors live in a zone where it is a weekday around midday now.
+ */
+export function zoneInContactWindowNow(): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const local = toLocal(Date.now(), zone);
+    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
+  }
+  throw new Error('no zone is inside the contact window now');
+}
+
+/** A port that was free a moment ago: for a product whose public URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export const TEST_API_KEY = 'test-key-0123456789abcdefghij';
 
 export interface RunningProduct extends Mahnwerk {
@@ -59,6 +82,8 @@ export interface RunningProduct extends Mahnwerk {
 export async function startProduct(
   temporalAddress: string,
   database: TestDatabase = 'pglite',
+  /** More settings, e.g. the portal's payment methods; they win over the defaults here. */
+  env: Record<string, string> = {},
 ): Promise<RunningProduct> {
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
@@ -69,6 +94,7 @@ export async function startProduct(
     SMTP_OUTBOX_PORT: '0',
     MAHNWERK_DEV_API_KEY: TEST_API_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...env,
   });
   const mahnwerk = await startMahnwerk(config, {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'),
@@ -97,18 +123,4 @@ export async function startProduct(
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
   };
-}
-
-/**
- * These tests run on the real clock. The contact policy would rightly hold a reminder back at
- * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
- * (Contact windows themselves are tested on the time-skipping server.)
- */
-export function zoneInContactWindowNow(): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    const local = toLocal(Date.now(), zone);
-    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
-  }
-  throw new Error('no zone is inside the contact window now');
 }
