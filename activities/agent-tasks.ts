@@ -38,13 +38,16 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
       });
     },
 
-    /** Once per task: a retry finds it done and changes nothing. */
-    async completeAgentTask(input: { debtorId: string } & AgentOutcomeReport): Promise<void> {
+    /**
+     * Once per task: true when this report is stored (now, or by an earlier attempt of the same
+     * activity), false when the task was closed otherwise meanwhile (withdrawn, answered by another).
+     */
+    async completeAgentTask(input: { debtorId: string } & AgentOutcomeReport): Promise<boolean> {
       const { outcome } = input;
-      await db.transaction().execute(async (trx) => {
+      return db.transaction().execute(async (trx) => {
         const task = await trx
           .selectFrom('agent_tasks')
-          .select(['kind', 'label'])
+          .select(['kind', 'label', 'status', 'outcome_by'])
           .where('task_key', '=', input.taskKey)
           .executeTakeFirstOrThrow();
         const done = await trx
@@ -61,7 +64,8 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
           .where('status', 'in', ['open', 'claimed'])
           .returning('id')
           .executeTakeFirst();
-        if (!done) return;
+        // A retry after the first attempt committed: this agent's answer is the one stored.
+        if (!done) return task.status === 'done' && task.outcome_by === input.agentId;
         const now = new Date();
         if (outcome.kind === 'not-reached' && outcome.reason === 'wrong-number') {
           await trx
@@ -89,6 +93,7 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
           data: { taskKey: input.taskKey, agentId: input.agentId, outcome },
           dedupeKey: `${input.taskKey}/outcome`,
         });
+        return true;
       });
     },
   };

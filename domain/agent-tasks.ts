@@ -146,6 +146,8 @@ export const agentNoteSchema = z.string().trim().max(2000);
 /** The outcome as the workflow receives it: which task, who, what, and the agent's note. */
 export interface AgentOutcomeReport {
   taskKey: string;
+  /** The task's kind, for a task the case does not wait for (one the portal or a handler opened). */
+  taskKind?: AgentTaskKind | undefined;
   agentId: string;
   agentName: string;
   outcome: AgentOutcome;

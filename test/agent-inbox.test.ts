@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAgentTask } from '../db/agent-tasks.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { addDays, toLocal, weekdayOf } from '../domain/contact-policy/index.js';
 import { launchBrowser, seriousA11yViolations } from './setup/browser.js';
@@ -268,6 +269,60 @@ describe('agent inbox in Chromium against the real workflows', () => {
     await page.goto('/inbox');
     expect(await page.locator(`tr[data-task="${Number(callBack[0]!.id)}"]`).count()).toBe(1);
     expect(await page.textContent('body')).not.toContain('Specialist review');
+    await context.close();
+  });
+
+  it('a task the portal opened (no step waits for it) takes outcomes too; a call-back there opens the next task', async () => {
+    const stepTask = await openPersonalCase('inbox-side');
+    const { context, page } = await loggedIn(agents.de);
+    await claim(page, stepTask);
+    await record(page, stepTask, 'not-reached', { reason: 'voicemail' });
+    // The debtor asked for a call on the portal.
+    await createAgentTask(product.db, {
+      debtorId: 'inbox-side',
+      taskKey: 'portal/inbox-side/call-back-1',
+      kind: 'call-back',
+      label: 'Call-back requested on the portal',
+      dueAt: Date.now() + 3_600_000,
+      source: 'portal',
+    });
+    const side = await product.db
+      .selectFrom('agent_tasks')
+      .select(['id', 'question', 'required_skills'])
+      .where('task_key', '=', 'portal/inbox-side/call-back-1')
+      .executeTakeFirstOrThrow();
+    expect(side.required_skills).toEqual(['lang:de']);
+    expect(side.question).toMatch(/Call back/);
+    await claim(page, Number(side.id));
+    let tomorrow = addDays(today, 1);
+    if (weekdayOf(tomorrow) === 7) tomorrow = addDays(tomorrow, 1);
+    await record(
+      page,
+      Number(side.id),
+      'call-back',
+      { at: `${tomorrow}T11:00` },
+      'Asked to be called tomorrow',
+    );
+    expect((await taskRow(Number(side.id))).status).toBe('done');
+    const next = await eventually(
+      () =>
+        product.db
+          .selectFrom('agent_tasks')
+          .selectAll()
+          .where('task_key', '=', 'portal/inbox-side/call-back-1/call-back')
+          .executeTakeFirst(),
+      (row) => row !== undefined,
+    );
+    expect(next).toMatchObject({ kind: 'call-back', status: 'open' });
+    await claim(page, Number(next!.id));
+    await record(page, Number(next!.id), 'promise', { date: addDays(today, 3) });
+    expect((await product.cases.state('inbox-side')).status).toBe('promised');
+    // A second answer to a done task is refused and changes nothing.
+    const again = await product.request('POST', `/v1/agent-tasks/${Number(next!.id)}/outcome`, {
+      agentId: agents.de.id,
+      outcome: { kind: 'refuses' },
+    });
+    expect(again.status).toBe(409);
     await context.close();
   });
 

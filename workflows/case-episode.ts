@@ -447,20 +447,30 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         return answer('Recorded; the strategy moves on.');
     }
   };
+  /**
+   * The task the step waits for, if the key names it. Compared without the case's run id: a replay
+   * may know the first run by another id than the live run did.
+   */
+  const stepKey = (key: string) => key.replace(/^[^/]+\/[^/]+/, '');
+  const awaitedTask = (key: string) =>
+    awaited && stepKey(awaited.key) === stepKey(key) ? awaited : undefined;
+  /** Outcomes of tasks no step waits for (the portal's call-backs and dispute reviews) being stored. */
+  const answeringSideTasks = new Set<string>();
   const validateAgentOutcome = (report: AgentOutcomeReport): void => {
     requireOpen();
-    const task = awaited;
-    if (!task || task.key !== report.taskKey || task.outcome || task.recording) {
-      fail('the case is not waiting for this task (it was withdrawn or already answered)');
-    }
+    const stepTask = awaitedTask(report.taskKey);
+    const busy = stepTask
+      ? stepTask.outcome !== undefined || stepTask.recording
+      : !report.taskKind || answeringSideTasks.has(report.taskKey);
+    if (busy) fail('the case is not waiting for this task (it was withdrawn or already answered)');
+    const kind = stepTask?.kind ?? report.taskKind ?? 'call';
     const parsed = agentOutcomeSchema.safeParse(report.outcome);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       fail(`outcome.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
     }
     const outcome = parsed.data;
-    if (!outcomesFor(task.kind).includes(outcome.kind))
-      fail(`a ${task.kind} task cannot end with ${outcome.kind}`);
+    if (!outcomesFor(kind).includes(outcome.kind)) fail(`a ${kind} task cannot end with ${outcome.kind}`);
     if (outcome.kind === 'promise') validatePromise(outcome);
     if (outcome.kind === 'payment-plan') {
       const rejection = planRejection(agentPlan(outcome, report.note));
@@ -479,15 +489,35 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   setHandler(
     recordAgentOutcomeUpdate,
     async (report) => {
-      const task = awaited ?? fail('the case is not waiting for this task');
+      const stepTask = awaitedTask(report.taskKey);
       const outcome = agentOutcomeSchema.parse(report.outcome);
-      task.recording = true;
+      if (stepTask) stepTask.recording = true;
+      else answeringSideTasks.add(report.taskKey);
+      let recorded: boolean | undefined;
       try {
-        await completeAgentTask({ ...report, outcome, debtorId: input.debtorId });
+        recorded = await completeAgentTask({ ...report, outcome, debtorId: input.debtorId });
       } finally {
-        task.recording = false;
+        if (stepTask) stepTask.recording = false;
+        else answeringSideTasks.delete(report.taskKey);
       }
-      task.outcome = outcome;
+      // Histories from before the activity answered carry no result: those outcomes were stored.
+      if (recorded === false) {
+        throw ApplicationFailure.nonRetryable('the task was closed meanwhile; nothing was recorded');
+      }
+      if (stepTask) stepTask.outcome = outcome;
+      else if (outcome.kind === 'call-back') {
+        // Nobody waits for a side task: the call-back is a new task of its own.
+        const at = Date.parse(outcome.at);
+        background(() =>
+          createAgentTask({
+            debtorId: input.debtorId,
+            taskKey: `${report.taskKey}/call-back`,
+            kind: 'call-back',
+            label: 'Call-back',
+            dueAt: at,
+          }),
+        );
+      }
       return applyAgentOutcome(outcome, report.note);
     },
     { validator: validateAgentOutcome },

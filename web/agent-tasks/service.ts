@@ -14,6 +14,7 @@ import {
 import type { Database } from '../../db/database.js';
 import { isSupervisor } from '../../domain/agents.js';
 import type { AgentOutcome } from '../../domain/agent-tasks.js';
+import type { AgentTaskKind } from '../../domain/strategies/types.js';
 import type { CaseAnswer } from '../../workflows/messages.js';
 
 /** A refusal with the HTTP status it maps to; the message is safe to show the agent. */
@@ -95,6 +96,7 @@ export class AgentTaskService {
     try {
       return await this.cases.recordAgentOutcome(task.debtorId, {
         taskKey: task.taskKey,
+        taskKind: task.kind as AgentTaskKind,
         agentId: agent.id,
         agentName: agent.name,
         outcome,
