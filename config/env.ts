@@ -15,6 +15,9 @@ const optionalUrl = (protocols: string[]) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** Activities per second the server hands out on a channel's task queue (fractions allowed: 0.5). */
+const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_000).default(fallback);
+
 const envSchema = z.object({
   MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
   MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
@@ -37,6 +40,8 @@ const envSchema = z.object({
   MAHNWERK_CONFIG: z.string().min(1).optional(),
   MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  EMAIL_RATE_PER_SECOND: ratePerSecond(10),
+  SMS_RATE_PER_SECOND: ratePerSecond(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -68,6 +73,8 @@ export interface Config {
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
+  /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
+  channelRates: { email: number; sms: number };
 }
 
 export class ConfigError extends Error {
@@ -110,5 +117,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     policyFile: env.MAHNWERK_CONFIG,
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    channelRates: { email: env.EMAIL_RATE_PER_SECOND, sms: env.SMS_RATE_PER_SECOND },
   };
 }

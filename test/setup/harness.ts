@@ -1,14 +1,38 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundle } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
-import { bundleWorkflows } from '../../worker/worker.js';
+import {
+  bundleWorkflows,
+  createCaseWorkers,
+  type Activities,
+  type CaseWorkers,
+} from '../../worker/worker.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
 export const sharedBundle = (): Promise<WorkflowBundle> => (bundle ??= bundleWorkflows());
+
+/**
+ * The workers as the product runs them (the case queue and one queue per channel) with the given
+ * activities, for tests that drive the workflows themselves. Rates far above what a test sends.
+ */
+export async function caseWorkersFor(
+  connection: NativeConnection,
+  taskQueue: string,
+  activities: Activities,
+): Promise<CaseWorkers> {
+  return createCaseWorkers({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await sharedBundle(),
+    activities,
+    channelRates: { email: 1000, sms: 1000 },
+  });
+}
 
 export type TestDatabase = 'pglite' | 'postgres';
 
