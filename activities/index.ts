@@ -221,6 +221,10 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      // First: a retry of a send that already went out is done, whatever the caps say now (they
+      // count this very message).
+      const settled = await settledBefore(input);
+      if (settled) return settled;
       const deferral = await stillAllowed(input);
       if (deferral) return deferral;
       if (input.channel !== 'email') {
@@ -266,18 +270,20 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
       : undefined;
   }
 
-  async function sendEmail(input: SendMessageInput): Promise<SendResult> {
+  /** The outcome of an earlier attempt of this send, if it got past `sending`. */
+  async function settledBefore(input: SendMessageInput): Promise<SendResult | undefined> {
     const previous = await db
       .selectFrom('outbox')
       .select(['status'])
       .where('idempotency_key', '=', input.idempotencyKey)
       .executeTakeFirst();
-    if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
-      return previous.status === 'sent' || previous.status === 'delivered'
-        ? { outcome: 'already-sent' }
-        : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
-    }
+    if (!previous || previous.status === 'pending' || previous.status === 'sending') return undefined;
+    return previous.status === 'sent' || previous.status === 'delivered'
+      ? { outcome: 'already-sent' }
+      : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
+  }
 
+  async function sendEmail(input: SendMessageInput): Promise<SendResult> {
     const facts = await loadDebtorFacts(db, input.debtorId, new Date());
     const skipReason = !facts.debtor
       ? 'debtor unknown'

@@ -42,7 +42,7 @@ export const testDatabases: TestDatabase[] = process.env.MAHNWERK_TEST_DATABASE_
   : ['pglite'];
 
 /** A fresh database on the test PostgreSQL server, dropped again after the test file. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.MAHNWERK_TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('MAHNWERK_TEST_DATABASE_URL is not set: run scripts/test-postgres.sh');
   const name = `mahnwerk_test_${randomUUID().replaceAll('-', '')}`;
@@ -82,9 +82,12 @@ export interface RunningProduct extends Mahnwerk {
 export async function startProduct(
   temporalAddress: string,
   database: TestDatabase = 'pglite',
+  /** More settings, e.g. a policy file or channel rates. */
+  env: Record<string, string> = {},
 ): Promise<RunningProduct> {
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
+    ...env,
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
