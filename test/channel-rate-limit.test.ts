@@ -10,7 +10,9 @@ const CASES = 16;
 let product: RunningProduct;
 
 beforeAll(async () => {
-  product = await startProduct(inject('temporalAddress'), 'pglite', { EMAIL_RATE_PER_SECOND: String(RATE) });
+  product = await startProduct(inject('temporalAddress'), 'pglite', {
+    env: { EMAIL_RATE_PER_SECOND: String(RATE) },
+  });
 });
 afterAll(() => product?.stop());
 

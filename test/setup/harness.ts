@@ -3,7 +3,7 @@ import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
 import { createLogger } from '../../config/logger.js';
-import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
+import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
 import {
   bundleWorkflows,
   createCaseWorkers,
@@ -42,7 +42,7 @@ export const testDatabases: TestDatabase[] = process.env.MAHNWERK_TEST_DATABASE_
   : ['pglite'];
 
 /** A fresh database on the test PostgreSQL server, dropped again after the test file. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.MAHNWERK_TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('MAHNWERK_TEST_DATABASE_URL is not set: run scripts/test-postgres.sh');
   const name = `mahnwerk_test_${randomUUID().replaceAll('-', '')}`;
@@ -82,9 +82,14 @@ export interface RunningProduct extends Mahnwerk {
 export async function startProduct(
   temporalAddress: string,
   database: TestDatabase = 'pglite',
-  /** More settings, e.g. a policy file or channel rates. */
-  env: Record<string, string> = {},
+  options: {
+    /** More settings, e.g. a policy file or channel rates. */
+    env?: Record<string, string>;
+    /** 'api': the worker runs elsewhere, e.g. in a process of its own. */
+    role?: Role;
+  } = {},
 ): Promise<RunningProduct> {
+  const { env = {}, role = 'all' } = options;
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
     ...env,
@@ -97,8 +102,9 @@ export async function startProduct(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   });
   const mahnwerk = await startMahnwerk(config, {
+    role,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'),
-    workflowBundle: await sharedBundle(),
+    workflowBundle: role === 'api' ? undefined : await sharedBundle(),
     inMemoryDatabase: true,
   });
   const apiUrl = mahnwerk.apiUrl;
