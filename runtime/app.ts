@@ -10,6 +10,9 @@ import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
+import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
+import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
+import { randomBytes } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
@@ -40,6 +43,8 @@ export interface Mahnwerk {
   apiUrl: string | undefined;
   temporalUiUrl: string | undefined;
   devOutbox: SmtpOutbox | undefined;
+  /** Only in the embedded default: the Twilio-compatible loopback server the SMS go to. */
+  devSms: SmsSink | undefined;
   devApiKey: string | undefined;
   /** The policy file in force; undefined for the built-in defaults. */
   policyFile: string | undefined;
@@ -108,9 +113,29 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
+    // Without a Twilio account, SMS go to the loopback sink with throwaway credentials.
+    const twilioAccount = config.sms ?? {
+      accountSid: `AC${randomBytes(16).toString('hex')}`,
+      authToken: randomBytes(24).toString('hex'),
+      from: '+15005550006',
+      messagingServiceSid: undefined,
+      apiUrl: undefined,
+    };
     let devOutbox: SmtpOutbox | undefined;
+    let devSms: SmsSink | undefined;
     let mailer: Mailer | undefined;
+    let sms: SmsSender | undefined;
     if (role !== 'api') {
+      if (!config.sms) {
+        const sink = await startSmsSink({ port: config.smsSinkPort, ...twilioAccount });
+        stops.push(() => sink.close());
+        devSms = sink;
+      }
+      sms = createSmsSender({
+        ...twilioAccount,
+        apiBaseUrl: twilioAccount.apiUrl ?? devSms?.url,
+        statusCallbackUrl: `${config.http.publicUrl}/webhooks/twilio/status`,
+      });
       let smtpUrl = config.smtpUrl;
       if (!smtpUrl) {
         devOutbox = await startSmtpOutbox({ port: config.smtpOutboxPort });
@@ -128,7 +153,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, mailer, config, policies, links },
+        deps: { db, mailer, sms, config, policies, links },
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
       });
       const running = worker.run();
@@ -148,6 +173,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         cases,
         logger,
         devOutbox,
+        twilio: { authToken: twilioAccount.authToken, publicUrl: config.http.publicUrl, devSink: devSms },
         policies,
         links,
         creditor: config.creditor,
@@ -170,6 +196,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       apiUrl,
       temporalUiUrl,
       devOutbox,
+      devSms,
       devApiKey,
       policyFile,
       stop,

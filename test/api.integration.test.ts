@@ -1,25 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaughtEmail } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
-import { toLocal } from '../domain/contact-policy/index.js';
 import * as sa from '../domain/search-attributes.js';
-import { startProduct, testDatabases, type RunningProduct } from './setup/harness.js';
+import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 let product: RunningProduct;
 
-/**
- * These tests run on the real clock. The contact policy would rightly hold a reminder back at
- * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
- * (Contact windows themselves are tested on the time-skipping server.)
- */
-function zoneInContactWindowNow(): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    const local = toLocal(Date.now(), zone);
-    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
-  }
-  throw new Error('no zone is inside the contact window now');
-}
 const openZone = zoneInContactWindowNow();
 
 const debtor = (overrides: Record<string, unknown> = {}) => ({
