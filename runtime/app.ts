@@ -12,7 +12,7 @@ import { migrateToLatest, openDatabase, type Database } from '../db/database.js'
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
 import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
-import { randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
@@ -69,9 +69,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
   try {
     const { file: policyFile, policies } = await loadPolicies(config.policyFile);
-    const links = new LinkSigner(
-      linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir),
-    );
+    const secret = linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir);
+    const links = new LinkSigner(secret);
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
@@ -113,10 +112,12 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
-    // Without a Twilio account, SMS go to the loopback sink with throwaway credentials.
+    // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
+    // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
+    const devCredential = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('hex');
     const twilioAccount = config.sms ?? {
-      accountSid: `AC${randomBytes(16).toString('hex')}`,
-      authToken: randomBytes(24).toString('hex'),
+      accountSid: `AC${devCredential('dev-twilio-account').slice(0, 32)}`,
+      authToken: devCredential('dev-twilio-token'),
       from: '+15005550006',
       messagingServiceSid: undefined,
       apiUrl: undefined,
