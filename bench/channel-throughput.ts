@@ -9,9 +9,8 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { installTemporalLogging } from '../runtime/temporal-logging.js';
-import { zoneInContactWindowNow } from '../test/setup/contact-window.js';
 import { startTemporalDevServer } from '../test/setup/global-temporal.js';
-import { startProduct } from '../test/setup/harness.js';
+import { startProduct, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { eventTime, historyUntil, type HistoryEvent } from '../test/setup/histories.js';
 
 const { values } = parseArgs({

@@ -18,32 +18,66 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 /** Activities per second the server hands out on a channel's task queue (fractions allowed: 0.5). */
 const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_000).default(fallback);
 
-const envSchema = z.object({
-  MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
-  MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port(3000),
-  MAHNWERK_PUBLIC_URL: z.url().optional(),
-  MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
-  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('mahnwerk-cases'),
-  TEMPORAL_PORT: port(7233),
-  TEMPORAL_UI_PORT: port(8233),
-  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  SMTP_URL: optionalUrl(['smtp', 'smtps']),
-  SMTP_OUTBOX_PORT: port(2525),
-  MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
-  CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
-  CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
-  CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
-  MAHNWERK_CONFIG: z.string().min(1).optional(),
-  MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  EMAIL_RATE_PER_SECOND: ratePerSecond(10),
-  SMS_RATE_PER_SECOND: ratePerSecond(1),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+const envSchema = z
+  .object({
+    MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
+    MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port(3000),
+    MAHNWERK_PUBLIC_URL: z.url().optional(),
+    MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
+    DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('mahnwerk-cases'),
+    TEMPORAL_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    SMTP_URL: optionalUrl(['smtp', 'smtps']),
+    SMTP_OUTBOX_PORT: port(2525),
+    MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
+    CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
+    CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
+    CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
+    MAHNWERK_CONFIG: z.string().min(1).optional(),
+    MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
+      .optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TWILIO_FROM: z
+      .string()
+      .regex(
+        /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+        'must be an E.164 number or an alphanumeric sender ID',
+      )
+      .optional(),
+    TWILIO_MESSAGING_SERVICE_SID: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')
+      .optional(),
+    TWILIO_API_URL: optionalUrl(['http', 'https']),
+    SMS_SINK_PORT: port(2526),
+    EMAIL_RATE_PER_SECOND: ratePerSecond(10),
+    SMS_RATE_PER_SECOND: ratePerSecond(1),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.TWILIO_ACCOUNT_SID) return;
+    if (!env.TWILIO_AUTH_TOKEN)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_AUTH_TOKEN'],
+        message: 'is required with TWILIO_ACCOUNT_SID',
+      });
+    if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TWILIO_FROM'],
+        message: 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
+      });
+  });
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -73,8 +107,20 @@ export interface Config {
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
+  /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
+  sms: SmsConfig | undefined;
+  smsSinkPort: number;
   /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
   channelRates: { email: number; sms: number };
+}
+
+export interface SmsConfig {
+  accountSid: string;
+  authToken: string;
+  from: string | undefined;
+  messagingServiceSid: string | undefined;
+  /** Where the twilio SDK sends its requests; undefined: https://api.twilio.com. */
+  apiUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +163,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     policyFile: env.MAHNWERK_CONFIG,
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    sms:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            from: env.TWILIO_FROM,
+            messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+            apiUrl: env.TWILIO_API_URL,
+          }
+        : undefined,
+    smsSinkPort: env.SMS_SINK_PORT,
     channelRates: { email: env.EMAIL_RATE_PER_SECOND, sms: env.SMS_RATE_PER_SECOND },
   };
 }

@@ -7,6 +7,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
+import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -18,6 +19,7 @@ const DATE_OID = 1082;
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agent_tasks': agentTasks,
+  '0005_sms_outbox': smsOutbox,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
@@ -48,7 +50,9 @@ export function openDatabase(target: DatabaseTarget): Database {
 }
 
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: staticMigrations });
+  // Features land on parallel branches with their own numbers: a database may have run 0005
+  // before 0003 arrives. The migrations are independent of each other, so order is not enforced.
+  const migrator = new Migrator({ db, provider: staticMigrations, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

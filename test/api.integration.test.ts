@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CaughtEmail } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
 import * as sa from '../domain/search-attributes.js';
-import { zoneInContactWindowNow } from './setup/contact-window.js';
-import { startProduct, testDatabases, type RunningProduct } from './setup/harness.js';
+import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 let product: RunningProduct;
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseWorkflowId } from '../domain/case.js';
-import { zoneInContactWindowNow } from './setup/contact-window.js';
-import { startProduct, type RunningProduct } from './setup/harness.js';
+import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 import { activityStarts, historyUntil } from './setup/histories.js';
 
 const RATE = 4;

@@ -42,6 +42,38 @@ describe('configuration', () => {
     expect(config.http.publicUrl).toBe('https://pay.example.com');
   });
 
+  it('uses a Twilio account only when it is complete, and says what is missing', () => {
+    expect(loadConfig({}).sms).toBeUndefined();
+    const sid = `AC${'0a'.repeat(16)}`;
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ TWILIO_ACCOUNT_SID: sid })).toEqual([
+      'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',
+      'TWILIO_FROM: TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
+    ]);
+    expect(problems({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_FROM: '0049 30 1' })).toEqual([
+      'TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits',
+      'TWILIO_FROM: must be an E.164 number or an alphanumeric sender ID',
+      'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',
+    ]);
+    expect(
+      loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 'x'.repeat(32), TWILIO_FROM: '+4930123456' })
+        .sms,
+    ).toEqual({
+      accountSid: sid,
+      authToken: 'x'.repeat(32),
+      from: '+4930123456',
+      messagingServiceSid: undefined,
+      apiUrl: undefined,
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
       http: { port: 3000 },

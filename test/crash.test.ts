@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SendResult } from '../activities/index.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
-import { writePolicyFile, zoneInContactWindowNow } from './setup/contact-window.js';
-import { startProduct, type RunningProduct } from './setup/harness.js';
+import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
+import { writePolicyFile } from './setup/policy-file.js';
 import { historyUntil, type HistoryEvent } from './setup/histories.js';
 import { startWorkerProcess, type WorkerProcess } from './setup/worker-process.js';
 

@@ -6,8 +6,12 @@ import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
 import type { CaseWorkers } from '../worker/worker.js';
 import { testActivityDeps } from './setup/activities.js';
-import { zoneInContactWindowNow } from './setup/contact-window.js';
-import { caseWorkersFor, startProduct, type RunningProduct } from './setup/harness.js';
+import {
+  caseWorkersFor,
+  startProduct,
+  zoneInContactWindowNow,
+  type RunningProduct,
+} from './setup/harness.js';
 
 let product: RunningProduct;
 let connection: NativeConnection;
@@ -89,7 +93,7 @@ describe('payment vs send', () => {
     expect(body).toMatchObject({ status: 'paid' });
     const timeline = (body as { timeline: { type: string; summary: string }[] }).timeline;
     expect(timeline.filter((e) => e.type === 'contact-skipped').map((e) => e.summary)).toContain(
-      'E-mail reminder 1 skipped: nothing is open any more',
+      'E-mail reminder 1 by email skipped: nothing is open any more',
     );
     expect(timeline.some((e) => e.type === 'contact-sent')).toBe(false);
   });

@@ -6,7 +6,7 @@ import { recordInvoice, upsertDebtor } from '../db/billing.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { testActivityDeps } from './setup/activities.js';
-import { zoneInContactWindowNow } from './setup/contact-window.js';
+import { zoneInContactWindowNow } from './setup/harness.js';
 
 let db: Database;
 let outbox: SmtpOutbox;

@@ -442,7 +442,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         ]);
         expect(mailsTo(email)).toHaveLength(1);
         expect(await summariesOf(id, 'contact-skipped')).toEqual([
-          'E-mail reminder skipped: nothing is open any more',
+          'E-mail reminder by email skipped: nothing is open any more',
         ]);
         // The signal billing sends after booking: the case has already re-read the facts, or does it now.
         expect(['signalled', 'no-running-case']).toContain(

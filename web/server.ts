@@ -21,6 +21,9 @@ import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
+import { createSmsEventHandlers } from '../channels/sms/inbound.js';
+import type { SmsSink } from '../dev/sms-sink.js';
 
 export interface ServerDeps {
   db: Database;
@@ -31,6 +34,8 @@ export interface ServerDeps {
   creditor: { name: string; email: string; phone: string };
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
+  /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
+  twilio?: { authToken: string; publicUrl: string; devSink?: SmsSink | undefined };
 }
 
 export type App = FastifyInstance;
@@ -115,7 +120,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     links: deps.links,
     creditor: deps.creditor,
   });
-  if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });
+  if (deps.twilio) {
+    await app.register(twilioWebhookRoutes, {
+      authToken: deps.twilio.authToken,
+      publicUrl: deps.twilio.publicUrl,
+      ...createSmsEventHandlers({ db: deps.db, cases: deps.cases, logger: deps.logger }),
+    });
+  }
+  if (deps.devOutbox) {
+    await app.register(devOutboxRoutes, {
+      outbox: deps.devOutbox,
+      sms: deps.twilio?.devSink,
+      inboundWebhookUrl: `${deps.twilio?.publicUrl ?? ''}/webhooks/twilio/inbound`,
+    });
+  }
   return app;
 }
 

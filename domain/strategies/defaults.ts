@@ -96,8 +96,8 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   assisted: {
     segment: 'assisted',
     workflowType: 'assistedOutreach',
-    version: 'assisted-v1',
-    purpose: 'Mixed signals: e-mail and SMS with the portal link, and a call early.',
+    version: 'assisted-v2',
+    purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
     steps: [
       {
@@ -109,13 +109,13 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
       {
         id: 'sms-1',
         label: 'SMS reminder',
-        afterDays: 2,
+        afterDays: 0,
         action: { kind: 'message', channels: ['sms'], template: 'reminder-1' },
       },
       {
         id: 'call',
         label: 'Agent call',
-        afterDays: 2,
+        afterDays: 4,
         action: { kind: 'agent-task', task: 'call', slaDays: 3 },
       },
       {

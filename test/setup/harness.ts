@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
+import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
 import {
@@ -10,6 +11,7 @@ import {
   type Activities,
   type CaseWorkers,
 } from '../../worker/worker.js';
+import { unusedPort } from './ports.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
@@ -96,8 +98,10 @@ export async function startProduct(
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
-    PORT: '0',
+    // A real port, not 0: links in messages and Twilio's signed webhooks name the public URL.
+    PORT: String(await unusedPort()),
     SMTP_OUTBOX_PORT: '0',
+    SMS_SINK_PORT: '0',
     MAHNWERK_DEV_API_KEY: TEST_API_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   });
@@ -129,4 +133,18 @@ export async function startProduct(
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
   };
+}
+
+/**
+ * These tests run on the real clock. The contact policy would rightly hold a reminder back at
+ * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
+ * (Contact windows themselves are tested on the time-skipping server.)
+ */
+export function zoneInContactWindowNow(): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const local = toLocal(Date.now(), zone);
+    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
+  }
+  throw new Error('no zone is inside the contact window now');
 }

@@ -7,6 +7,7 @@ import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseClient } from '../../client/cases.js';
 import { formatDueDate } from '../../domain/dates.js';
 import { formatMoney } from '../../domain/money.js';
+import { acceptForms } from '../forms.js';
 import { escapeHtml, page } from '../pages.js';
 
 export interface LinkRoutesOptions {
@@ -120,9 +121,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (
     );
   });
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
+  acceptForms(app);
   app.post('/u/:token', { schema: { hide: true } }, async (request, reply) => {
     const parsed = tokenParams.safeParse(request.params);
     const check = parsed.success
