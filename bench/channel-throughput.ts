@@ -10,7 +10,7 @@ import { createLogger } from '../config/logger.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { installTemporalLogging } from '../runtime/temporal-logging.js';
 import { startTemporalDevServer } from '../test/setup/global-temporal.js';
-import { startProduct, zoneInContactWindowNow } from '../test/setup/harness.js';
+import { openCaseThroughApi, startProduct, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { eventTime, historyUntil, type HistoryEvent } from '../test/setup/histories.js';
 
 const { values } = parseArgs({
@@ -56,20 +56,14 @@ async function measure(temporalAddress: string, rate: number) {
     const zone = zoneInContactWindowNow();
     const ids = Array.from({ length: cases }, (_, i) => `bench-${rate}-${i}`);
     await Promise.all(
-      ids.map(async (id) => {
-        await product.request('PUT', `/v1/debtors/${id}`, {
-          name: 'Bench Debtor',
-          locale: 'en',
-          timezone: zone,
-          email: `${id}@example.com`,
-        });
-        await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, {
-          currency: 'EUR',
-          amountDue: 2000,
-          dueDate: '2026-10-15',
-          issuedAt: '2026-09-15T10:00:00Z',
-        });
-      }),
+      ids.map((id) =>
+        openCaseThroughApi(
+          product,
+          id,
+          { name: 'Bench Debtor', locale: 'en', timezone: zone, email: `${id}@example.com` },
+          2000,
+        ),
+      ),
     );
     const times = await Promise.all(
       ids.map(async (id) =>

@@ -1,39 +1,31 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities, type SendMessageInput } from '../activities/index.js';
-import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { recordInvoice, upsertDebtor } from '../db/billing.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
-import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
-import { testActivityDeps } from './setup/activities.js';
+import { startTestChannels, testActivityDeps, type TestChannels } from './setup/activities.js';
 import { zoneInContactWindowNow } from './setup/harness.js';
 
-let db: Database;
-let outbox: SmtpOutbox;
-let mailer: Mailer;
-
+let channels: TestChannels;
 beforeAll(async () => {
-  db = openDatabase({ url: undefined });
-  await migrateToLatest(db);
-  outbox = await startSmtpOutbox({ port: 0 });
-  mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
+  channels = await startTestChannels();
 });
-afterAll(async () => {
-  mailer?.close();
-  await outbox?.close();
-  await db?.destroy();
-});
+afterAll(() => channels?.close());
 
 /** One attempt of the send activity, scheduled now, with the default contact policy (one e-mail a day). */
 const attempt = (input: SendMessageInput) =>
   new MockActivityEnvironment({ currentAttemptScheduledTimestampMs: Date.now() }).run(
-    createActivities(testActivityDeps(db, mailer)).sendMessage,
+    createActivities(testActivityDeps(channels.db, channels.mailer)).sendMessage,
     input,
   );
 
 async function openDebtor(id: string, email: string): Promise<SendMessageInput> {
-  await upsertDebtor(db, id, { name: 'Olga Once', locale: 'de', timezone: zoneInContactWindowNow(), email });
-  await recordInvoice(db, id, 'inv-1', {
+  await upsertDebtor(channels.db, id, {
+    name: 'Olga Once',
+    locale: 'de',
+    timezone: zoneInContactWindowNow(),
+    email,
+  });
+  await recordInvoice(channels.db, id, 'inv-1', {
     currency: 'EUR',
     amountDue: 9900,
     dueDate: '2026-01-15',
@@ -49,21 +41,21 @@ async function openDebtor(id: string, email: string): Promise<SendMessageInput> 
 }
 
 const rowOf = (key: string) =>
-  db.selectFrom('outbox').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+  channels.db.selectFrom('outbox').selectAll().where('idempotency_key', '=', key).executeTakeFirstOrThrow();
 
 describe('the send activity sends once per idempotency key', () => {
   it('a retry after the row says sent is done, even though the daily cap now counts this very e-mail', async () => {
     const input = await openDebtor('once-sent', 'sent@example.com');
     expect(await attempt(input)).toEqual({ outcome: 'sent' });
     expect(await attempt(input)).toEqual({ outcome: 'already-sent' });
-    expect(outbox.messages().filter((m) => m.to.includes('sent@example.com'))).toHaveLength(1);
+    expect(channels.outbox.messages().filter((m) => m.to.includes('sent@example.com'))).toHaveLength(1);
   });
 
   it('a crash between the SMTP hand-over and `sent` leaves the row `sending`: the retry resends the same Message-ID, recognised as one message', async () => {
     const input = await openDebtor('once-crash', 'crash@example.com');
     expect(await attempt(input)).toEqual({ outcome: 'sent' });
     // What a worker killed right after the server's 250 leaves behind.
-    await db
+    await channels.db
       .updateTable('outbox')
       .set({ status: 'sending', sent_at: null })
       .where('idempotency_key', '=', input.idempotencyKey)
@@ -72,8 +64,8 @@ describe('the send activity sends once per idempotency key', () => {
     expect(await attempt(input)).toEqual({ outcome: 'sent' });
     const row = await rowOf(input.idempotencyKey);
     expect(row.status).toBe('sent');
-    const delivered = outbox.messages().filter((m) => m.to.includes('crash@example.com'));
+    const delivered = channels.outbox.messages().filter((m) => m.to.includes('crash@example.com'));
     expect(delivered.map((m) => m.messageId)).toEqual([row.provider_id]);
-    expect(outbox.resends().map((m) => m.messageId)).toEqual([row.provider_id]);
+    expect(channels.outbox.resends().map((m) => m.messageId)).toEqual([row.provider_id]);
   });
 });

@@ -136,6 +136,26 @@ export async function startProduct(
 }
 
 /**
+ * Opens a case as billing does: the debtor's profile, then one overdue invoice (EUR). Throws with
+ * the answer if the API refuses either.
+ */
+export async function openCaseThroughApi(
+  product: RunningProduct,
+  debtorId: string,
+  debtor: Record<string, unknown>,
+  amountDue: number,
+): Promise<void> {
+  const invoice = { currency: 'EUR', amountDue, dueDate: '2026-10-15', issuedAt: '2026-09-15T10:00:00Z' };
+  for (const [path, body] of [
+    [`/v1/debtors/${debtorId}`, debtor],
+    [`/v1/debtors/${debtorId}/invoices/inv-1`, invoice],
+  ] as const) {
+    const answer = await product.request('PUT', path, body);
+    if (answer.status >= 300) throw new Error(`PUT ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+}
+
+/**
  * These tests run on the real clock. The contact policy would rightly hold a reminder back at
  * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
  * (Contact windows themselves are tested on the time-skipping server.)
