@@ -1,9 +1,10 @@
 /**
- * How fast do sends leave at a given channel rate? Opens N small-balance cases at once (one e-mail
- * each) through the public API of an in-process Mahnwerk on a real Temporal dev server, and reads
- * from the workflow histories when the server handed each send to the worker.
+ * How fast do sends leave at a given channel rate? Opens N small-balance cases at once (one
+ * reminder each, by e-mail or SMS) through the public API of an in-process Mahnwerk on a real
+ * Temporal dev server, and reads from the workflow histories when the server handed each send to
+ * the worker.
  *
- *   npm run bench -- --cases 200 --rates 5,20,100
+ *   npm run bench -- --cases 200 --rates 5,20,100 [--channel email|sms]
  */
 import { parseArgs } from 'node:util';
 import { createLogger } from '../config/logger.js';
@@ -14,15 +15,35 @@ import { openCaseThroughApi, startProduct, zoneInContactWindowNow } from '../tes
 import { eventTime, historyUntil, type HistoryEvent } from '../test/setup/histories.js';
 
 const { values } = parseArgs({
-  options: { cases: { type: 'string', default: '100' }, rates: { type: 'string', default: '5,20,100' } },
+  options: {
+    cases: { type: 'string', default: '100' },
+    rates: { type: 'string', default: '5,20,100' },
+    channel: { type: 'string', default: 'email' },
+  },
 });
+const channel = values.channel;
 const cases = Number(values.cases);
 const rates = values.rates.split(',').map(Number);
-if (!Number.isInteger(cases) || cases < 2 || rates.some((r) => !(r > 0))) {
+if (
+  !Number.isInteger(cases) ||
+  cases < 2 ||
+  rates.some((r) => !(r > 0)) ||
+  !['email', 'sms'].includes(channel)
+) {
   throw new Error(
-    '--cases must be an integer ≥ 2 and --rates positive numbers, e.g. --cases 200 --rates 5,20',
+    '--cases must be an integer ≥ 2, --rates positive numbers and --channel email or sms, e.g. --cases 200 --rates 5,20',
   );
 }
+
+/** A debtor reachable only on the measured channel. */
+const contact = (i: number) =>
+  channel === 'email'
+    ? { email: `bench-${i}@example.com` }
+    : {
+        phone: `+4915500${String(i).padStart(6, '0')}`,
+        consents: { email: false, sms: true, call: false },
+        preferredChannel: 'sms',
+      };
 
 /** When each send was scheduled and when the server handed it to a worker. */
 function sendTimes(events: HistoryEvent[]): { scheduled: number; started: number } | undefined {
@@ -50,17 +71,17 @@ const percentile = (sorted: number[], p: number) =>
 
 async function measure(temporalAddress: string, rate: number) {
   const product = await startProduct(temporalAddress, 'pglite', {
-    env: { EMAIL_RATE_PER_SECOND: String(rate) },
+    env: { [channel === 'email' ? 'EMAIL_RATE_PER_SECOND' : 'SMS_RATE_PER_SECOND']: String(rate) },
   });
   try {
     const zone = zoneInContactWindowNow();
     const ids = Array.from({ length: cases }, (_, i) => `bench-${rate}-${i}`);
     await Promise.all(
-      ids.map((id) =>
+      ids.map((id, i) =>
         openCaseThroughApi(
           product,
           id,
-          { name: 'Bench Debtor', locale: 'en', timezone: zone, email: `${id}@example.com` },
+          { name: 'Bench Debtor', locale: 'en', timezone: zone, ...contact(i) },
           2000,
         ),
       ),
@@ -74,6 +95,7 @@ async function measure(temporalAddress: string, rate: number) {
     const waits = times.map((t) => t.started - t.scheduled).sort((a, b) => a - b);
     const spanSeconds = (starts.at(-1)! - starts[0]!) / 1000;
     return {
+      channel,
       'rate limit /s': rate,
       sends: cases,
       'first→last start s': spanSeconds.toFixed(2),
@@ -81,7 +103,10 @@ async function measure(temporalAddress: string, rate: number) {
       'busiest second': busiestSecond(starts),
       'wait p50 s': (percentile(waits, 0.5) / 1000).toFixed(2),
       'wait p95 s': (percentile(waits, 0.95) / 1000).toFixed(2),
-      'at the SMTP server': product.devOutbox?.messages().length,
+      'at the provider':
+        channel === 'email'
+          ? product.devOutbox?.messages().length
+          : product.devSms?.messages().filter((m) => m.direction === 'outbound-api').length,
     };
   } finally {
     await product.stop();
