@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
-import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
+import { renderEmail } from '../channels/templates.js';
 import type { Config } from '../config/env.js';
 import type { LinkSigner } from '../channels/links.js';
 import type { CaseState } from '../domain/case.js';
@@ -17,7 +17,7 @@ import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
-import type { AgentTaskKind, Strategy } from '../domain/strategies/types.js';
+import type { AgentTaskKind, MessageTemplate, Strategy, Tone } from '../domain/strategies/types.js';
 
 /** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
@@ -41,7 +41,9 @@ export interface SendMessageInput {
   /** (case, episode, step, channel): never the attempt, so a retry finds the same outbox row. */
   idempotencyKey: string;
   channel: Channel;
-  template: ReminderTemplate;
+  template: MessageTemplate;
+  /** The strategy's tone; cases started before tones existed send none and read `supportive`. */
+  tone?: Tone;
   stepLabel: string;
 }
 
@@ -307,10 +309,13 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
       'u',
       links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS),
     );
-    const rendered = renderReminder({
+    const rendered = renderEmail({
       portalUrl,
+      unsubscribeUrl: listUnsubscribeUrl,
       template: input.template,
+      tone: input.tone ?? 'supportive',
       locale: facts.locale,
+      timezone: facts.timezone,
       debtorName: facts.debtor.name,
       total: { amount: facts.openAmount, currency },
       invoices: facts.openInvoices.map((i) => ({
