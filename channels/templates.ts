@@ -10,12 +10,8 @@ import type { EmailContext, RenderedEmail, SmsContext } from './messages/context
  * start-up installs with `useTemplates(loadTemplates({ overrideDir }))` so that a broken file stops
  * start-up instead of a send.
  */
-export {
-  BUILT_IN_TEMPLATES_DIR,
-  loadTemplates,
-  TemplateError,
-  type MessageTemplates,
-} from './messages/catalog.js';
+export { loadTemplates, TemplateError, type MessageTemplates } from './messages/catalog.js';
+export { BUILT_IN_TEMPLATES_DIR } from './messages/files.js';
 export {
   LOCALES,
   SMS_OPT_OUT,
