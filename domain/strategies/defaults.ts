@@ -101,7 +101,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'assisted',
     tone: 'supportive',
     workflowType: 'assistedOutreach',
-    version: 'assisted-v2',
+    version: 'assisted-v1',
     purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
     steps: [
