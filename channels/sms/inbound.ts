@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CaseClient } from '../../client/cases.js';
 import { recordCaseEvent } from '../../db/case-events.js';
+import { markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import type { SmsInbound, SmsStatusUpdate } from '../../web/routes/twilio-webhooks.js';
@@ -84,28 +85,22 @@ export function createSmsEventHandlers({
       await recordInbound(message);
       return {};
     }
-    const debtors = await db.transaction().execute(async (trx) => {
-      const changed = await trx
-        .updateTable('contact_points')
-        .set({ opted_out_at: stop ? new Date() : null, updated_at: new Date() })
-        .where('channel', '=', 'sms')
-        .where('address', '=', message.from)
-        .where('opted_out_at', stop ? 'is' : 'is not', null)
-        .returning('debtor_id')
-        .execute();
-      for (const { debtor_id } of changed) {
-        await recordCaseEvent(trx, {
-          debtorId: debtor_id,
-          source: 'debtor',
-          type: stop ? 'opted-out' : 'opted-in',
-          summary: stop
-            ? 'The debtor replied STOP: no more SMS'
-            : 'The debtor replied START: SMS allowed again',
-          data: { channel: 'sms', keyword: message.body.trim().slice(0, 20) },
-          dedupeKey: `sms-inbound/${message.sid}/${debtor_id}`,
-        });
-      }
-      return changed.map((c) => c.debtor_id);
+    const now = new Date();
+    const debtors = await markAddress(db, {
+      channel: 'sms',
+      address: message.from,
+      set: { opted_out_at: stop ? now : null },
+      unless: 'opted_out_at',
+      lift: start,
+      event: (debtorId) => ({
+        source: 'debtor',
+        type: stop ? 'opted-out' : 'opted-in',
+        summary: stop
+          ? 'The debtor replied STOP: no more SMS'
+          : 'The debtor replied START: SMS allowed again',
+        data: { channel: 'sms', keyword: message.body.trim().slice(0, 20) },
+        dedupeKey: `sms-inbound/${message.sid}/${debtorId}`,
+      }),
     });
     for (const debtorId of debtors) await cases.contactDataChanged(debtorId);
     logger.info({ debtors: debtors.length, stop }, 'SMS opt-out keyword honoured');
