@@ -1,7 +1,7 @@
 import type { CaseClient } from '../../client/cases.js';
-import { recordCaseEvent } from '../../db/case-events.js';
 import { markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
+import { advanceOutboxRow } from '../../db/outbox.js';
 
 export interface EmailBounce {
   /** The Message-ID of the mail that bounced, as Mahnwerk set it (`<…@mahnwerk>`). */
@@ -42,24 +42,20 @@ export async function recordEmailBounce(
   const reason = bounce.reason ? `: ${bounce.reason.slice(0, 200)}` : '';
 
   if (row) {
-    await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('outbox')
-        .set({ status: 'bounced', error: `${bounce.kind} bounce${reason}`, updated_at: new Date() })
-        .where('idempotency_key', '=', row.idempotency_key)
-        .where('status', 'in', ['sending', 'sent', 'delivered'])
-        .returning('idempotency_key')
-        .executeTakeFirst();
-      if (!moved) return;
-      await recordCaseEvent(trx, {
-        debtorId: row.debtor_id,
+    await advanceOutboxRow(
+      db,
+      { idempotencyKey: row.idempotency_key, debtorId: row.debtor_id },
+      {
+        from: ['sending', 'sent', 'delivered'],
+        set: { status: 'bounced', error: `${bounce.kind} bounce${reason}` },
+      },
+      {
         source: 'provider',
         type: 'email-bounced',
         summary: `E-mail ${bounce.kind}-bounced${reason}`,
         data: { channel: 'email', kind: bounce.kind },
-        dedupeKey: `${row.idempotency_key}/bounced`,
-      });
-    });
+      },
+    );
   }
 
   const invalidated =

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { CaseClient } from '../../client/cases.js';
-import { recordCaseEvent } from '../../db/case-events.js';
 import { markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
+import { recordCaseEvent } from '../../db/case-events.js';
+import { advanceOutboxRow } from '../../db/outbox.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import type { SmsInbound, SmsStatusUpdate } from '../../web/routes/twilio-webhooks.js';
 import { isStartKeyword, isStopKeyword, twilioOptOutType } from './keywords.js';
@@ -48,24 +49,20 @@ export function createSmsEventHandlers({
       logger.warn({ sid: update.sid }, 'SMS status for a message the outbox does not know');
       return;
     }
-    await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('outbox')
-        .set({
+    await advanceOutboxRow(
+      db,
+      { idempotencyKey: row.idempotency_key, debtorId: row.debtor_id },
+      {
+        // A callback can overtake our own "sent": the crash-safe send path never moves a row back.
+        from: ['sending', 'sent'],
+        set: {
           status: next,
           provider_id: update.sid,
           error: update.errorCode ? `Twilio error ${update.errorCode}` : null,
           delivered_at: next === 'delivered' ? new Date() : null,
-          updated_at: new Date(),
-        })
-        .where('idempotency_key', '=', row.idempotency_key)
-        // A callback can overtake our own "sent": the crash-safe send path never moves a row back.
-        .where('status', 'in', ['sending', 'sent'])
-        .returning('idempotency_key')
-        .executeTakeFirst();
-      if (!moved) return;
-      await recordCaseEvent(trx, {
-        debtorId: row.debtor_id,
+        },
+      },
+      {
         source: 'provider',
         type: `sms-${next}`,
         summary:
@@ -73,9 +70,8 @@ export function createSmsEventHandlers({
             ? 'SMS delivered'
             : `SMS ${next}${update.errorCode ? ` (Twilio error ${update.errorCode})` : ''}`,
         data: { channel: 'sms', status: next, errorCode: update.errorCode ?? null },
-        dedupeKey: `${row.idempotency_key}/${next}`,
-      });
-    });
+      },
+    );
   }
 
   async function onInbound(message: SmsInbound): Promise<{ reply?: string }> {
