@@ -1,22 +1,24 @@
 import { createHash } from 'node:crypto';
 import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
-import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
 import type { LinkSigner } from '../channels/links.js';
 import { PermanentSmsError, type SmsSender } from '../channels/sms/sender.js';
-import { renderSms } from '../channels/sms/text.js';
+import { renderEmail, renderSms } from '../channels/templates.js';
 import type { Config } from '../config/env.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
 import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
 import type { OutboxStatus } from '../db/schema.js';
 import type { Channel } from '../domain/segmentation/types.js';
+import type { MessageTemplate, Tone } from '../domain/strategies/types.js';
 
 export interface SendMessageInput {
   debtorId: string;
   /** (case, episode, step, channel): never the attempt, so a retry finds the same outbox row. */
   idempotencyKey: string;
   channel: Channel;
-  template: ReminderTemplate;
+  template: MessageTemplate;
+  /** The strategy's tone; cases started before tones existed send none and read `supportive`. */
+  tone?: Tone;
   stepLabel: string;
 }
 
@@ -192,10 +194,15 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
 
   function emailDelivery(input: SendMessageInput, facts: DebtorFacts, to: string, issuedAt: Date): Delivery {
     const { portalUrl, unsubscribeUrl } = messageLinks(input, issuedAt);
-    const rendered = renderReminder({
+    const rendered = renderEmail({
       portalUrl,
+      unsubscribeUrl,
       template: input.template,
+      tone: input.tone ?? 'supportive',
       locale: facts.locale,
+      timezone: facts.timezone,
+      // The row's creation time: a retry writes the very same text.
+      now: issuedAt,
       debtorName: facts.debtor?.name ?? '',
       total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
       invoices: facts.openInvoices.map((i) => ({
@@ -228,6 +235,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     const { portalUrl } = messageLinks(input, issuedAt);
     const body = renderSms({
       template: input.template,
+      tone: input.tone ?? 'supportive',
       locale: facts.locale,
       total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
       creditor: config.creditor,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { PolicyFileError } from '../config/policy-file.js';
+import { TemplateError } from '../channels/templates.js';
 import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
@@ -113,7 +114,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(
       `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
     );
-  } else if (error instanceof PolicyFileError) {
+  } else if (error instanceof PolicyFileError || error instanceof TemplateError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);

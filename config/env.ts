@@ -39,6 +39,7 @@ const envSchema = z
     CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
     CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
     MAHNWERK_CONFIG: z.string().min(1).optional(),
+    MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     TWILIO_ACCOUNT_SID: z
@@ -104,6 +105,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Policy file (segmentation, contact policy, strategies); undefined: look for mahnwerk.config.* */
   policyFile: string | undefined;
+  /** Message templates that replace the built-in ones of the same name; undefined: templates/ only. */
+  templatesDir: string | undefined;
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
@@ -161,6 +164,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
     logLevel: env.LOG_LEVEL,
     policyFile: env.MAHNWERK_CONFIG,
+    templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
     sms:

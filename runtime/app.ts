@@ -17,6 +17,7 @@ import { createHmac } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
+import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
@@ -73,6 +74,9 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const secret = linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir);
     const links = new LinkSigner(secret);
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
+    // Every template is read and checked now: a broken file stops start-up, not a send.
+    useTemplates(loadTemplates({ overrideDir: config.templatesDir }));
+    logger.info({ templatesDir: config.templatesDir ?? 'built-in' }, 'message templates loaded');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {

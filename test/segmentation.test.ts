@@ -383,7 +383,7 @@ describe('configuration', () => {
       id: 'high-risk',
       version: 'high-risk-2026-11',
     });
-    expect(assess(snap(), config).strategy).toEqual({ id: 'assisted', version: 'assisted-v2' });
+    expect(assess(snap(), config).strategy).toEqual({ id: 'assisted', version: 'assisted-v1' });
   });
 
   it('rejects wrong types, out-of-range values and unknown keys, naming the field', () => {

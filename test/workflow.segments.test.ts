@@ -147,6 +147,8 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
         'Zweite Erinnerung',
         'Zweite Erinnerung',
       ]);
+      // Self-service speaks in the friendly tone of its strategy.
+      expect(mailsTo(email).map((m) => m.text.split(' ')[0])).toEqual(['Hallo', 'Hallo', 'Hallo']);
       // Day 5 is a Sunday: the reminder waits for Monday 08:00 (day 5.92); the nudge follows 4 days
       // after that step, on Friday 08:00. The nudge prefers SMS; without a phone it goes by e-mail.
       expect(await sendDays(id, start)).toEqual([0, 5.92, 9.92]);

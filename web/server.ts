@@ -21,6 +21,7 @@ import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { emailBounceRoutes } from './routes/email-bounces.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
@@ -112,6 +113,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(billingRoutes, deps);
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
+    await api.register(emailBounceRoutes, deps);
   });
 
   await app.register(linkRoutes, {

@@ -436,6 +436,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
             idempotencyKey: `${key}/${channel}`,
             channel,
             template: action.template,
+            tone: strategy.tone,
             stepLabel: step.label,
           });
           if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { CaseClient } from '../../client/cases.js';
-import { recordCaseEvent } from '../../db/case-events.js';
+import { markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
+import { recordCaseEvent } from '../../db/case-events.js';
+import { advanceOutboxRow } from '../../db/outbox.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import type { SmsInbound, SmsStatusUpdate } from '../../web/routes/twilio-webhooks.js';
 import { isStartKeyword, isStopKeyword, twilioOptOutType } from './keywords.js';
@@ -47,24 +49,20 @@ export function createSmsEventHandlers({
       logger.warn({ sid: update.sid }, 'SMS status for a message the outbox does not know');
       return;
     }
-    await db.transaction().execute(async (trx) => {
-      const moved = await trx
-        .updateTable('outbox')
-        .set({
+    await advanceOutboxRow(
+      db,
+      { idempotencyKey: row.idempotency_key, debtorId: row.debtor_id },
+      {
+        // A callback can overtake our own "sent": the crash-safe send path never moves a row back.
+        from: ['sending', 'sent'],
+        set: {
           status: next,
           provider_id: update.sid,
           error: update.errorCode ? `Twilio error ${update.errorCode}` : null,
           delivered_at: next === 'delivered' ? new Date() : null,
-          updated_at: new Date(),
-        })
-        .where('idempotency_key', '=', row.idempotency_key)
-        // A callback can overtake our own "sent": the crash-safe send path never moves a row back.
-        .where('status', 'in', ['sending', 'sent'])
-        .returning('idempotency_key')
-        .executeTakeFirst();
-      if (!moved) return;
-      await recordCaseEvent(trx, {
-        debtorId: row.debtor_id,
+        },
+      },
+      {
         source: 'provider',
         type: `sms-${next}`,
         summary:
@@ -72,9 +70,8 @@ export function createSmsEventHandlers({
             ? 'SMS delivered'
             : `SMS ${next}${update.errorCode ? ` (Twilio error ${update.errorCode})` : ''}`,
         data: { channel: 'sms', status: next, errorCode: update.errorCode ?? null },
-        dedupeKey: `${row.idempotency_key}/${next}`,
-      });
-    });
+      },
+    );
   }
 
   async function onInbound(message: SmsInbound): Promise<{ reply?: string }> {
@@ -84,28 +81,22 @@ export function createSmsEventHandlers({
       await recordInbound(message);
       return {};
     }
-    const debtors = await db.transaction().execute(async (trx) => {
-      const changed = await trx
-        .updateTable('contact_points')
-        .set({ opted_out_at: stop ? new Date() : null, updated_at: new Date() })
-        .where('channel', '=', 'sms')
-        .where('address', '=', message.from)
-        .where('opted_out_at', stop ? 'is' : 'is not', null)
-        .returning('debtor_id')
-        .execute();
-      for (const { debtor_id } of changed) {
-        await recordCaseEvent(trx, {
-          debtorId: debtor_id,
-          source: 'debtor',
-          type: stop ? 'opted-out' : 'opted-in',
-          summary: stop
-            ? 'The debtor replied STOP: no more SMS'
-            : 'The debtor replied START: SMS allowed again',
-          data: { channel: 'sms', keyword: message.body.trim().slice(0, 20) },
-          dedupeKey: `sms-inbound/${message.sid}/${debtor_id}`,
-        });
-      }
-      return changed.map((c) => c.debtor_id);
+    const now = new Date();
+    const debtors = await markAddress(db, {
+      channel: 'sms',
+      address: message.from,
+      set: { opted_out_at: stop ? now : null },
+      unless: 'opted_out_at',
+      lift: start,
+      event: (debtorId) => ({
+        source: 'debtor',
+        type: stop ? 'opted-out' : 'opted-in',
+        summary: stop
+          ? 'The debtor replied STOP: no more SMS'
+          : 'The debtor replied START: SMS allowed again',
+        data: { channel: 'sms', keyword: message.body.trim().slice(0, 20) },
+        dedupeKey: `sms-inbound/${message.sid}/${debtorId}`,
+      }),
     });
     for (const debtorId of debtors) await cases.contactDataChanged(debtorId);
     logger.info({ debtors: debtors.length, stop }, 'SMS opt-out keyword honoured');

@@ -8,6 +8,7 @@ import type { Strategy } from './types.js';
 export const defaultStrategies: Record<SegmentId, Strategy> = {
   protected: {
     segment: 'protected',
+    tone: 'supportive',
     workflowType: 'protectedCase',
     version: 'protected-v1',
     purpose:
@@ -24,6 +25,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'data-collection': {
     segment: 'data-collection',
+    tone: 'supportive',
     workflowType: 'dataCollection',
     version: 'data-collection-v1',
     purpose: 'Contact data or profile data is missing: an agent researches it before anyone is contacted.',
@@ -39,6 +41,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'small-balance': {
     segment: 'small-balance',
+    tone: 'friendly',
     workflowType: 'smallBalanceOutreach',
     version: 'small-balance-v1',
     purpose:
@@ -61,6 +64,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'self-service': {
     segment: 'self-service',
+    tone: 'friendly',
     workflowType: 'selfServiceOutreach',
     version: 'self-service-v1',
     purpose:
@@ -95,8 +99,9 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   assisted: {
     segment: 'assisted',
+    tone: 'supportive',
     workflowType: 'assistedOutreach',
-    version: 'assisted-v2',
+    version: 'assisted-v1',
     purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
     steps: [
@@ -128,6 +133,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   personal: {
     segment: 'personal',
+    tone: 'supportive',
     workflowType: 'personalOutreach',
     version: 'personal-v1',
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
@@ -155,6 +161,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'high-risk': {
     segment: 'high-risk',
+    tone: 'firm',
     workflowType: 'highRiskOutreach',
     version: 'high-risk-v1',
     purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',

@@ -1,6 +1,14 @@
 import type { Channel, SegmentId } from '../segmentation/types.js';
 
-export type MessageTemplate = 'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation';
+export const MESSAGE_TEMPLATES = ['reminder-1', 'reminder-2', 'final-notice', 'confirmation'] as const;
+export type MessageTemplate = (typeof MESSAGE_TEMPLATES)[number];
+
+/**
+ * How a strategy's messages speak. Every tone is respectful and never threatens: `friendly` assumes
+ * an oversight, `supportive` offers help and a conversation, `firm` is clear and serious.
+ */
+export const TONES = ['friendly', 'supportive', 'firm'] as const;
+export type Tone = (typeof TONES)[number];
 export type AgentTaskKind = 'call' | 'data-research' | 'protected-review' | 'escalation-approval';
 
 export type StepAction =
@@ -28,6 +36,8 @@ export interface Strategy {
   workflowType: string;
   version: string;
   purpose: string;
+  /** The tone of every message this strategy sends (templates/email and templates/sms per tone). */
+  tone: Tone;
   /** Status the case shows while this strategy runs. */
   status: 'active' | 'paused';
   steps: StrategyStep[];
