@@ -200,7 +200,7 @@ export function createActivities(deps: ActivityDeps) {
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      return (await stillAllowed(input)) ?? sendThroughOutbox(input);
+      return sendThroughOutbox(input, () => stillAllowed(input));
     },
   };
 

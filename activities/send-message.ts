@@ -81,17 +81,36 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     return { outcome: 'skipped', reason };
   };
 
-  return async function sendMessage(input: SendMessageInput): Promise<SendResult> {
+  /**
+   * `stillAllowed` asks the contact policy again (window, caps). It runs after the outbox row is
+   * read: a retry of a message that already went out is done, not re-judged by the daily cap that
+   * now counts this very message.
+   */
+  return async function sendMessage(
+    input: SendMessageInput,
+    stillAllowed: () => Promise<SendResult | undefined> = async () => undefined,
+  ): Promise<SendResult> {
     if (input.channel === 'call') return skip(input, 'calls are agent tasks, not messages');
     const previous = await db
       .selectFrom('outbox')
-      .select(['status', 'provider_id', 'created_at', 'error'])
+      .select(['status', 'provider_id', 'created_at', 'error', 'locale', 'segments'])
       .where('idempotency_key', '=', input.idempotencyKey)
       .executeTakeFirst();
     if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
-      if (HANDED_OVER.includes(previous.status)) return { outcome: 'already-sent' };
-      return { outcome: 'failed', reason: previous.error ?? `outbox row is ${previous.status}` };
+      if (!HANDED_OVER.includes(previous.status)) {
+        return { outcome: 'failed', reason: previous.error ?? `outbox row is ${previous.status}` };
+      }
+      // Twilio's status callback can overtake an attempt that died before recording its own "sent":
+      // the row is `delivered` then, without the send in the timeline or the contact history.
+      await db
+        .transaction()
+        .execute((trx) =>
+          recordSent(trx, input, previous.locale, { segments: previous.segments ?? undefined }),
+        );
+      return { outcome: 'already-sent' };
     }
+    const deferral = await stillAllowed();
+    if (deferral) return deferral;
 
     const facts = await loadDebtorFacts(db, input.debtorId, new Date());
     const caseRow = await db
@@ -243,33 +262,54 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     await db.transaction().execute(async (trx) => {
       await trx
         .updateTable('outbox')
-        .set({
-          status: 'sent',
-          provider_id: accepted.providerId,
-          segments: accepted.segments ?? null,
-          sent_at: new Date(),
-          updated_at: new Date(),
-        })
+        .set({ status: 'sent', updated_at: new Date() })
         .where('idempotency_key', '=', input.idempotencyKey)
         // A status callback may already have moved it on (delivered); never move it back.
         .where('status', 'in', ['pending', 'sending'])
         .execute();
-      const via = input.channel === 'email' ? 'e-mail' : 'SMS';
-      await recordCaseEvent(trx, {
-        debtorId: input.debtorId,
-        source: 'workflow',
-        type: 'contact-sent',
-        summary: `${input.stepLabel} sent by ${via} (${facts.locale}${accepted.segments ? `, ${accepted.segments} segment(s)` : ''})`,
-        data: {
-          channel: input.channel,
-          template: input.template,
-          locale: facts.locale,
-          amount: facts.openAmount,
-          currency: facts.currency,
-          ...(accepted.segments ? { segments: accepted.segments } : {}),
-        },
-        dedupeKey: `${input.idempotencyKey}/sent`,
+      await recordSent(trx, input, facts.locale, {
+        providerId: accepted.providerId,
+        segments: accepted.segments,
+        amount: facts.openAmount,
+        currency: facts.currency,
       });
+    });
+  }
+
+  /**
+   * The send's facts, once: when it left (the contact caps count it from `sent_at`), the provider's
+   * id and cost, and "sent" in the timeline. Whatever status a callback already set stays.
+   */
+  async function recordSent(
+    trx: Database,
+    input: SendMessageInput,
+    locale: string,
+    sent: { providerId?: string; segments?: number; amount?: number; currency?: string | null },
+  ): Promise<void> {
+    await trx
+      .updateTable('outbox')
+      .set({
+        sent_at: new Date(),
+        ...(sent.providerId ? { provider_id: sent.providerId } : {}),
+        ...(sent.segments ? { segments: sent.segments } : {}),
+      })
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .where('sent_at', 'is', null)
+      .execute();
+    const via = input.channel === 'email' ? 'e-mail' : 'SMS';
+    await recordCaseEvent(trx, {
+      debtorId: input.debtorId,
+      source: 'workflow',
+      type: 'contact-sent',
+      summary: `${input.stepLabel} sent by ${via} (${locale}${sent.segments ? `, ${sent.segments} segment(s)` : ''})`,
+      data: {
+        channel: input.channel,
+        template: input.template,
+        locale,
+        ...(sent.amount !== undefined ? { amount: sent.amount, currency: sent.currency } : {}),
+        ...(sent.segments ? { segments: sent.segments } : {}),
+      },
+      dedupeKey: `${input.idempotencyKey}/sent`,
     });
   }
 

@@ -15,6 +15,9 @@ const optionalUrl = (protocols: string[]) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** Activities per second the server hands out on a channel's task queue (fractions allowed: 0.5). */
+const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_000).default(fallback);
+
 const envSchema = z
   .object({
     MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
@@ -57,6 +60,8 @@ const envSchema = z
       .optional(),
     TWILIO_API_URL: optionalUrl(['http', 'https']),
     SMS_SINK_PORT: port(2526),
+    EMAIL_RATE_PER_SECOND: ratePerSecond(10),
+    SMS_RATE_PER_SECOND: ratePerSecond(1),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -108,6 +113,8 @@ export interface Config {
   /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
   sms: SmsConfig | undefined;
   smsSinkPort: number;
+  /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
+  channelRates: { email: number; sms: number };
 }
 
 export interface SmsConfig {
@@ -171,5 +178,6 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : undefined,
     smsSinkPort: env.SMS_SINK_PORT,
+    channelRates: { email: env.EMAIL_RATE_PER_SECOND, sms: env.SMS_RATE_PER_SECOND },
   };
 }

@@ -92,6 +92,8 @@ export interface SmsSink {
   messages(): SinkMessage[];
   requests(): SinkApiRequest[];
   webhooks(): SinkWebhook[];
+  /** Called on every new message and status change; returns an unsubscribe. */
+  onMessage(listener: (m: SinkMessage) => void): () => void;
   /** Resolves with the first message (existing or future, including status changes) that matches. */
   waitFor(predicate: (m: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   /** The next `count` Messages API calls answer `httpStatus` (e.g. 429, 500, 503) with a Twilio error body. */
@@ -409,6 +411,10 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
     },
     optIn(number) {
       optedOut.delete(number);
+    },
+    onMessage(listener) {
+      events.on('message', listener);
+      return () => void events.off('message', listener);
     },
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise<SinkMessage>((resolve, reject) => {

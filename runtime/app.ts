@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
@@ -20,7 +21,7 @@ import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
-import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
+import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
@@ -154,17 +155,17 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
     if (mailer) {
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-      const worker: Worker = await createCaseWorker({
+      const workers = await createCaseWorkers({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, mailer, sms, config, policies, links },
+        activities: createActivities({ db, mailer, sms, config, policies, links }),
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        channelRates: config.channelRates,
       });
-      const running = worker.run();
+      const running = workers.run();
       stops.push(async () => {
-        // The SDK already drains its workers on SIGINT/SIGTERM; only shut down what still runs.
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        workers.shutdown();
         await running;
         await nativeConnection.close();
       });

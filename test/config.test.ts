@@ -80,4 +80,19 @@ describe('configuration', () => {
       databaseUrl: undefined,
     });
   });
+
+  it('takes channel send rates per second, fractions too, and refuses a rate that is not above 0', () => {
+    expect(loadConfig({}).channelRates).toEqual({ email: 10, sms: 1 });
+    expect(loadConfig({ EMAIL_RATE_PER_SECOND: '25', SMS_RATE_PER_SECOND: '0.5' }).channelRates).toEqual({
+      email: 25,
+      sms: 0.5,
+    });
+    try {
+      loadConfig({ EMAIL_RATE_PER_SECOND: '0', SMS_RATE_PER_SECOND: 'fast' });
+      expect.unreachable('a bad rate must stop start-up');
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['EMAIL_RATE_PER_SECOND', 'SMS_RATE_PER_SECOND']);
+    }
+  });
 });

@@ -304,4 +304,38 @@ describe('an SMS step retried after an ambiguous failure (send activity, no work
       .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'sent', provider_id: sent[0]?.sid });
   });
+
+  it('a delivery report that overtook the lost attempt: the retry still records the send (timeline, contact history)', async () => {
+    const phone = '+4915111120003';
+    const step = await stepFor('retry-overtaken', phone);
+    await expect(senderWith(losingAnswers(realSender(), 'after-send'))(step)).rejects.toThrow(
+      'socket hang up',
+    );
+    const [sms] = sink.messages().filter(outboundTo(phone));
+    // What the status webhook does with Twilio's "delivered" while our row still says `sending`.
+    await db
+      .updateTable('outbox')
+      .set({ status: 'delivered', provider_id: sms!.sid, delivered_at: new Date() })
+      .where('idempotency_key', '=', step.idempotencyKey)
+      .execute();
+
+    expect(await senderWith(realSender())(step)).toEqual({ outcome: 'already-sent' });
+    expect(sink.messages().filter(outboundTo(phone))).toHaveLength(1);
+    const row = await db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('idempotency_key', '=', step.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'delivered', provider_id: sms!.sid });
+    expect(row.sent_at).not.toBeNull();
+    const { history } = await loadCaseSnapshot(db, step.debtorId, new Date());
+    expect(history.map((h) => h.channel)).toEqual(['sms']);
+    const timeline = await db
+      .selectFrom('case_events')
+      .select('summary')
+      .where('debtor_id', '=', step.debtorId)
+      .where('type', '=', 'contact-sent')
+      .execute();
+    expect(timeline.map((e) => e.summary)).toEqual(['SMS reminder sent by SMS (en)']);
+  });
 });

@@ -3,7 +3,6 @@ import { Context } from '@temporalio/activity';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, type SendMessageInput } from '../activities/index.js';
 import { createMailer, TransientEmailError, type Mailer } from '../channels/email/mailer.js';
@@ -27,7 +26,7 @@ import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
 import { keepHistory } from './setup/histories.js';
-import { sharedBundle } from './setup/harness.js';
+import { caseWorkersFor } from './setup/harness.js';
 
 const taskQueue = 'segment-more-workflow-tests';
 const TZ = 'Europe/Berlin';
@@ -96,13 +95,8 @@ async function withWorker(
       return result;
     },
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await sharedBundle(),
-    activities,
-  });
-  await worker.runUntil(run);
+  const workers = await caseWorkersFor(env.nativeConnection, taskQueue, activities);
+  await workers.runUntil(run);
 }
 
 /** The next working Tuesday 10:00 in Berlin (Tuesday and Wednesday no public holidays). */

@@ -7,6 +7,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
@@ -22,6 +23,7 @@ import {
   zonedTimeToEpoch,
   type PolicyFacts,
 } from '../domain/contact-policy/index.js';
+import { channelTaskQueue } from '../domain/channel-queues.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
@@ -54,13 +56,45 @@ const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAge
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
 
-const sendOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-} as const;
-/** The Web UI shows each send as what it is ("E-mail reminder (email, de)"), never to whom. */
-const sendMessageAs = (summary: string) =>
-  proxyActivities<Activities>({ ...sendOptions, summary }).sendMessage;
+/**
+ * Per channel: how long one attempt may take and how retries back off. Provider 429/5xx and network
+ * errors are retried; a rejection that can never succeed is not (the activity reports it as
+ * `failed`, and the step moves on to its fallback channel).
+ */
+const sendOptions: Record<Channel, ActivityOptions> = {
+  email: {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      nonRetryableErrorTypes: ['PermanentEmailError'],
+    },
+  },
+  sms: {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '10 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 minutes',
+      nonRetryableErrorTypes: ['PermanentSmsError'],
+    },
+  },
+  call: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  },
+};
+/**
+ * A send runs on its channel's task queue, where the worker enforces the provider's rate limit. The
+ * Web UI shows each send as what it is ("E-mail reminder (email, de)"), never to whom.
+ */
+const sendMessageAs = (channel: Channel, summary: string) =>
+  proxyActivities<Activities>({
+    ...sendOptions[channel],
+    taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
+    summary,
+  }).sendMessage;
 
 /** What an attempt on one channel came to: done, try the next channel, or wait and try again. */
 type ContactResult = 'done' | 'next-channel' | { until: number; reason: string };
@@ -393,7 +427,11 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
             ? [preferred, ...action.channels.filter((c) => c !== preferred)]
             : action.channels;
         await contact(step, channels, snap, async (channel) => {
-          const result = await sendMessageAs(`${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`)({
+          const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
+          const result = await sendMessageAs(
+            channel,
+            summary,
+          )({
             debtorId: input.debtorId,
             idempotencyKey: `${key}/${channel}`,
             channel,

@@ -1,16 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundle } from '@temporalio/worker';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
 import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
-import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
-import { bundleWorkflows } from '../../worker/worker.js';
+import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
+import {
+  bundleWorkflows,
+  createCaseWorkers,
+  type Activities,
+  type CaseWorkers,
+} from '../../worker/worker.js';
 import { unusedPort } from './ports.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
 export const sharedBundle = (): Promise<WorkflowBundle> => (bundle ??= bundleWorkflows());
+
+/**
+ * The workers as the product runs them (the case queue and one queue per channel) with the given
+ * activities, for tests that drive the workflows themselves. Rates far above what a test sends.
+ */
+export async function caseWorkersFor(
+  connection: NativeConnection,
+  taskQueue: string,
+  activities: Activities,
+): Promise<CaseWorkers> {
+  return createCaseWorkers({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await sharedBundle(),
+    activities,
+    channelRates: { email: 1000, sms: 1000 },
+  });
+}
 
 export type TestDatabase = 'pglite' | 'postgres';
 
@@ -60,9 +84,17 @@ export interface RunningProduct extends Mahnwerk {
 export async function startProduct(
   temporalAddress: string,
   database: TestDatabase = 'pglite',
+  options: {
+    /** More settings, e.g. a policy file or channel rates. */
+    env?: Record<string, string>;
+    /** 'api': the worker runs elsewhere, e.g. in a process of its own. */
+    role?: Role;
+  } = {},
 ): Promise<RunningProduct> {
+  const { env = {}, role = 'all' } = options;
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
+    ...env,
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
@@ -74,8 +106,9 @@ export async function startProduct(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   });
   const mahnwerk = await startMahnwerk(config, {
+    role,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'),
-    workflowBundle: await sharedBundle(),
+    workflowBundle: role === 'api' ? undefined : await sharedBundle(),
     inMemoryDatabase: true,
   });
   const apiUrl = mahnwerk.apiUrl;
@@ -100,6 +133,26 @@ export async function startProduct(
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
   };
+}
+
+/**
+ * Opens a case as billing does: the debtor's profile, then one overdue invoice (EUR). Throws with
+ * the answer if the API refuses either.
+ */
+export async function openCaseThroughApi(
+  product: RunningProduct,
+  debtorId: string,
+  debtor: Record<string, unknown>,
+  amountDue: number,
+): Promise<void> {
+  const invoice = { currency: 'EUR', amountDue, dueDate: '2026-10-15', issuedAt: '2026-09-15T10:00:00Z' };
+  for (const [path, body] of [
+    [`/v1/debtors/${debtorId}`, debtor],
+    [`/v1/debtors/${debtorId}/invoices/inv-1`, invoice],
+  ] as const) {
+    const answer = await product.request('PUT', path, body);
+    if (answer.status >= 300) throw new Error(`PUT ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
 }
 
 /**
