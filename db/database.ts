@@ -39,6 +39,9 @@ export function openDatabase(target: DatabaseTarget): Database {
     pg.types.setTypeParser(INT8_OID, (value) => Number(value));
     pg.types.setTypeParser(DATE_OID, (value) => value);
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle connection the server ends (restart, failover, a terminated backend) is an 'error'
+    // event; unheard it would crash the process. The pool drops that client and connects anew.
+    pool.on('error', () => {});
     return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   }
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
