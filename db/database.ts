@@ -8,6 +8,7 @@ import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
 import * as portal from './migrations/0004_portal.js';
+import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agent_tasks': agentTasks,
   '0004_portal': portal,
+  '0005_sms_outbox': smsOutbox,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
@@ -50,7 +52,9 @@ export function openDatabase(target: DatabaseTarget): Database {
 }
 
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: staticMigrations });
+  // Features land on parallel branches with their own numbers: a database may have run 0005
+  // before 0003 arrives. The migrations are independent of each other, so order is not enforced.
+  const migrator = new Migrator({ db, provider: staticMigrations, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

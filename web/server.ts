@@ -25,6 +25,10 @@ import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { emailBounceRoutes } from './routes/email-bounces.js';
+import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
+import { createSmsEventHandlers } from '../channels/sms/inbound.js';
+import type { SmsSink } from '../dev/sms-sink.js';
 
 export interface ServerDeps {
   db: Database;
@@ -38,6 +42,8 @@ export interface ServerDeps {
   publicUrl: string;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
+  /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
+  twilio?: { authToken: string; publicUrl: string; devSink?: SmsSink | undefined };
 }
 
 export type App = FastifyInstance;
@@ -114,12 +120,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(billingRoutes, deps);
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
+    await api.register(emailBounceRoutes, deps);
   });
 
-  // Forms on debtor pages post url-encoded bodies (portal, one-click unsubscribe).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
   await app.register(linkRoutes, {
     db: deps.db,
     cases: deps.cases,
@@ -144,7 +147,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       webhookSecret: payments.stripe.webhookSecret,
     });
   }
-  if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });
+  if (deps.twilio) {
+    await app.register(twilioWebhookRoutes, {
+      authToken: deps.twilio.authToken,
+      publicUrl: deps.twilio.publicUrl,
+      ...createSmsEventHandlers({ db: deps.db, cases: deps.cases, logger: deps.logger }),
+    });
+  }
+  if (deps.devOutbox) {
+    await app.register(devOutboxRoutes, {
+      outbox: deps.devOutbox,
+      sms: deps.twilio?.devSink,
+      inboundWebhookUrl: `${deps.twilio?.publicUrl ?? ''}/webhooks/twilio/inbound`,
+    });
+  }
   return app;
 }
 
