@@ -1,5 +1,6 @@
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
+import { createAgentTask, type NewAgentTask } from '../db/agent-tasks.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -11,7 +12,7 @@ import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
-import type { AgentTaskKind, Strategy } from '../domain/strategies/types.js';
+import type { Strategy } from '../domain/strategies/types.js';
 import {
   createMessageSender,
   type MessageDeps,
@@ -33,13 +34,6 @@ export interface ActivityDeps extends MessageDeps {
   policies?: Policies;
 }
 
-const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
-  call: [],
-  'data-research': [],
-  'protected-review': ['hardship'],
-  'escalation-approval': ['legal'],
-};
-
 export function createActivities(deps: ActivityDeps) {
   const { db, policies } = deps;
   const sendThroughOutbox = createMessageSender(deps);
@@ -58,46 +52,8 @@ export function createActivities(deps: ActivityDeps) {
       return loadCaseSnapshot(db, debtorId, new Date(asOf));
     },
 
-    async createAgentTask(input: {
-      debtorId: string;
-      taskKey: string;
-      kind: AgentTaskKind;
-      label: string;
-      dueAt: number;
-    }): Promise<void> {
-      const debtor = await db
-        .selectFrom('debtors')
-        .select('locale')
-        .where('id', '=', input.debtorId)
-        .executeTakeFirst();
-      await db.transaction().execute(async (trx) => {
-        const created = await trx
-          .insertInto('agent_tasks')
-          .values({
-            task_key: input.taskKey,
-            debtor_id: input.debtorId,
-            kind: input.kind,
-            label: input.label,
-            required_skills: JSON.stringify([
-              `lang:${debtor?.locale ?? 'en'}`,
-              ...SKILLS_BY_TASK[input.kind],
-            ]),
-            status: 'open',
-            due_at: new Date(input.dueAt),
-          })
-          .onConflict((oc) => oc.column('task_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (created) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-created',
-            summary: `Agent task: ${input.label}, due ${new Date(input.dueAt).toISOString()}`,
-            data: { kind: input.kind, taskKey: input.taskKey },
-          });
-        }
-      });
+    async createAgentTask(input: Omit<NewAgentTask, 'source'>): Promise<void> {
+      await createAgentTask(db, { ...input, source: 'workflow' });
     },
 
     async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
@@ -200,7 +156,10 @@ export function createActivities(deps: ActivityDeps) {
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
-      return sendThroughOutbox(input, () => stillAllowed(input));
+      // A receipt answers what the debtor just did on the portal: it goes at once, outside the
+      // dunning window and caps (consent and opt-out still hold: the send re-reads them).
+      const receipt = input.template === 'dispute-received';
+      return sendThroughOutbox(input, receipt ? undefined : () => stillAllowed(input));
     },
   };
 

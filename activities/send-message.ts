@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
 import type { OutboxStatus } from '../db/schema.js';
 import type { Channel } from '../domain/segmentation/types.js';
+import type { CaseStatus } from '../domain/case.js';
 import type { MessageTemplate, Tone } from '../domain/strategies/types.js';
 
 export interface SendMessageInput {
@@ -20,6 +21,8 @@ export interface SendMessageInput {
   /** The strategy's tone; cases started before tones existed send none and read `supportive`. */
   tone?: Tone;
   stepLabel: string;
+  /** Plan reminders: the instalment the message is about (minor units of the case currency). */
+  instalment?: { dueDate: string; amount: number } | undefined;
 }
 
 export type SendResult =
@@ -41,6 +44,20 @@ export interface MessageDeps {
 const UNSUBSCRIBE_LINK_DAYS = 365;
 /** Statuses that say the provider took the message. */
 const HANDED_OVER: OutboxStatus[] = ['sent', 'delivered', 'undelivered', 'bounced'];
+
+/**
+ * The case statuses a message may still go out in: dunning only while the case is active; a service
+ * message also in the state it is about (its row may already say so when the send runs).
+ */
+const SENDABLE_IN: Partial<Record<MessageTemplate, CaseStatus>> = {
+  'dispute-received': 'disputed',
+  'plan-reminder': 'payment-plan',
+};
+const mayGoOut = (template: MessageTemplate, status: CaseStatus) =>
+  status === 'active' || status === SENDABLE_IN[template];
+
+/** `c` on the portal link tells the portal's funnel which channel brought the debtor (web/portal/). */
+const PORTAL_CHANNEL_CODES = { email: 'e', sms: 's' } as const;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
@@ -123,7 +140,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
       ? 'debtor unknown'
       : facts.openAmount <= 0 || !facts.currency
         ? 'nothing is open any more'
-        : caseRow && caseRow.status !== 'active'
+        : caseRow && !mayGoOut(input.template, caseRow.status)
           ? `the case is ${caseRow.status}`
           : !address
             ? `no ${input.channel === 'email' ? 'e-mail address' : 'mobile number'} with consent`
@@ -181,10 +198,11 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     return { outcome: 'sent' };
   };
 
-  function messageLinks(input: SendMessageInput, issuedAt: Date) {
+  function messageLinks(input: SendMessageInput, channel: 'email' | 'sms', issuedAt: Date) {
     const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
+    const portalToken = links.issue(input.debtorId, 'portal', issuedAt, config.portalLinkDays);
     return {
-      portalUrl: link('p', links.issue(input.debtorId, 'portal', issuedAt, config.portalLinkDays)),
+      portalUrl: `${link('p', portalToken)}?c=${PORTAL_CHANNEL_CODES[channel]}`,
       unsubscribeUrl: link(
         'u',
         links.issue(input.debtorId, 'unsubscribe-email', issuedAt, UNSUBSCRIBE_LINK_DAYS),
@@ -193,7 +211,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
   }
 
   function emailDelivery(input: SendMessageInput, facts: DebtorFacts, to: string, issuedAt: Date): Delivery {
-    const { portalUrl, unsubscribeUrl } = messageLinks(input, issuedAt);
+    const { portalUrl, unsubscribeUrl } = messageLinks(input, 'email', issuedAt);
     const rendered = renderEmail({
       portalUrl,
       unsubscribeUrl,
@@ -211,6 +229,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
         dueDate: i.dueDate,
       })),
       creditor: config.creditor,
+      instalment: instalmentOf(input, facts),
     });
     // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
     const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
@@ -232,7 +251,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     issuedAt: Date,
     sender: SmsSender,
   ): Delivery {
-    const { portalUrl } = messageLinks(input, issuedAt);
+    const { portalUrl } = messageLinks(input, 'sms', issuedAt);
     const body = renderSms({
       template: input.template,
       tone: input.tone ?? 'supportive',
@@ -240,6 +259,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
       total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
       creditor: config.creditor,
       portalUrl,
+      instalment: instalmentOf(input, facts),
     });
     const found = (m: { sid: string; segments: number }) => ({ providerId: m.sid, segments: m.segments });
     return {
@@ -339,6 +359,12 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     });
   }
 }
+
+const instalmentOf = (input: SendMessageInput, facts: DebtorFacts) =>
+  input.instalment && {
+    amount: { amount: input.instalment.amount, currency: facts.currency ?? 'EUR' },
+    dueDate: input.instalment.dueDate,
+  };
 
 function refusalOf(error: unknown): Refusal | undefined {
   if (error instanceof PermanentEmailError) {

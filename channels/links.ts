@@ -32,6 +32,8 @@ export type LinkCheck =
 
 /** 128 bits of HMAC-SHA256 are plenty against forgery and keep the link short. */
 const SIGNATURE_BYTES = 16;
+/** A form may be sent this long after it was shown (then the page is simply shown again). */
+const FORM_TOKEN_MINUTES = 120;
 
 export class LinkSigner {
   constructor(private readonly secret: string) {
@@ -61,6 +63,30 @@ export class LinkSigner {
     const expiresAt = new Date(parseInt(expires, 36) * 1000);
     if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
     return { ok: true, claims: { debtorId, purpose, issuedAt, expiresAt } };
+  }
+
+  /**
+   * CSRF token for a form on a link's pages: bound to that link and to the moment the form was
+   * rendered (`issued.signature`), so it is worthless for another link and goes stale.
+   */
+  formToken(linkToken: string, now: Date): string {
+    const issued = Math.floor(now.getTime() / 1000).toString(36);
+    return `${issued}.${this.sign(`form~${linkToken}~${issued}`)}`;
+  }
+
+  verifyFormToken(
+    linkToken: string,
+    formToken: string,
+    now: Date,
+    maxAgeMinutes = FORM_TOKEN_MINUTES,
+  ): boolean {
+    const [issued, signature, ...rest] = formToken.split('.');
+    if (!issued || !signature || rest.length > 0 || !/^[0-9a-z]+$/.test(issued)) return false;
+    const expected = Buffer.from(this.sign(`form~${linkToken}~${issued}`));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return false;
+    const age = now.getTime() / 1000 - parseInt(issued, 36);
+    return age >= -60 && age <= maxAgeMinutes * 60;
   }
 
   private sign(body: string): string {

@@ -1,4 +1,9 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import {
   caseWorkflowId,
   type CaseInput,
@@ -6,6 +11,7 @@ import {
   type InvoiceRecorded,
   type PaymentRecorded,
 } from '../domain/case.js';
+import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
 import { strategyFor } from '../domain/strategies/defaults.js';
@@ -19,6 +25,7 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  proposePaymentPlanUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
   type CaseAnswer,
@@ -84,6 +91,11 @@ export class CaseClient {
     return this.handle(debtorId).executeUpdate(openDisputeUpdate, { args: [dispute] });
   }
 
+  /** Accepted within the segment's plan policy; rejected with a PlanRejection (see `planRejectionOf`). */
+  proposePaymentPlan(debtorId: string, proposal: PaymentPlanProposal): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(proposePaymentPlanUpdate, { args: [proposal] });
+  }
+
   resolveDispute(debtorId: string, outcome: 'resume' | 'cancel', note?: string): Promise<CaseAnswer> {
     return this.handle(debtorId).executeUpdate(resolveDisputeUpdate, { args: [{ outcome, note }] });
   }
@@ -120,4 +132,12 @@ export class CaseClient {
       throw error;
     }
   }
+}
+
+/** Why the case rejected a payment plan, when that is what the error says. */
+export function planRejectionOf(error: unknown): PlanRejection | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== PLAN_REJECTED) return undefined;
+  return cause.details?.[0] as PlanRejection | undefined;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { BIC_PATTERN, isValidIban, normalizeIban } from '../domain/payments/sepa.js';
 
 /**
  * The only reader of process.env. Every setting is validated here, so a bad value stops start-up
@@ -42,6 +43,28 @@ const envSchema = z
     MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** Portal requests per link and minute (each IP gets five times as many, for shared addresses). */
+    PORTAL_RATE_LIMIT: z.coerce.number().int().min(10).max(10_000).default(60),
+    PORTAL_SEPA_IBAN: z
+      .string()
+      .transform(normalizeIban)
+      .refine(isValidIban, 'must be a valid IBAN (country, check digits, account)')
+      .optional(),
+    PORTAL_SEPA_BIC: z
+      .string()
+      .regex(BIC_PATTERN, 'must be a BIC of 8 or 11 characters such as COBADEFFXXX')
+      .optional(),
+    PORTAL_SEPA_HOLDER: z.string().min(1).max(70).optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9]+$/, 'must be a webhook signing secret (whsec_…)')
+      .optional(),
+    /** Another Stripe API endpoint (stripe-mock, a loopback stand-in); default the real one. */
+    STRIPE_API_URL: optionalUrl(['http', 'https']),
     TWILIO_ACCOUNT_SID: z
       .string()
       .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
@@ -65,19 +88,27 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
-    if (!env.TWILIO_ACCOUNT_SID) return;
-    if (!env.TWILIO_AUTH_TOKEN)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_AUTH_TOKEN'],
-        message: 'is required with TWILIO_ACCOUNT_SID',
-      });
-    if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TWILIO_FROM'],
-        message: 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
-      });
+    const together = (a: keyof typeof env, b: keyof typeof env) => {
+      if (env[a] !== undefined && env[b] === undefined)
+        ctx.addIssue({ code: 'custom', path: [b], message: `is required with ${a}` });
+    };
+    together('STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET');
+    together('STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY');
+    together('PORTAL_SEPA_BIC', 'PORTAL_SEPA_IBAN');
+    if (env.TWILIO_ACCOUNT_SID) {
+      if (!env.TWILIO_AUTH_TOKEN)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_AUTH_TOKEN'],
+          message: 'is required with TWILIO_ACCOUNT_SID',
+        });
+      if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_FROM'],
+          message: 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
+        });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -110,11 +141,19 @@ export interface Config {
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
+  portal: PortalConfig;
   /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
   sms: SmsConfig | undefined;
   smsSinkPort: number;
   /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
   channelRates: { email: number; sms: number };
+}
+
+/** How debtors pay on the portal; an unconfigured method is not offered. */
+export interface PortalConfig {
+  rateLimitPerMinute: number;
+  sepa: { iban: string; bic: string | undefined; holder: string } | undefined;
+  stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
 }
 
 export interface SmsConfig {
@@ -167,6 +206,24 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    portal: {
+      rateLimitPerMinute: env.PORTAL_RATE_LIMIT,
+      sepa: env.PORTAL_SEPA_IBAN
+        ? {
+            iban: env.PORTAL_SEPA_IBAN,
+            bic: env.PORTAL_SEPA_BIC,
+            holder: env.PORTAL_SEPA_HOLDER ?? env.CREDITOR_NAME,
+          }
+        : undefined,
+      stripe:
+        env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
+          ? {
+              secretKey: env.STRIPE_SECRET_KEY,
+              webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+              apiUrl: env.STRIPE_API_URL,
+            }
+          : undefined,
+    },
     sms:
       env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
         ? {

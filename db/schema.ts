@@ -72,7 +72,15 @@ export interface PaymentsTable {
 }
 
 export type CaseStatus =
-  'active' | 'paused' | 'promised' | 'disputed' | 'paid' | 'escalated' | 'written-off' | 'cancelled';
+  | 'active'
+  | 'paused'
+  | 'promised'
+  | 'disputed'
+  | 'payment-plan'
+  | 'paid'
+  | 'escalated'
+  | 'written-off'
+  | 'cancelled';
 
 /** What the case workflow last reported; the API reads cases from here. */
 export interface CasesTable {
@@ -165,7 +173,35 @@ export interface EscalationsTable {
   created_at: CreatedAt;
 }
 
+export const PORTAL_EVENT_TYPES = [
+  'opened',
+  'payment-started',
+  'paid',
+  'plan',
+  'promise',
+  'dispute',
+  'preferences',
+  'call-back',
+] as const;
+export type PortalEventType = (typeof PORTAL_EVENT_TYPES)[number];
+
+/** One thing a debtor did on the portal; the funnel per segment and channel is counted from these. */
+export interface PortalEventsTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  debtor_id: string;
+  /** Tells one case of the debtor from the next. */
+  case_opened_at: Date | null;
+  segment: string | null;
+  /** The channel whose message carried the link (email, sms), when the link said so. */
+  channel: string | null;
+  type: PortalEventType;
+  /** Amounts, methods, outcomes; never contact data. */
+  data: Json<Record<string, unknown>>;
+}
+
 export interface DatabaseSchema {
+  portal_events: PortalEventsTable;
   agent_tasks: AgentTasksTable;
   escalations: EscalationsTable;
   api_keys: ApiKeysTable;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ContactRecord } from '../domain/contact-policy/index.js';
 import type { Channel, DebtorFlag, DebtorSnapshot } from '../domain/segmentation/types.js';
 import type { Database } from './database.js';
@@ -7,6 +8,8 @@ export interface CaseSnapshot {
   snapshot: DebtorSnapshot;
   /** Earlier contacts, for the contact policy's frequency caps. */
   history: ContactRecord[];
+  /** Everything the debtor has paid so far (minor units): payment plans count the instalments from it. */
+  paidTotal: number;
 }
 
 const HISTORY_DAYS = 30;
@@ -27,6 +30,11 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
     .where('status', 'in', ['sent', 'delivered'])
     .where('sent_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
     .execute();
+  const paid = await db
+    .selectFrom('payments')
+    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
+    .where('debtor_id', '=', debtorId)
+    .executeTakeFirstOrThrow();
   const preferred = debtor?.preferred_channel;
   return {
     snapshot: {
@@ -60,5 +68,6 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
         ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
         : [],
     ),
+    paidTotal: Number(paid.total),
   };
 }

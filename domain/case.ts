@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { activePlanSchema, type PlanView } from './payment-plan.js';
 
 /**
  * The contract between the API and the case workflows: ids and amounts only, never contact data,
@@ -9,6 +10,7 @@ export const CASE_STATUSES = [
   'paused',
   'promised',
   'disputed',
+  'payment-plan',
   'paid',
   'escalated',
   'written-off',
@@ -37,6 +39,7 @@ export const caseInputSchema = z.object({
   promise: z.object({ until: z.number(), expectedOpen: z.number().int() }).optional(),
   disputed: z.boolean().default(false),
   operatorPaused: z.boolean().default(false),
+  plan: activePlanSchema.optional(),
 });
 export type CaseInput = z.input<typeof caseInputSchema>;
 
@@ -85,6 +88,8 @@ export interface CaseState {
   ruleId: string;
   reasons: string[];
   promisedUntil: string | null;
+  /** The accepted payment plan being followed, with each instalment paid or open. */
+  plan: PlanView | null;
 }
 
 export interface CaseOutcome {

@@ -183,6 +183,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         policies,
         links,
         creditor: config.creditor,
+        portal: config.portal,
+        publicUrl: config.http.publicUrl,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());

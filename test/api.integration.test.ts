@@ -6,6 +6,7 @@ import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduc
 
 let product: RunningProduct;
 
+// These tests run on the real clock: debtors live where it is a weekday around midday now.
 const openZone = zoneInContactWindowNow();
 
 const debtor = (overrides: Record<string, unknown> = {}) => ({

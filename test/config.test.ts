@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config/env.js';
+import { configProblems } from './setup/config.js';
 
 describe('configuration', () => {
   it('runs on embedded defaults when nothing is set', () => {
@@ -45,19 +46,11 @@ describe('configuration', () => {
   it('uses a Twilio account only when it is complete, and says what is missing', () => {
     expect(loadConfig({}).sms).toBeUndefined();
     const sid = `AC${'0a'.repeat(16)}`;
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-    };
-    expect(problems({ TWILIO_ACCOUNT_SID: sid })).toEqual([
+    expect(configProblems({ TWILIO_ACCOUNT_SID: sid })).toEqual([
       'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',
       'TWILIO_FROM: TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
     ]);
-    expect(problems({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_FROM: '0049 30 1' })).toEqual([
+    expect(configProblems({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_FROM: '0049 30 1' })).toEqual([
       'TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits',
       'TWILIO_FROM: must be an E.164 number or an alphanumeric sender ID',
       'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',

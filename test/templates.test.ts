@@ -68,6 +68,9 @@ const email = (over: Partial<EmailContext> = {}): EmailContext => ({
   ...over,
 });
 
+/** The instalment a plan reminder is about. */
+const INSTALMENT = { amount: { amount: 25_000, currency: 'EUR' }, dueDate: '2026-09-30' };
+
 const sms = (over: Partial<SmsContext> = {}): SmsContext => ({
   template: 'reminder-1',
   tone: 'supportive',
@@ -92,10 +95,16 @@ describe('message templates from files', () => {
   it.each(every)(
     '%s in %s, %s: subject, text and HTML with the amounts, the link and the contact',
     (template, locale, tone) => {
-      const mail = renderEmail(email({ template, locale, tone }));
+      const mail = renderEmail(email({ template, locale, tone, instalment: INSTALMENT }));
       const text = plain(mail.text);
       const total = locale === 'de' ? '1.234,56 €' : '€1,234.56';
-      expect(plain(mail.subject)).toContain(total);
+      // A plan reminder is about the instalment, a receipt about the dispute; reminders name what is open.
+      const instalment = locale === 'de' ? '250,00 € am 30. September 2026' : '€250.00 on September 30, 2026';
+      const subject = {
+        'plan-reminder': instalment,
+        'dispute-received': locale === 'de' ? 'Einwand' : 'objection',
+      };
+      expect(plain(mail.subject)).toContain(subject[template as keyof typeof subject] ?? total);
       expect(text).toContain('Erika Beispiel');
       expect(text).toContain(total);
       expect(text).toContain(
@@ -120,7 +129,13 @@ describe('message templates from files', () => {
     'SMS %s in %s, %s: GSM-7, at most two segments with a 75-character link, opt-out last',
     (template, locale, tone) => {
       const text = renderSms(
-        sms({ template, locale, tone, creditor: { name: 'Stadtwerke Musterstadt GmbH' } }),
+        sms({
+          template,
+          locale,
+          tone,
+          creditor: { name: 'Stadtwerke Musterstadt GmbH' },
+          instalment: INSTALMENT,
+        }),
       );
       expect(text).toContain(PORTAL);
       expect(text).toContain(locale === 'de' ? '1.234,56 €' : '€1,234.56'); // plain space: GSM-7 has no no-break space
@@ -263,7 +278,7 @@ describe('template files are checked when they load', () => {
     expect(at('sms/reminder-2.de.firm.hbs')).toEqual([expect.stringMatching(/3 segments .* at most 2/)]);
     expect(at('sms/final-notice.de.firm.hbs')).toEqual([
       expect.stringMatching(
-        /unknown placeholder \{\{debtorName\}\} \(known here: total, creditor.name, portalUrl\)/,
+        /unknown placeholder \{\{debtorName\}\} \(known here: total, creditor.name, portalUrl, instalment.amount, instalment.dueDate\)/,
       ),
     ]);
     expect(at('email/reminder-3.de.firm.hbs')).toEqual([expect.stringMatching(/not a known template/)]);

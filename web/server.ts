@@ -16,6 +16,10 @@ import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
 import type { Policies } from '../activities/index.js';
 import type { LinkSigner } from '../channels/links.js';
+import type { PortalConfig } from '../config/env.js';
+import { configuredPayments } from '../payments/index.js';
+import { portalRoutes } from './portal/routes.js';
+import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
@@ -33,6 +37,9 @@ export interface ServerDeps {
   policies: Policies;
   links: LinkSigner;
   creditor: { name: string; email: string; phone: string };
+  /** Payment methods and limits of the debtor portal; the base of absolute links. */
+  portal: PortalConfig;
+  publicUrl: string;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
   /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
@@ -120,8 +127,26 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     db: deps.db,
     cases: deps.cases,
     links: deps.links,
-    creditor: deps.creditor,
   });
+  const payments = configuredPayments(deps.portal);
+  await app.register(portalRoutes, {
+    db: deps.db,
+    cases: deps.cases,
+    links: deps.links,
+    policies: deps.policies,
+    creditor: deps.creditor,
+    publicUrl: deps.publicUrl,
+    payments: payments.providers,
+    rateLimitPerMinute: deps.portal.rateLimitPerMinute,
+  });
+  if (payments.stripe) {
+    await app.register(stripeWebhookRoutes, {
+      db: deps.db,
+      cases: deps.cases,
+      stripe: payments.stripe.client,
+      webhookSecret: payments.stripe.webhookSecret,
+    });
+  }
   if (deps.twilio) {
     await app.register(twilioWebhookRoutes, {
       authToken: deps.twilio.authToken,

@@ -1,5 +1,6 @@
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   makeContinueAsNewFunc,
   proxyActivities,
@@ -20,14 +21,29 @@ import {
 import {
   addDays,
   decideContact,
+  toLocal,
   zonedTimeToEpoch,
   type PolicyFacts,
 } from '../domain/contact-policy/index.js';
 import { channelTaskQueue } from '../domain/channel-queues.js';
+import {
+  acceptPlan,
+  checkProposal,
+  dueThrough,
+  nextPlanEvent,
+  planView,
+  PLAN_REJECTED,
+  shouldRemind,
+  type ActivePlan,
+  type Instalment,
+  type PaymentPlanProposal,
+  type PlanRejection,
+} from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
-import type { StrategyStep } from '../domain/strategies/types.js';
+import { defaultStrategies } from '../domain/strategies/defaults.js';
+import type { MessageTemplate, StrategyStep } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
@@ -37,6 +53,7 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  proposePaymentPlanUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
   type CaseAnswer,
@@ -47,6 +64,8 @@ type Snapshot = Awaited<ReturnType<Activities['loadCaseSnapshot']>>;
 
 const DAY_MS = 86_400_000;
 const MAX_PROMISE_DAYS = 30;
+/** A person reviews a dispute from the portal within this many days. */
+const DISPUTE_REVIEW_DAYS = 3;
 /** A promise is checked one day after its date: payments take a day to be booked. */
 const PROMISE_GRACE_MS = DAY_MS;
 
@@ -137,13 +156,22 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     ruleId: 'pending',
     reasons: [],
     promisedUntil: input.promise ? new Date(input.promise.until).toISOString() : null,
+    plan: null,
   };
   let brokenPromises = input.brokenPromises;
   let promise = input.promise;
   let disputed = input.disputed;
   let operatorPaused = input.operatorPaused;
+  let plan: ActivePlan | undefined = input.plan;
+  /** Everything the debtor has paid, as of the last read of the facts (payment plans count from it). */
+  let paidTotal = 0;
   let closing: CaseStatus | undefined;
   let debtorZone = 'UTC';
+  let preferredDigital: Channel | undefined;
+  /** Confirmations and agent tasks started from a handler: they finish (or give up) before the run ends. */
+  const sideTasks: Promise<void>[] = [];
+  let ending = false;
+  let disputeTaskKey: string | undefined;
 
   // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
   // that arrives while an activity runs is never lost.
@@ -158,6 +186,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const pending: { type: string; summary: string }[] = [];
   const answer = (message: string): CaseAnswer => {
     state.status = closing ?? statusNow();
+    // A query right after the update sees what it answered, before the loop publishes it.
+    state.plan = planNow();
     return { status: state.status, message };
   };
   const open = () => closing === undefined && state.closedAt === null;
@@ -180,6 +210,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     {
       validator: (p) => {
         requireOpen();
+        if (plan) throw new Error('a payment plan is running; instalments replace a promise');
         const date = Date.parse(`${p.date}T00:00:00Z`);
         if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
         const days = (date - Date.now()) / DAY_MS;
@@ -200,6 +231,21 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         type: 'dispute-opened',
         summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
       });
+      if (d.source === 'portal') {
+        // The debtor objected themselves: a person reviews it, and the debtor gets a receipt.
+        const key = `${caseKey}/dispute-${Date.now()}`;
+        disputeTaskKey = key;
+        background(() =>
+          createAgentTask({
+            debtorId: input.debtorId,
+            taskKey: key,
+            kind: 'dispute-review',
+            label: `Review dispute: ${d.reason}`,
+            dueAt: Date.now() + DISPUTE_REVIEW_DAYS * DAY_MS,
+          }),
+        );
+        notify('dispute-received', `${key}/receipt`, 'Dispute receipt');
+      }
       factsChanged();
       return answer('All outreach is paused while the dispute is reviewed.');
     },
@@ -209,6 +255,13 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     resolveDisputeUpdate,
     (r) => {
       disputed = false;
+      const reviewTask = disputeTaskKey;
+      disputeTaskKey = undefined;
+      if (reviewTask) {
+        background(() =>
+          withdrawAgentTask({ debtorId: input.debtorId, taskKey: reviewTask, reason: 'dispute resolved' }),
+        );
+      }
       if (r.outcome === 'cancel') closing = 'cancelled';
       pending.push({
         type: 'dispute-resolved',
@@ -249,16 +302,150 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     },
     { validator: (_c) => requireOpen() },
   );
+  setHandler(
+    proposePaymentPlanUpdate,
+    (p) => {
+      const policy = planPolicy();
+      if (!policy) throw new Error('payment plans are arranged personally for this case');
+      plan = acceptPlan(p, policy, Date.now(), paidTotal);
+      // Instalments replace a promise: the plan says when each part is due.
+      promise = undefined;
+      state.promisedUntil = null;
+      const last = p.instalments.at(-1)?.dueDate;
+      pending.push({
+        type: 'plan-accepted',
+        summary: `Payment plan accepted (${p.source}): ${p.instalments.length} instalments from ${p.instalments[0]?.dueDate} to ${last}${p.note ? ` (${p.note})` : ''}; outreach paused`,
+      });
+      factsChanged();
+      return answer(`Payment plan accepted: ${p.instalments.length} instalments until ${last}.`);
+    },
+    {
+      validator: (p) => {
+        const rejection = planRejection(p);
+        if (rejection) {
+          throw ApplicationFailure.create({
+            type: PLAN_REJECTED,
+            message: rejection.message,
+            details: [rejection],
+            nonRetryable: true,
+          });
+        }
+      },
+    },
+  );
+
+  /** The plan policy of this segment; episodes started before plans existed use the defaults. */
+  function planPolicy() {
+    return strategy.paymentPlan === undefined ? defaultStrategies[segment].paymentPlan : strategy.paymentPlan;
+  }
+
+  function planRejection(p: PaymentPlanProposal): PlanRejection | undefined {
+    const refuse = (code: 'case-closed' | 'disputed' | 'plan-running', message: string) => ({
+      code,
+      message,
+      params: {},
+    });
+    if (!open()) return refuse('case-closed', 'the case is closed');
+    if (disputed) return refuse('disputed', 'the case is disputed; a plan can follow the review');
+    if (plan) return refuse('plan-running', 'a payment plan is already running');
+    return checkProposal(p, planPolicy(), {
+      openAmount: state.amountDue,
+      today: toLocal(Date.now(), debtorZone).date,
+    });
+  }
+
+  /** Runs an activity beside the main flow (from a handler), kept until the run ends. */
+  function background(run: () => Promise<void>): void {
+    sideTasks.push(run());
+  }
+
+  /**
+   * A service message (receipt, plan reminder) on the debtor's digital channels, preferred first.
+   * The contact window still applies: outside it the message waits, unless the run ends first.
+   */
+  function notify(template: MessageTemplate, key: string, label: string, instalment?: Instalment): void {
+    background(async () => {
+      const channels: Channel[] = preferredDigital === 'sms' ? ['sms', 'email'] : ['email', 'sms'];
+      for (const channel of channels) {
+        for (;;) {
+          const result = await sendMessageAs(
+            channel,
+            `${label} (${channel})`,
+          )({
+            debtorId: input.debtorId,
+            idempotencyKey: `${key}/${channel}`,
+            channel,
+            template,
+            tone: strategy.tone,
+            stepLabel: label,
+            instalment,
+          });
+          if (result.outcome === 'sent' || result.outcome === 'already-sent') return;
+          if (result.outcome !== 'deferred') break;
+          if (
+            await condition(() => ending, Math.max(result.until - Date.now(), 1), { summary: result.reason })
+          )
+            return;
+        }
+      }
+    });
+  }
+
+  /** Sends the reminders and checks the instalments whose moment has come; a missed one breaks the plan. */
+  async function followPlan(): Promise<void> {
+    for (;;) {
+      const event = plan && nextPlanEvent(plan, debtorZone);
+      if (!plan || !event || event.at > Date.now()) return;
+      const count = plan.instalments.length;
+      const due = plan.instalments[event.index]!;
+      if (event.kind === 'remind') {
+        if (shouldRemind(plan, event, Date.now(), debtorZone)) {
+          notify(
+            'plan-reminder',
+            `${caseKey}/plan-${plan.acceptedAt}/reminder-${event.index}`,
+            `Instalment reminder ${event.index + 1}/${count}`,
+            due,
+          );
+        }
+        plan.reminded = event.index + 1;
+        continue;
+      }
+      if (paidTotal - plan.paidBaseline >= dueThrough(plan, event.index + 1)) {
+        plan.settled = event.index + 1;
+        pending.push({
+          type: 'instalment-paid',
+          summary: `Instalment ${event.index + 1} of ${count} paid (due ${due.dueDate})`,
+        });
+        if (plan.settled === count) {
+          pending.push({ type: 'plan-completed', summary: 'Payment plan completed' });
+          plan = undefined;
+        }
+        continue;
+      }
+      brokenPromises++;
+      pending.push({
+        type: 'plan-broken',
+        summary: `Instalment ${event.index + 1} of ${count} (${due.amount}, due ${due.dueDate}) missed: payment plan broken (${brokenPromises} in this case); re-assessing`,
+      });
+      plan = undefined;
+    }
+  }
 
   function statusNow(): CaseStatus {
     if (disputed) return 'disputed';
+    if (plan) return 'payment-plan';
     if (promise && promise.until > Date.now()) return 'promised';
     if (operatorPaused) return 'paused';
     return strategy.status;
   }
 
+  function planNow(): CaseState['plan'] {
+    return plan ? planView(plan, paidTotal - plan.paidBaseline) : null;
+  }
+
   async function publish(event?: { type: string; summary: string }): Promise<void> {
     state.status = state.closedAt ? state.status : statusNow();
+    state.plan = planNow();
     setCurrentDetails(
       [
         `**${state.status}** · segment **${state.segment}** (${state.strategyVersion}), episode ${state.episode}`,
@@ -287,6 +474,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       factsRead = factsChanges;
       const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
       debtorZone = snap.snapshot.timezone ?? 'UTC';
+      paidTotal = snap.paidTotal ?? 0;
+      const preferred = snap.snapshot.preferredChannel;
+      preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
       Object.assign(state, {
         amountDue: snap.snapshot.openAmount,
         currency: snap.snapshot.currency,
@@ -307,6 +497,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         promise = undefined;
         state.promisedUntil = null;
       }
+      if (plan && !disputed && !operatorPaused) await followPlan();
       const assessment = assess(
         { ...snap.snapshot, brokenPromisesInCase: brokenPromises },
         policies.segmentation,
@@ -324,7 +515,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     }
   }
 
-  const paused = () => disputed || operatorPaused || (promise !== undefined && promise.until > Date.now());
+  const paused = () =>
+    disputed || operatorPaused || plan !== undefined || (promise !== undefined && promise.until > Date.now());
 
   /**
    * Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update
@@ -334,7 +526,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     let snap = await refresh();
     for (;;) {
       const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
-      const target = paused() ? (disputed || operatorPaused ? Infinity : (pauseEnd ?? at)) : at;
+      // While a plan runs, the case wakes for its reminders and checks; outreach waits for its end.
+      const planAt = plan ? nextPlanEvent(plan, debtorZone)?.at : undefined;
+      const target = paused() ? (disputed || operatorPaused ? Infinity : (planAt ?? pauseEnd ?? at)) : at;
       state.nextStep = paused() && target !== at ? `${label} (after the pause)` : label;
       state.nextStepAt = Number.isFinite(Math.max(target, at))
         ? new Date(Math.max(target, at)).toISOString()
@@ -501,10 +695,12 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     state.currentStep = 'waiting';
     for (;;) await waitUntil(Infinity, 'Waiting for payment or new facts');
   } catch (error) {
+    ending = true;
     if (error instanceof SegmentChanged) {
       state.currentStep = 'changing segment';
       await publish();
       await condition(allHandlersFinished);
+      await Promise.all(sideTasks);
       const next = policies.strategies[error.segment];
       const continueAs = makeContinueAsNewFunc<(input: CaseInput) => Promise<CaseOutcome>>({
         workflowType: next.workflowType,
@@ -518,6 +714,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
         promise,
         disputed,
         operatorPaused,
+        plan,
       });
     }
     if (!(error instanceof CaseClosed)) throw error;
@@ -528,6 +725,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     state.nextStepAt = null;
     await publish({ type: 'case-closed', summary: `Case closed: ${error.status}` });
     await condition(allHandlersFinished);
+    await Promise.all(sideTasks);
     return { status: error.status, closedAt: state.closedAt };
   }
 }

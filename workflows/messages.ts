@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
+import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
 /** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
 export const invoiceRecordedSignal = defineSignal<[InvoiceRecorded]>('invoiceRecorded');
@@ -33,5 +34,12 @@ export const resolveDisputeUpdate = defineUpdate<
 export const pauseUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
 export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');
+/**
+ * A payment plan from the portal, an agent or billing. The validator rejects a proposal outside the
+ * segment's plan policy with an ApplicationFailure of type PLAN_REJECTED whose detail is the
+ * PlanRejection (code, message, params); an accepted plan pauses outreach and is followed.
+ */
+export type { PaymentPlanProposal };
+export const proposePaymentPlanUpdate = defineUpdate<CaseAnswer, [PaymentPlanProposal]>('proposePaymentPlan');
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');

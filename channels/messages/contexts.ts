@@ -15,8 +15,10 @@ export interface EmailContext {
   /** `dueDate` is a calendar date (YYYY-MM-DD), shown as it is written on the invoice. */
   invoices: { id: string; open: Money; dueDate: string }[];
   creditor: { name: string; email: string; phone: string };
-  /** The debtor's signed portal link: overview and payment. */
+  /** The debtor's signed portal link: overview, pay, plan, promise, dispute, contact preferences. */
   portalUrl: string;
+  /** The instalment a plan reminder is about. */
+  instalment?: Instalment | undefined;
   /** A visible opt-out link besides the List-Unsubscribe header; without it the text points at the header. */
   unsubscribeUrl?: string;
   /** The debtor's IANA time zone: "payments booked by <date>" is the debtor's today. Default UTC. */
@@ -33,6 +35,14 @@ export interface SmsContext {
   total: Money;
   creditor: { name: string };
   portalUrl: string;
+  /** The instalment a plan reminder is about. */
+  instalment?: Instalment | undefined;
+}
+
+/** One instalment of a payment plan: `dueDate` is a calendar date (YYYY-MM-DD). */
+export interface Instalment {
+  amount: Money;
+  dueDate: string;
 }
 
 export interface RenderedEmail {
@@ -46,6 +56,14 @@ export const SMS_OPT_OUT: Record<Locale, string> = {
   de: 'STOP zum Abmelden',
   en: 'Reply STOP to opt out',
 };
+
+/** `{{instalment.amount}}` and `{{instalment.dueDate}}`: empty in messages that are not about one. */
+function instalmentValues(instalment: Instalment | undefined, locale: Locale) {
+  return {
+    amount: instalment ? formatMoney(instalment.amount, locale) : '',
+    dueDate: instalment ? formatDueDate(instalment.dueDate, locale) : '',
+  };
+}
 
 /** The placeholders of an e-mail template, formatted for the debtor's locale. */
 export function emailValues(ctx: EmailContext) {
@@ -63,6 +81,7 @@ export function emailValues(ctx: EmailContext) {
     creditor: { name: ctx.creditor.name, email: ctx.creditor.email, phone: ctx.creditor.phone },
     portalUrl: ctx.portalUrl,
     unsubscribeUrl: ctx.unsubscribeUrl ?? '',
+    instalment: instalmentValues(ctx.instalment, ctx.locale),
   };
 }
 export type EmailValues = ReturnType<typeof emailValues>;
@@ -73,6 +92,7 @@ export function smsValues(ctx: SmsContext) {
     total: formatMoney(ctx.total, ctx.locale),
     creditor: { name: ctx.creditor.name },
     portalUrl: ctx.portalUrl,
+    instalment: instalmentValues(ctx.instalment, ctx.locale),
   };
 }
 export type SmsValues = ReturnType<typeof smsValues>;
@@ -91,6 +111,7 @@ export function sampleContexts(locale: Locale): { email: EmailContext; sms: SmsC
     locale,
     total: { amount: 1_234_567, currency: 'EUR' },
     portalUrl: SAMPLE_PORTAL_URL,
+    instalment: { amount: { amount: 1_234_567, currency: 'EUR' }, dueDate: '2026-09-30' },
   } as const;
   return {
     email: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { planPolicySchema, type PlanPolicy } from '../payment-plan.js';
 import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
 import { defaultStrategies } from './defaults.js';
 import { TONES, type Strategy } from './types.js';
@@ -12,6 +13,8 @@ const strategyOverrideSchema = z.strictObject({
   version: z.string().min(1),
   /** Days after the previous step, by step id. */
   cadenceDays: z.record(z.string(), z.number().min(0).max(365)).default({}),
+  /** Payment plan policy: the fields given replace the segment's defaults; false: no plans. */
+  paymentPlan: z.union([planPolicySchema.partial(), z.literal(false)]).optional(),
   /** The tone of the segment's messages (templates/…/<template>.<locale>.<tone>.hbs). */
   tone: z.enum(TONES).optional(),
 });
@@ -40,7 +43,24 @@ export function applyStrategyOverrides(
       version: override.version,
       tone: override.tone ?? base.tone,
       steps: base.steps.map((s) => ({ ...s, afterDays: override.cadenceDays[s.id] ?? s.afterDays })),
+      paymentPlan: planPolicyOverride(segment, base.paymentPlan, override.paymentPlan),
     };
   }
   return result;
+}
+
+function planPolicyOverride(
+  segment: SegmentId,
+  base: PlanPolicy | null | undefined,
+  override: Partial<PlanPolicy> | false | undefined,
+): PlanPolicy | null {
+  if (override === false) return null;
+  if (override === undefined) return base ?? null;
+  const parsed = planPolicySchema.safeParse({ ...base, ...override });
+  if (!parsed.success) {
+    throw new StrategyConfigError(
+      `strategies.${segment}.paymentPlan: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')} (this segment has no plan defaults: give every field)`,
+    );
+  }
+  return parsed.data;
 }

@@ -1,5 +1,19 @@
 import type { SegmentId } from '../segmentation/types.js';
+import type { PlanPolicy } from '../payment-plan.js';
 import type { Strategy } from './types.js';
+
+/**
+ * Monthly instalments over at most six months, at least 20.00 each, the first within 30 days; three
+ * days' grace for booking, a reminder three days before each due date.
+ */
+const STANDARD_PLAN: PlanPolicy = {
+  maxInstalments: 6,
+  minInstalment: 2_000,
+  maxDurationDays: 186,
+  maxFirstDueDays: 30,
+  graceDays: 3,
+  reminderDaysBefore: 3,
+};
 
 /**
  * The strategies that ship with Mahnwerk. Every digital strategy makes its first contact as soon as
@@ -14,6 +28,8 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     purpose:
       'Vulnerable, hardship, insolvency, deceased or legal hold: no automated contact, a specialist decides.',
     status: 'paused',
+    // Hardship and vulnerability: a specialist agrees a plan with the debtor, never an automatism.
+    paymentPlan: null,
     steps: [
       {
         id: 'review',
@@ -30,6 +46,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     version: 'data-collection-v1',
     purpose: 'Contact data or profile data is missing: an agent researches it before anyone is contacted.',
     status: 'active',
+    paymentPlan: STANDARD_PLAN,
     steps: [
       {
         id: 'research',
@@ -47,6 +64,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     purpose:
       'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
     status: 'active',
+    paymentPlan: { ...STANDARD_PLAN, maxInstalments: 2, minInstalment: 1_000, maxDurationDays: 62 },
     steps: [
       {
         id: 'reminder',
@@ -70,6 +88,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     purpose:
       'Digitally active with a good history: portal link, a reminder, an SMS nudge; a person only at the end.',
     status: 'active',
+    paymentPlan: STANDARD_PLAN,
     steps: [
       {
         id: 'portal-link',
@@ -104,6 +123,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     version: 'assisted-v1',
     purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
+    paymentPlan: STANDARD_PLAN,
     steps: [
       {
         id: 'email-1',
@@ -138,6 +158,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     version: 'personal-v1',
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
     status: 'active',
+    paymentPlan: { ...STANDARD_PLAN, maxInstalments: 12, maxDurationDays: 370 },
     steps: [
       {
         id: 'call',
@@ -166,6 +187,13 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     version: 'high-risk-v1',
     purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',
     status: 'active',
+    paymentPlan: {
+      ...STANDARD_PLAN,
+      maxInstalments: 3,
+      minInstalment: 5_000,
+      maxDurationDays: 92,
+      graceDays: 2,
+    },
     steps: [
       {
         id: 'notice',

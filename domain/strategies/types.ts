@@ -1,6 +1,18 @@
+import type { PlanPolicy } from '../payment-plan.js';
 import type { Channel, SegmentId } from '../segmentation/types.js';
 
-export const MESSAGE_TEMPLATES = ['reminder-1', 'reminder-2', 'final-notice', 'confirmation'] as const;
+/**
+ * Dunning steps use the first four; `dispute-received` (a receipt for a dispute opened on the
+ * portal) and `plan-reminder` (before an instalment is due) are service messages.
+ */
+export const MESSAGE_TEMPLATES = [
+  'reminder-1',
+  'reminder-2',
+  'final-notice',
+  'confirmation',
+  'dispute-received',
+  'plan-reminder',
+] as const;
 export type MessageTemplate = (typeof MESSAGE_TEMPLATES)[number];
 
 /**
@@ -9,7 +21,15 @@ export type MessageTemplate = (typeof MESSAGE_TEMPLATES)[number];
  */
 export const TONES = ['friendly', 'supportive', 'firm'] as const;
 export type Tone = (typeof TONES)[number];
-export type AgentTaskKind = 'call' | 'data-research' | 'protected-review' | 'escalation-approval';
+export type AgentTaskKind =
+  | 'call'
+  | 'data-research'
+  | 'protected-review'
+  | 'escalation-approval'
+  /** A dispute the debtor opened on the portal. */
+  | 'dispute-review'
+  /** The debtor asked for a call in a time window they chose. */
+  | 'call-back';
 
 export type StepAction =
   /** A message on the first channel that is allowed; 'preferred' puts the debtor's preferred digital channel first. */
@@ -41,4 +61,6 @@ export interface Strategy {
   /** Status the case shows while this strategy runs. */
   status: 'active' | 'paused';
   steps: StrategyStep[];
+  /** Payment plans the case accepts on its own; null: arranged personally (the portal says whom to ask). */
+  paymentPlan?: PlanPolicy | null;
 }

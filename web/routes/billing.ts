@@ -4,7 +4,8 @@ import { caseWorkflowId } from '../../domain/case.js';
 import { recordCaseOpening } from '../../db/cases.js';
 import { loadCaseSnapshot } from '../../db/snapshot.js';
 import { assess } from '../../domain/segmentation/assess.js';
-import { recordInvoice, recordPayment, upsertDebtor } from '../../db/billing.js';
+import { recordInvoice, upsertDebtor } from '../../db/billing.js';
+import { recordPaymentAndTellCase } from '../../payments/record.js';
 import type { ServerDeps } from '../server.js';
 import {
   debtorBody,
@@ -134,9 +135,8 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
     },
     async (request, reply) => {
       const { debtorId } = request.params;
-      const { paymentId, amount, currency } = request.body;
-      const { duplicate, openAmount } = await recordPayment(db, debtorId, request.body);
-      await cases.paymentRecorded(debtorId, { paymentId, amount, currency });
+      const { paymentId } = request.body;
+      const { duplicate, openAmount } = await recordPaymentAndTellCase(db, cases, debtorId, request.body);
       return reply.status(duplicate ? 200 : 201).send({ debtorId, paymentId, duplicate, openAmount });
     },
   );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CASE_STATUSES } from '../../domain/case.js';
+import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { ServerDeps } from '../server.js';
@@ -85,6 +86,19 @@ export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
     async (request) => {
       const body = request.body as { date: string; amount?: number };
       return cases.promiseToPay(request.params.debtorId, { ...body, source: 'api' });
+    },
+  );
+  app.post(
+    '/v1/cases/:debtorId/payment-plan',
+    {
+      schema: schema(
+        "Propose a payment plan: accepted within the segment's plan policy, else 422 with the reason",
+        paymentPlanProposalSchema.omit({ source: true }).strict(),
+      ),
+    },
+    async (request) => {
+      const body = request.body as Omit<PaymentPlanProposal, 'source'>;
+      return cases.proposePaymentPlan(request.params.debtorId, { ...body, source: 'api' });
     },
   );
   app.post(

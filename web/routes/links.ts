@@ -1,12 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { isRevoked, type LinkSigner } from '../../channels/links.js';
+import type { LinkSigner } from '../../channels/links.js';
 import { recordCaseEvent } from '../../db/case-events.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseClient } from '../../client/cases.js';
-import { formatDueDate } from '../../domain/dates.js';
-import { formatMoney } from '../../domain/money.js';
 import { acceptForms } from '../forms.js';
 import { escapeHtml, page } from '../pages.js';
 
@@ -14,7 +12,6 @@ export interface LinkRoutesOptions {
   db: Database;
   cases: CaseClient;
   links: LinkSigner;
-  creditor: { name: string; email: string; phone: string };
 }
 
 const tokenParams = z.object({ token: z.string().min(10).max(600) });
@@ -24,14 +21,6 @@ const texts = {
     invalidTitle: 'Dieser Link ist nicht mehr gültig',
     invalid:
       'Der Link ist abgelaufen oder wurde geändert. Einen neuen Link erhalten Sie mit unserer nächsten Nachricht.',
-    closedTitle: 'Nichts zu zahlen',
-    closed: 'Für diesen Vorgang ist nichts mehr offen. Vielen Dank!',
-    openTitle: 'Ihre offenen Rechnungen',
-    open: 'Offen insgesamt',
-    invoice: 'Rechnung',
-    due: 'Fällig am',
-    amount: 'Betrag',
-    next: 'Wenn Sie nichts unternehmen, erinnern wir Sie noch einmal. Fragen? Wir helfen gern:',
     unsubTitle: 'Keine E-Mails mehr zu dieser Forderung?',
     unsubButton: 'E-Mails abbestellen',
     unsubDone: 'Sie erhalten zu dieser Forderung keine E-Mails mehr.',
@@ -39,14 +28,6 @@ const texts = {
   en: {
     invalidTitle: 'This link is no longer valid',
     invalid: 'The link has expired or was changed. Our next message will bring you a new one.',
-    closedTitle: 'Nothing to pay',
-    closed: 'Nothing is open for this matter any more. Thank you!',
-    openTitle: 'Your open invoices',
-    open: 'Total open',
-    invoice: 'Invoice',
-    due: 'Due on',
-    amount: 'Amount',
-    next: 'If nothing happens, we will remind you again. Questions? We are happy to help:',
     unsubTitle: 'No more e-mails about this claim?',
     unsubButton: 'Unsubscribe from e-mails',
     unsubDone: 'You will receive no more e-mails about this claim.',
@@ -54,55 +35,11 @@ const texts = {
 } as const;
 
 /**
- * /p/<token>: what the debtor owes (the full portal comes with the portal issue).
  * /u/<token>: one-click e-mail opt-out (RFC 8058: POST from the mail client, or the page's button).
- * Bad tokens get a friendly page, never a stack trace, and say nothing about whether a debtor exists.
+ * The portal itself (/p/<token>) lives in web/portal/. Bad tokens get a friendly page, never a
+ * stack trace, and say nothing about whether a debtor exists.
  */
-export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (
-  app,
-  { db, cases, links, creditor },
-) => {
-  app.get('/p/:token', { schema: { hide: true } }, async (request, reply) => {
-    const parsed = tokenParams.safeParse(request.params);
-    const check = parsed.success ? links.verify(parsed.data.token, 'portal', new Date()) : undefined;
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    if (!check?.ok) return reply.status(404).send(invalidPage('de'));
-    const facts = await loadDebtorFacts(db, check.claims.debtorId, new Date());
-    const lang = facts.locale;
-    const t = texts[lang];
-    const caseRow = await db
-      .selectFrom('cases')
-      .select(['opened_at', 'closed_at'])
-      .where('debtor_id', '=', check.claims.debtorId)
-      .executeTakeFirst();
-    if (isRevoked(check.claims, caseRow) || facts.openAmount <= 0) {
-      return reply.status(410).send(page(lang, t.closedTitle, `<h1>${t.closedTitle}</h1><p>${t.closed}</p>`));
-    }
-    await recordCaseEvent(db, {
-      debtorId: check.claims.debtorId,
-      source: 'portal',
-      type: 'portal-opened',
-      summary: 'Portal link opened',
-    });
-    const rows = facts.openInvoices
-      .map(
-        (i) =>
-          `<tr><td>${escapeHtml(i.id)}</td><td>${escapeHtml(formatDueDate(i.dueDate, lang))}</td><td>${escapeHtml(formatMoney({ amount: i.open, currency: i.currency }, lang))}</td></tr>`,
-      )
-      .join('');
-    const total = formatMoney({ amount: facts.openAmount, currency: facts.currency ?? 'EUR' }, lang);
-    return reply.send(
-      page(
-        lang,
-        t.openTitle,
-        `<p>${escapeHtml(creditor.name)}</p><h1>${t.openTitle}</h1>
-<p>${t.open}</p><p class="amount">${escapeHtml(total)}</p>
-<table><thead><tr><th scope="col">${t.invoice}</th><th scope="col">${t.due}</th><th scope="col">${t.amount}</th></tr></thead><tbody>${rows}</tbody></table>
-<p class="note">${t.next} <a href="mailto:${escapeHtml(creditor.email)}">${escapeHtml(creditor.email)}</a> · <a href="tel:${escapeHtml(creditor.phone.replace(/\s/g, ''))}">${escapeHtml(creditor.phone)}</a></p>`,
-      ),
-    );
-  });
-
+export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { db, cases, links }) => {
   app.get('/u/:token', { schema: { hide: true } }, async (request, reply) => {
     const parsed = tokenParams.safeParse(request.params);
     const check = parsed.success
