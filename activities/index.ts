@@ -1,11 +1,5 @@
-import { createHash } from 'node:crypto';
-import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
-import { renderReminder, type ReminderTemplate } from '../channels/email/reminder-templates.js';
-import type { Config } from '../config/env.js';
-import type { LinkSigner } from '../channels/links.js';
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
-import type { Database } from '../db/database.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -15,10 +9,18 @@ import {
 } from '../domain/contact-policy/index.js';
 import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
-import type { Channel, SegmentId } from '../domain/segmentation/types.js';
+import type { SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
+import {
+  createMessageSender,
+  type MessageDeps,
+  type SendMessageInput,
+  type SendResult,
+} from './send-message.js';
+
+export type { SendMessageInput, SendResult } from './send-message.js';
 
 /** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
@@ -27,39 +29,14 @@ export interface Policies {
   strategies: Record<SegmentId, Strategy>;
 }
 
-export interface ActivityDeps {
-  db: Database;
-  mailer: Mailer;
-  config: Pick<Config, 'creditor'> & { http: { publicUrl: string }; portalLinkDays: number };
-  /** Signs the portal and one-click unsubscribe links each message carries. */
-  links: LinkSigner;
+export interface ActivityDeps extends MessageDeps {
   /** Segmentation thresholds and contact policy in force (defaults, or the configuration file). */
   policies?: Policies;
 }
 
-export interface SendMessageInput {
-  debtorId: string;
-  /** (case, episode, step, channel): never the attempt, so a retry finds the same outbox row. */
-  idempotencyKey: string;
-  channel: Channel;
-  template: ReminderTemplate;
-  stepLabel: string;
-  /** Plan reminders: the instalment the message is about (minor units of the case currency). */
-  instalment?: { dueDate: string; amount: number } | undefined;
-}
-
-export type SendResult =
-  | { outcome: 'sent' | 'already-sent' }
-  | { outcome: 'skipped' | 'failed'; reason: string }
-  /** The contact policy no longer allows it now (retries ran past the window or a cap): try at `until`. */
-  | { outcome: 'deferred'; until: number; reason: string };
-
-/** An opt-out link must keep working long after the message: a year. */
-const UNSUBSCRIBE_LINK_DAYS = 365;
-
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
-
-export function createActivities({ db, mailer, config, policies, links }: ActivityDeps) {
+export function createActivities(deps: ActivityDeps) {
+  const { db, policies } = deps;
+  const sendThroughOutbox = createMessageSender(deps);
   const inForce: Policies = policies ?? {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
@@ -158,21 +135,9 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
      */
     async sendMessage(input: SendMessageInput): Promise<SendResult> {
       // A receipt answers what the debtor just did on the portal: it goes at once, outside the
-      // dunning window and caps (consent and opt-out still hold: sendEmail re-reads them).
-      const deferral = input.template === 'dispute-received' ? undefined : await stillAllowed(input);
-      if (deferral) return deferral;
-      if (input.channel !== 'email') {
-        const reason = `no ${input.channel === 'sms' ? 'SMS' : 'call'} provider is configured`;
-        await recordCaseEvent(db, {
-          debtorId: input.debtorId,
-          source: 'workflow',
-          type: 'contact-skipped',
-          summary: `${input.stepLabel} by ${input.channel} skipped: ${reason}`,
-          dedupeKey: `${input.idempotencyKey}/skipped`,
-        });
-        return { outcome: 'skipped', reason };
-      }
-      return sendEmail(input);
+      // dunning window and caps (consent and opt-out still hold: the send re-reads them).
+      const receipt = input.template === 'dispute-received';
+      return sendThroughOutbox(input, receipt ? undefined : () => stillAllowed(input));
     },
   };
 
@@ -202,136 +167,5 @@ export function createActivities({ db, mailer, config, policies, links }: Activi
     return decision.verdict === 'wait'
       ? { outcome: 'deferred', until: decision.until, reason: decision.reason }
       : undefined;
-  }
-
-  async function sendEmail(input: SendMessageInput): Promise<SendResult> {
-    const previous = await db
-      .selectFrom('outbox')
-      .select(['status'])
-      .where('idempotency_key', '=', input.idempotencyKey)
-      .executeTakeFirst();
-    if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
-      return previous.status === 'sent' || previous.status === 'delivered'
-        ? { outcome: 'already-sent' }
-        : { outcome: 'skipped', reason: `outbox row is ${previous.status}` };
-    }
-
-    const facts = await loadDebtorFacts(db, input.debtorId, new Date());
-    const skipReason = !facts.debtor
-      ? 'debtor unknown'
-      : facts.openAmount <= 0
-        ? 'nothing is open any more'
-        : !facts.email
-          ? 'no e-mail address with consent'
-          : undefined;
-    if (skipReason || !facts.debtor || !facts.email || !facts.currency) {
-      const reason = skipReason ?? 'no open amount';
-      await recordCaseEvent(db, {
-        debtorId: input.debtorId,
-        source: 'workflow',
-        type: 'contact-skipped',
-        summary: `${input.stepLabel} skipped: ${reason}`,
-        data: { channel: 'email', step: input.idempotencyKey },
-        dedupeKey: `${input.idempotencyKey}/skipped`,
-      });
-      return { outcome: 'skipped', reason };
-    }
-
-    const currency = facts.currency;
-    const now = new Date();
-    const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
-    // `c` tells the portal's funnel which channel brought the debtor (see web/portal/).
-    const portalUrl = `${link('p', links.issue(input.debtorId, 'portal', now, config.portalLinkDays))}?c=e`;
-    const listUnsubscribeUrl = link(
-      'u',
-      links.issue(input.debtorId, 'unsubscribe-email', now, UNSUBSCRIBE_LINK_DAYS),
-    );
-    const rendered = renderReminder({
-      portalUrl,
-      template: input.template,
-      locale: facts.locale,
-      debtorName: facts.debtor.name,
-      total: { amount: facts.openAmount, currency },
-      invoices: facts.openInvoices.map((i) => ({
-        id: i.id,
-        open: { amount: i.open, currency: i.currency },
-        dueDate: i.dueDate,
-      })),
-      creditor: config.creditor,
-      instalment: input.instalment && {
-        amount: { amount: input.instalment.amount, currency },
-        dueDate: input.instalment.dueDate,
-      },
-    });
-    // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
-    const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
-    await db
-      .insertInto('outbox')
-      .values({
-        idempotency_key: input.idempotencyKey,
-        debtor_id: input.debtorId,
-        channel: 'email',
-        template: input.template,
-        locale: facts.locale,
-        recipient: facts.email,
-        content_hash: sha256(rendered.text),
-        status: 'sending',
-        provider_id: messageId,
-      })
-      .onConflict((oc) =>
-        oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
-      )
-      .execute();
-
-    try {
-      await mailer.send({ to: facts.email, ...rendered, messageId, listUnsubscribeUrl });
-    } catch (error) {
-      if (!(error instanceof PermanentEmailError)) throw error;
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('outbox')
-          .set({ status: 'failed', error: error.message, updated_at: new Date() })
-          .where('idempotency_key', '=', input.idempotencyKey)
-          .execute();
-        await trx
-          .updateTable('contact_points')
-          .set({ invalid_at: new Date() })
-          .where('debtor_id', '=', input.debtorId)
-          .where('channel', '=', 'email')
-          .execute();
-        await recordCaseEvent(trx, {
-          debtorId: input.debtorId,
-          source: 'workflow',
-          type: 'contact-failed',
-          summary: `${input.stepLabel} rejected by the mail server (${error.responseCode}); e-mail address marked invalid`,
-          data: { channel: 'email', responseCode: error.responseCode },
-          dedupeKey: `${input.idempotencyKey}/failed`,
-        });
-      });
-      return { outcome: 'failed', reason: `mail server rejected the address (${error.responseCode})` };
-    }
-
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('outbox')
-        .set({ status: 'sent', sent_at: new Date(), updated_at: new Date() })
-        .where('idempotency_key', '=', input.idempotencyKey)
-        .execute();
-      await recordCaseEvent(trx, {
-        debtorId: input.debtorId,
-        source: 'workflow',
-        type: 'contact-sent',
-        summary: `${input.stepLabel} sent by e-mail (${facts.locale})`,
-        data: {
-          channel: 'email',
-          template: input.template,
-          locale: facts.locale,
-          amount: facts.openAmount,
-          currency,
-        },
-        dedupeKey: `${input.idempotencyKey}/sent`,
-      });
-    });
-    return { outcome: 'sent' };
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { PolicyFileError } from '../config/policy-file.js';
+import { TemplateError } from '../channels/templates.js';
 import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
@@ -12,7 +13,7 @@ import path from 'node:path';
 const usage = `Usage: npm run mahnwerk -- <command>
 
 Commands:
-  start                 everything on embedded defaults (Temporal dev server, PGlite, SMTP outbox, worker, API)
+  start                 everything on embedded defaults (Temporal dev server, PGlite, SMTP outbox, SMS sink, worker, API)
   worker                only the Temporal worker (for deployments with TEMPORAL_ADDRESS)
   api                   only the HTTP API
   migrate               apply database migrations and exit
@@ -40,7 +41,8 @@ async function serve(config: Config, role: Role): Promise<void> {
     `  Temporal        ${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`,
     mahnwerk.devOutbox &&
       mahnwerk.apiUrl &&
-      `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url})`,
+      `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url}${mahnwerk.devSms ? `, Twilio-compatible SMS ${mahnwerk.devSms.url}` : ''})`,
+    `  SMS             ${config.sms ? `Twilio account ${config.sms.accountSid}` : 'embedded Twilio-compatible sink (set TWILIO_ACCOUNT_SID for real SMS)'}`,
     `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
     `  Policies        ${mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)'}`,
     mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
@@ -137,7 +139,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(
       `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
     );
-  } else if (error instanceof PolicyFileError) {
+  } else if (error instanceof PolicyFileError || error instanceof TemplateError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof AgentCommandError) {
     process.stderr.write(`${error.message}\n`);

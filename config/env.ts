@@ -16,6 +16,9 @@ const optionalUrl = (protocols: string[]) =>
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** Activities per second the server hands out on a channel's task queue (fractions allowed: 0.5). */
+const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_000).default(fallback);
+
 const envSchema = z
   .object({
     MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
@@ -37,6 +40,7 @@ const envSchema = z
     CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
     CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
     MAHNWERK_CONFIG: z.string().min(1).optional(),
+    MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -62,6 +66,26 @@ const envSchema = z
       .optional(),
     /** Another Stripe API endpoint (stripe-mock, a loopback stand-in); default the real one. */
     STRIPE_API_URL: optionalUrl(['http', 'https']),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')
+      .optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TWILIO_FROM: z
+      .string()
+      .regex(
+        /^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/,
+        'must be an E.164 number or an alphanumeric sender ID',
+      )
+      .optional(),
+    TWILIO_MESSAGING_SERVICE_SID: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')
+      .optional(),
+    TWILIO_API_URL: optionalUrl(['http', 'https']),
+    SMS_SINK_PORT: port(2526),
+    EMAIL_RATE_PER_SECOND: ratePerSecond(10),
+    SMS_RATE_PER_SECOND: ratePerSecond(1),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -72,6 +96,20 @@ const envSchema = z
     together('STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET');
     together('STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY');
     together('PORTAL_SEPA_BIC', 'PORTAL_SEPA_IBAN');
+    if (env.TWILIO_ACCOUNT_SID) {
+      if (!env.TWILIO_AUTH_TOKEN)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_AUTH_TOKEN'],
+          message: 'is required with TWILIO_ACCOUNT_SID',
+        });
+      if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_FROM'],
+          message: 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
+        });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -99,12 +137,19 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Policy file (segmentation, contact policy, strategies); undefined: look for mahnwerk.config.* */
   policyFile: string | undefined;
+  /** Message templates that replace the built-in ones of the same name; undefined: templates/ only. */
+  templatesDir: string | undefined;
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
   /** For `agent create-admin` without a prompt. */
   adminPassword: string | undefined;
   portal: PortalConfig;
+  /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
+  sms: SmsConfig | undefined;
+  smsSinkPort: number;
+  /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
+  channelRates: { email: number; sms: number };
 }
 
 /** How debtors pay on the portal; an unconfigured method is not offered. */
@@ -112,6 +157,15 @@ export interface PortalConfig {
   rateLimitPerMinute: number;
   sepa: { iban: string; bic: string | undefined; holder: string } | undefined;
   stripe: { secretKey: string; webhookSecret: string; apiUrl: string | undefined } | undefined;
+}
+
+export interface SmsConfig {
+  accountSid: string;
+  authToken: string;
+  from: string | undefined;
+  messagingServiceSid: string | undefined;
+  /** Where the twilio SDK sends its requests; undefined: https://api.twilio.com. */
+  apiUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +206,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
     logLevel: env.LOG_LEVEL,
     policyFile: env.MAHNWERK_CONFIG,
+    templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
     adminPassword: env.MAHNWERK_ADMIN_PASSWORD,
@@ -173,5 +228,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
             }
           : undefined,
     },
+    sms:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            from: env.TWILIO_FROM,
+            messagingServiceSid: env.TWILIO_MESSAGING_SERVICE_SID,
+            apiUrl: env.TWILIO_API_URL,
+          }
+        : undefined,
+    smsSinkPort: env.SMS_SINK_PORT,
+    channelRates: { email: env.EMAIL_RATE_PER_SECOND, sms: env.SMS_RATE_PER_SECOND },
   };
 }

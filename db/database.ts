@@ -9,6 +9,7 @@ import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
 import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
+import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0002_agent_tasks': agentTasks,
   '0003_agents': agents,
   '0004_portal': portal,
+  '0005_sms_outbox': smsOutbox,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
@@ -41,6 +43,9 @@ export function openDatabase(target: DatabaseTarget): Database {
     pg.types.setTypeParser(INT8_OID, (value) => Number(value));
     pg.types.setTypeParser(DATE_OID, (value) => value);
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle connection the server ends (restart, failover, a terminated backend) is an 'error'
+    // event; unheard it would crash the process. The pool drops that client and connects anew.
+    pool.on('error', () => {});
     return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   }
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
@@ -52,7 +57,9 @@ export function openDatabase(target: DatabaseTarget): Database {
 }
 
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: staticMigrations });
+  // Features land on parallel branches with their own numbers: a database may have run 0005
+  // before 0003 arrives. The migrations are independent of each other, so order is not enforced.
+  const migrator = new Migrator({ db, provider: staticMigrations, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

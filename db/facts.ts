@@ -13,7 +13,9 @@ export interface OpenInvoice {
 export interface DebtorFacts extends CaseFacts {
   debtor: DebtorRow | undefined;
   openInvoices: OpenInvoice[];
+  /** Addresses the debtor may be written to: consent given, not opted out, not known invalid. */
   email: string | undefined;
+  sms: string | undefined;
 }
 
 /** Everything a decision about contacting the debtor needs, read fresh from the database. */
@@ -27,12 +29,14 @@ export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date
     .orderBy('due_date')
     .orderBy('id')
     .execute();
-  const email = await db
+  const points = await db
     .selectFrom('contact_points')
-    .select(['address', 'consent', 'opted_out_at', 'invalid_at'])
+    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
     .where('debtor_id', '=', debtorId)
-    .where('channel', '=', 'email')
-    .executeTakeFirst();
+    .where('channel', 'in', ['email', 'sms'])
+    .execute();
+  const reachable = (channel: 'email' | 'sms') =>
+    points.find((p) => p.channel === channel && p.consent && !p.opted_out_at && !p.invalid_at)?.address;
   const openInvoices = invoices.map((i) => ({
     id: i.id,
     currency: i.currency,
@@ -41,7 +45,7 @@ export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date
   }));
   const timezone = debtor?.timezone ?? 'UTC';
   const oldest = openInvoices[0];
-  const emailReachable = Boolean(email && email.consent && !email.opted_out_at && !email.invalid_at);
+  const email = reachable('email');
   return {
     debtorExists: debtor !== undefined,
     debtor,
@@ -52,8 +56,9 @@ export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date
     openInvoiceCount: openInvoices.length,
     daysPastDue: oldest ? daysPastDue(oldest.dueDate, asOf, timezone) : 0,
     oldestDueDate: oldest?.dueDate ?? null,
-    emailReachable,
-    email: emailReachable ? email?.address : undefined,
+    emailReachable: email !== undefined,
+    email,
+    sms: reachable('sms'),
     openInvoices,
   };
 }

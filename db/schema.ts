@@ -102,7 +102,17 @@ export interface CasesTable {
   updated_at: UpdatedAt;
 }
 
-export type EventSource = 'api' | 'workflow' | 'portal' | 'agent' | 'operator' | 'system';
+export type EventSource =
+  | 'api'
+  | 'workflow'
+  | 'portal'
+  | 'agent'
+  | 'operator'
+  | 'system'
+  /** The debtor's own reply, e.g. an SMS keyword. */
+  | 'debtor'
+  /** A delivery report from an e-mail or SMS provider. */
+  | 'provider';
 
 export interface CaseEventsTable {
   id: Generated<number>;
@@ -135,6 +145,9 @@ export interface OutboxTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   sent_at: Date | null;
+  /** SMS only: GSM-7/UCS-2 segments billed. */
+  segments: number | null;
+  delivered_at: Date | null;
 }
 
 export type AgentTaskStatus = 'open' | 'claimed' | 'done' | 'withdrawn';

@@ -42,7 +42,7 @@ export interface DemoOptions {
 const DAY_MS = 86_400_000;
 
 /** mulberry32: a tiny, good-enough 32-bit PRNG; floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import { twilioOptOutType } from '../channels/sms/keywords.js';
 import { smsSegments } from '../channels/sms/segments.js';
 
 /**
@@ -91,6 +92,8 @@ export interface SmsSink {
   messages(): SinkMessage[];
   requests(): SinkApiRequest[];
   webhooks(): SinkWebhook[];
+  /** Called on every new message and status change; returns an unsubscribe. */
+  onMessage(listener: (m: SinkMessage) => void): () => void;
   /** Resolves with the first message (existing or future, including status changes) that matches. */
   waitFor(predicate: (m: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   /** The next `count` Messages API calls answer `httpStatus` (e.g. 429, 500, 503) with a Twilio error body. */
@@ -112,9 +115,6 @@ const API_VERSION = '2010-04-01';
 const E164 = /^\+[1-9]\d{6,14}$/;
 const CREATE_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
 const FETCH_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/;
-/** Twilio's own default opt-out / opt-in keywords (not Mahnwerk's wider list). */
-const TWILIO_STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'OPTOUT', 'REVOKE']);
-const TWILIO_START = new Set(['START', 'YES', 'UNSTOP']);
 const MAX_BODY_BYTES = 64 * 1024;
 
 class HttpError extends Error {
@@ -307,10 +307,11 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
       log.form = form;
       const create = CREATE_PATH.exec(path);
       const fetchOne = FETCH_PATH.exec(path);
-      if (!(create && method === 'POST') && !(fetchOne && method === 'GET')) {
+      const list = create && method === 'GET';
+      if (!(create && (method === 'POST' || list)) && !(fetchOne && method === 'GET')) {
         throw new HttpError(404, 20404, `The requested resource ${path} was not found`);
       }
-      if (create && failures.remaining > 0) {
+      if (create && !list && failures.remaining > 0) {
         failures.remaining -= 1;
         const status = failures.status;
         // Twilio's codes for these are 20000 + status (20429 Too Many Requests, 20500, 20503).
@@ -322,6 +323,10 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
       const pathSid = (create ?? fetchOne)?.[1];
       if (pathSid !== options.accountSid) {
         throw new HttpError(404, 20404, `The requested resource ${path} was not found`);
+      }
+      if (list) {
+        answer(200, listPage(path, new URL(request.url ?? '/', 'http://sink').searchParams));
+        return;
       }
       if (fetchOne) {
         const found = stored.find((m) => m.sid === fetchOne[2]);
@@ -343,6 +348,29 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
         status: e.status,
       });
     }
+  }
+
+  /** GET …/Messages.json: newest first, filtered by To and From as Twilio does; one page is enough here. */
+  function listPage(path: string, query: URLSearchParams) {
+    const to = query.get('To');
+    const from = query.get('From');
+    const pageSize = Math.min(Number(query.get('PageSize') ?? 50) || 50, 1000);
+    const messages = stored
+      .filter((m) => (!to || m.to === to) && (!from || m.from === from))
+      .reverse()
+      .slice(0, pageSize)
+      .map(toTwilioJson);
+    return {
+      messages,
+      start: 0,
+      end: Math.max(messages.length - 1, 0),
+      page: 0,
+      page_size: pageSize,
+      uri: path,
+      first_page_uri: path,
+      next_page_uri: null,
+      previous_page_uri: null,
+    };
   }
 
   const server = createServer((request, response) => {
@@ -384,6 +412,10 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
     optIn(number) {
       optedOut.delete(number);
     },
+    onMessage(listener) {
+      events.on('message', listener);
+      return () => void events.off('message', listener);
+    },
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise<SinkMessage>((resolve, reject) => {
         const existing = stored.find(predicate);
@@ -423,12 +455,8 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
     async sendInbound({ from, to, body, webhookUrl }) {
       const sid = newSid('SM');
       const segments = smsSegments(body);
-      const keyword = body
-        .trim()
-        .toUpperCase()
-        .replace(/[\s.!?]+$/, '');
       // Twilio's default opt-out handling blocks the sender before the webhook sees the message.
-      const optOutType = TWILIO_STOP.has(keyword) ? 'STOP' : TWILIO_START.has(keyword) ? 'START' : undefined;
+      const optOutType = twilioOptOutType(body);
       if (optOutType === 'STOP') optedOut.add(from);
       if (optOutType === 'START') optedOut.delete(from);
       const now = new Date().toISOString();

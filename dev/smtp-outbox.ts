@@ -21,13 +21,24 @@ export interface SmtpOutbox {
   host: string;
   /** smtp://HOST:PORT */
   url: string;
+  /** Each message once: a copy received again with a Message-ID already here is not listed twice. */
   messages(): CaughtEmail[];
+  /**
+   * Copies received again with the Message-ID of a stored message: a sender that resent after a
+   * crash (it could not know the first copy arrived). Accepted, recognised, not delivered again.
+   */
+  resends(): CaughtEmail[];
+  /** Called for every new message once it is stored (not for resends); returns an unsubscribe. */
+  onMessage(listener: (mail: CaughtEmail) => void): () => void;
   waitFor(predicate: (m: CaughtEmail) => boolean, timeoutMs?: number): Promise<CaughtEmail>;
   clear(): void;
   close(): Promise<void>;
 }
 
-/** Development mail catcher: accepts every message on loopback and keeps the newest ones in memory. */
+/**
+ * Development mail catcher: accepts every message on loopback and keeps the newest ones in memory.
+ * Like a mailbox it recognises a message by its Message-ID: a resend after a sender's crash shows once.
+ */
 export async function startSmtpOutbox(
   options: { port?: number; host?: string; maxMessages?: number } = {},
 ): Promise<SmtpOutbox> {
@@ -35,6 +46,7 @@ export async function startSmtpOutbox(
   const maxMessages = options.maxMessages ?? 1000;
   const events = new EventEmitter().setMaxListeners(0);
   let stored: CaughtEmail[] = [];
+  let resent: CaughtEmail[] = [];
   let nextId = 1;
   let closing: Promise<void> | undefined;
 
@@ -48,6 +60,12 @@ export async function startSmtpOutbox(
       simpleParser(stream).then(
         (parsed) => {
           const mail = toCaughtEmail(nextId++, parsed, session);
+          if (mail.messageId && stored.some((m) => m.messageId === mail.messageId)) {
+            resent.push(mail);
+            if (resent.length > maxMessages) resent.splice(0, resent.length - maxMessages);
+            callback();
+            return;
+          }
           stored.push(mail);
           if (stored.length > maxMessages) stored.splice(0, stored.length - maxMessages);
           callback();
@@ -77,8 +95,14 @@ export async function startSmtpOutbox(
     host,
     url,
     messages: () => [...stored],
+    resends: () => [...resent],
+    onMessage(listener) {
+      events.on('message', listener);
+      return () => void events.off('message', listener);
+    },
     clear() {
       stored = [];
+      resent = [];
     },
     waitFor(predicate, timeoutMs = 10_000) {
       return new Promise<CaughtEmail>((resolve, reject) => {

@@ -2,21 +2,26 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
+import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
+import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
+import { createHmac } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
+import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
-import { bundleWorkflows, createCaseWorker } from '../worker/worker.js';
+import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
@@ -40,6 +45,8 @@ export interface Mahnwerk {
   apiUrl: string | undefined;
   temporalUiUrl: string | undefined;
   devOutbox: SmtpOutbox | undefined;
+  /** Only in the embedded default: the Twilio-compatible loopback server the SMS go to. */
+  devSms: SmsSink | undefined;
   devApiKey: string | undefined;
   /** The policy file in force; undefined for the built-in defaults. */
   policyFile: string | undefined;
@@ -64,10 +71,12 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
   try {
     const { file: policyFile, policies } = await loadPolicies(config.policyFile);
-    const links = new LinkSigner(
-      linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir),
-    );
+    const secret = linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir);
+    const links = new LinkSigner(secret);
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
+    // Every template is read and checked now: a broken file stops start-up, not a send.
+    useTemplates(loadTemplates({ overrideDir: config.templatesDir }));
+    logger.info({ templatesDir: config.templatesDir ?? 'built-in' }, 'message templates loaded');
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
@@ -108,9 +117,31 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
 
+    // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
+    // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
+    const devCredential = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('hex');
+    const twilioAccount = config.sms ?? {
+      accountSid: `AC${devCredential('dev-twilio-account').slice(0, 32)}`,
+      authToken: devCredential('dev-twilio-token'),
+      from: '+15005550006',
+      messagingServiceSid: undefined,
+      apiUrl: undefined,
+    };
     let devOutbox: SmtpOutbox | undefined;
+    let devSms: SmsSink | undefined;
     let mailer: Mailer | undefined;
+    let sms: SmsSender | undefined;
     if (role !== 'api') {
+      if (!config.sms) {
+        const sink = await startSmsSink({ port: config.smsSinkPort, ...twilioAccount });
+        stops.push(() => sink.close());
+        devSms = sink;
+      }
+      sms = createSmsSender({
+        ...twilioAccount,
+        apiBaseUrl: twilioAccount.apiUrl ?? devSms?.url,
+        statusCallbackUrl: `${config.http.publicUrl}/webhooks/twilio/status`,
+      });
       let smtpUrl = config.smtpUrl;
       if (!smtpUrl) {
         devOutbox = await startSmtpOutbox({ port: config.smtpOutboxPort });
@@ -124,17 +155,17 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
 
     if (mailer) {
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-      const worker: Worker = await createCaseWorker({
+      const workers = await createCaseWorkers({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        deps: { db, mailer, config, policies, links },
+        activities: createActivities({ db, mailer, sms, config, policies, links }),
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        channelRates: config.channelRates,
       });
-      const running = worker.run();
+      const running = workers.run();
       stops.push(async () => {
-        // The SDK already drains its workers on SIGINT/SIGTERM; only shut down what still runs.
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        workers.shutdown();
         await running;
         await nativeConnection.close();
       });
@@ -148,6 +179,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         cases,
         logger,
         devOutbox,
+        twilio: { authToken: twilioAccount.authToken, publicUrl: config.http.publicUrl, devSink: devSms },
         policies,
         links,
         creditor: config.creditor,
@@ -172,6 +204,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       apiUrl,
       temporalUiUrl,
       devOutbox,
+      devSms,
       devApiKey,
       policyFile,
       stop,

@@ -13,10 +13,13 @@ export function installTemporalLogging(logger: Logger): void {
       ? 'INFO'
       : 'WARN';
   const sdkLogger = logger.child({ component: 'temporal-sdk' });
+  // The per-channel send workers poll activities only, by design: not worth a warning.
+  const expected = new Set(['No workflows registered, not polling for workflow tasks']);
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
-      const method =
-        entryLevel === 'ERROR'
+      const method = expected.has(message)
+        ? 'debug'
+        : entryLevel === 'ERROR'
           ? 'error'
           : entryLevel === 'WARN'
             ? 'warn'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config/env.js';
+import { configProblems } from './setup/config.js';
 
 describe('configuration', () => {
   it('runs on embedded defaults when nothing is set', () => {
@@ -42,10 +43,49 @@ describe('configuration', () => {
     expect(config.http.publicUrl).toBe('https://pay.example.com');
   });
 
+  it('uses a Twilio account only when it is complete, and says what is missing', () => {
+    expect(loadConfig({}).sms).toBeUndefined();
+    const sid = `AC${'0a'.repeat(16)}`;
+    expect(configProblems({ TWILIO_ACCOUNT_SID: sid })).toEqual([
+      'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',
+      'TWILIO_FROM: TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required with TWILIO_ACCOUNT_SID',
+    ]);
+    expect(configProblems({ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_FROM: '0049 30 1' })).toEqual([
+      'TWILIO_ACCOUNT_SID: must be AC followed by 32 hex digits',
+      'TWILIO_FROM: must be an E.164 number or an alphanumeric sender ID',
+      'TWILIO_AUTH_TOKEN: is required with TWILIO_ACCOUNT_SID',
+    ]);
+    expect(
+      loadConfig({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 'x'.repeat(32), TWILIO_FROM: '+4930123456' })
+        .sms,
+    ).toEqual({
+      accountSid: sid,
+      authToken: 'x'.repeat(32),
+      from: '+4930123456',
+      messagingServiceSid: undefined,
+      apiUrl: undefined,
+    });
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({
       http: { port: 3000 },
       databaseUrl: undefined,
     });
+  });
+
+  it('takes channel send rates per second, fractions too, and refuses a rate that is not above 0', () => {
+    expect(loadConfig({}).channelRates).toEqual({ email: 10, sms: 1 });
+    expect(loadConfig({ EMAIL_RATE_PER_SECOND: '25', SMS_RATE_PER_SECOND: '0.5' }).channelRates).toEqual({
+      email: 25,
+      sms: 0.5,
+    });
+    try {
+      loadConfig({ EMAIL_RATE_PER_SECOND: '0', SMS_RATE_PER_SECOND: 'fast' });
+      expect.unreachable('a bad rate must stop start-up');
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['EMAIL_RATE_PER_SECOND', 'SMS_RATE_PER_SECOND']);
+    }
   });
 });

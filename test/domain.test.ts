@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { renderReminder } from '../channels/email/reminder-templates.js';
 import { daysPastDue, formatDueDate, localDate } from '../domain/dates.js';
 import { formatMoney, isKnownCurrency, minorUnitDigits } from '../domain/money.js';
 
@@ -40,32 +39,5 @@ describe('dates in the debtor’s time zone', () => {
   it('writes due dates as a reader of each language expects', () => {
     expect(formatDueDate('2026-03-15', 'de')).toBe('15. März 2026');
     expect(formatDueDate('2026-03-15', 'en')).toBe('March 15, 2026');
-  });
-});
-
-describe('reminder e-mails', () => {
-  const base = {
-    debtorName: 'Erika <Beispiel>',
-    total: { amount: 4999, currency: 'EUR' },
-    invoices: [{ id: 'R-1', open: { amount: 4999, currency: 'EUR' }, dueDate: '2026-10-01' }],
-    creditor: { name: 'Stadtwerke Demo', email: 'forderungen@stadtwerke.test', phone: '+49 30 1' },
-    portalUrl: 'https://pay.example.com/p/abc.def',
-  };
-
-  it('speaks German and English with the amount, the invoice, and the creditor’s contact', () => {
-    const de = renderReminder({ ...base, template: 'reminder-1', locale: 'de' });
-    expect(plain(de.subject)).toBe('Zahlungserinnerung: 49,99 € offen');
-    expect(plain(de.text)).toContain('Rechnung R-1: 49,99 €, fällig am 1. Oktober 2026');
-    expect(de.text).toContain('forderungen@stadtwerke.test');
-    expect(de.text).toContain('Übersicht und Zahlung: https://pay.example.com/p/abc.def');
-    const en = renderReminder({ ...base, template: 'final-notice', locale: 'en' });
-    expect(en.subject).toBe('Final reminder: €49.99 outstanding');
-    expect(en.text).toContain('Invoice R-1: €49.99, due on October 1, 2026');
-  });
-
-  it('escapes what the debtor record contains in the HTML part', () => {
-    const { html } = renderReminder({ ...base, template: 'reminder-2', locale: 'en' });
-    expect(html).toContain('Erika &lt;Beispiel&gt;');
-    expect(html).not.toContain('<Beispiel>');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LinkSigner } from '../channels/links.js';
-import { loadConfig, type ConfigError } from '../config/env.js';
+import { loadConfig } from '../config/env.js';
+import { configProblems } from './setup/config.js';
 import {
   creditorReference,
   epcPayload,
@@ -102,18 +103,10 @@ describe('portal details', () => {
       stripe: undefined,
       rateLimitPerMinute: 60,
     });
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (error) {
-        return (error as ConfigError).problems;
-      }
-    };
-    expect(problems({ PORTAL_SEPA_IBAN: 'DE00 1234' })).toEqual([
+    expect(configProblems({ PORTAL_SEPA_IBAN: 'DE00 1234' })).toEqual([
       expect.stringMatching(/^PORTAL_SEPA_IBAN: /),
     ]);
-    expect(problems({ STRIPE_SECRET_KEY: 'sk_test_abc' })).toEqual([
+    expect(configProblems({ STRIPE_SECRET_KEY: 'sk_test_abc' })).toEqual([
       expect.stringMatching(/^STRIPE_WEBHOOK_SECRET: is required/),
     ]);
   });

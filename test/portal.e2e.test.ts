@@ -11,7 +11,7 @@ import { creditorReference } from '../domain/payments/sepa.js';
 import { stripePaymentId } from '../payments/stripe-checkout.js';
 import { texts, type Lang } from '../web/portal/i18n.js';
 import { launchBrowser, PHONE, screenshot, seriousA11yViolations } from './setup/browser.js';
-import { freePort, startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
+import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 import { startStripeFake, type StripeFake } from './setup/stripe-fake.js';
 
 /**
@@ -31,18 +31,17 @@ let stripe: StripeFake;
 let browser: Browser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const publicUrl = `http://127.0.0.1:${port}`;
-  stripe = await startStripeFake({ webhookUrl: () => `${publicUrl}/webhooks/stripe` });
+  // Stripe calls the webhook only once the product runs, at its public URL.
+  stripe = await startStripeFake({ webhookUrl: () => `${product.config.http.publicUrl}/webhooks/stripe` });
   product = await startProduct(inject('temporalAddress'), 'pglite', {
-    PORT: String(port),
-    MAHNWERK_PUBLIC_URL: publicUrl,
-    MAHNWERK_SECRET: SECRET,
-    PORTAL_SEPA_IBAN: IBAN,
-    PORTAL_SEPA_BIC: 'COBADEFFXXX',
-    STRIPE_SECRET_KEY: stripe.secretKey,
-    STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
-    STRIPE_API_URL: stripe.url,
+    env: {
+      MAHNWERK_SECRET: SECRET,
+      PORTAL_SEPA_IBAN: IBAN,
+      PORTAL_SEPA_BIC: 'COBADEFFXXX',
+      STRIPE_SECRET_KEY: stripe.secretKey,
+      STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
+      STRIPE_API_URL: stripe.url,
+    },
   });
   browser = await launchBrowser();
 });

@@ -1,9 +1,8 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { smsSegments } from '../channels/sms/segments.js';
+import { unusedPort } from './setup/ports.js';
 import {
   createSmsSender,
   PermanentSmsError,
@@ -11,13 +10,8 @@ import {
   type SmsSender,
 } from '../channels/sms/sender.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
-import {
-  isStartKeyword,
-  isStopKeyword,
-  twilioWebhookRoutes,
-  type SmsInbound,
-  type SmsStatusUpdate,
-} from '../web/routes/twilio-webhooks.js';
+import { isStartKeyword, isStopKeyword } from '../channels/sms/keywords.js';
+import { twilioWebhookRoutes, type SmsInbound, type SmsStatusUpdate } from '../web/routes/twilio-webhooks.js';
 
 const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'auth-token-0123456789abcdef';
@@ -30,14 +24,6 @@ const UNREACHABLE = '+4915100030003';
 
 const CONFIRMATION = 'Sie erhalten keine SMS mehr von uns.';
 const HELP = 'Fragen? Rufen Sie uns an: <030 1234567> & "wir" helfen.';
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function sendError(sender: SmsSender, to: string): Promise<unknown> {
   return sender.send({ to, body: 'Ihre Rechnung ist offen.', idempotencyKey: `err-${to}` }).then(
@@ -128,12 +114,15 @@ describe('SMS channel: twilio SDK → loopback sink → signed Twilio webhooks',
         { sid: sent.sid, status: 'delivered', idempotencyKey: 'case-d-100/1/sms-nudge' },
       ]),
     );
-    const callbacks = sink.webhooks().filter((w) => w.params.MessageSid === sent.sid);
-    expect(callbacks.map((w) => [w.params.MessageStatus, w.responseStatus])).toEqual([
-      ['sent', 204],
-      ['delivered', 204],
-    ]);
-    expect(callbacks[0]?.params).toMatchObject({ AccountSid: ACCOUNT_SID, To: DEBTOR, From: FROM });
+    // onStatus runs before the webhook answers: the sink logs the answer a moment later.
+    const callbacks = () => sink.webhooks().filter((w) => w.params.MessageSid === sent.sid);
+    await vi.waitFor(() =>
+      expect(callbacks().map((w) => [w.params.MessageStatus, w.responseStatus])).toEqual([
+        ['sent', 204],
+        ['delivered', 204],
+      ]),
+    );
+    expect(callbacks()[0]?.params).toMatchObject({ AccountSid: ACCOUNT_SID, To: DEBTOR, From: FROM });
   });
 
   it('reports the segment count Twilio answers for a long UCS-2 text', async () => {

@@ -68,6 +68,31 @@ describe('SMTP outbox + mailer', () => {
     }
   });
 
+  it('recognises a resend by its Message-ID: listed once, the copy kept apart as a resend', async () => {
+    const outbox = await startSmtpOutbox({ port: 0 });
+    const mailer = createMailer({ smtpUrl: outbox.url, from: 'mahnung@mahnwerk.test' });
+    const seen: string[] = [];
+    const unsubscribe = outbox.onMessage((m) => seen.push(m.subject));
+    const mail = (messageId: string, subject: string) =>
+      mailer.send({ to: 'a@example.test', subject, text: subject, html: `<p>${subject}</p>`, messageId });
+    try {
+      await mail('<same@mahnwerk>', 'first');
+      await mail('<same@mahnwerk>', 'resent after a crash');
+      await mail('<other@mahnwerk>', 'second');
+      expect(outbox.messages().map((m) => m.subject)).toEqual(['first', 'second']);
+      expect(outbox.resends().map((m) => [m.messageId, m.subject])).toEqual([
+        ['<same@mahnwerk>', 'resent after a crash'],
+      ]);
+      expect(seen).toEqual(['first', 'second']);
+      unsubscribe();
+      await mail('<third@mahnwerk>', 'third');
+      expect(seen).toEqual(['first', 'second']);
+    } finally {
+      mailer.close();
+      await outbox.close();
+    }
+  });
+
   it('maps a 550 RCPT rejection to PermanentEmailError', async () => {
     const server = await startRejectingServer(550);
     const mailer = createMailer({ smtpUrl: server.url, from: 'mahnung@mahnwerk.test' });

@@ -3,7 +3,6 @@ import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
@@ -26,7 +25,7 @@ import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
 import { eventTime, runsOf } from './setup/activity-calls.js';
-import { sharedBundle } from './setup/harness.js';
+import { caseWorkersFor } from './setup/harness.js';
 
 /**
  * Random debtors, random events over 30 simulated days, one time-skipping server for all runs
@@ -89,13 +88,8 @@ async function withWorker(run: () => Promise<void>): Promise<void> {
       return result;
     },
   };
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await sharedBundle(),
-    activities,
-  });
-  await worker.runUntil(run);
+  const workers = await caseWorkersFor(env.nativeConnection, taskQueue, activities);
+  await workers.runUntil(run);
 }
 
 // --- history ------------------------------------------------------------------------------------

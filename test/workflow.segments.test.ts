@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
@@ -23,7 +22,7 @@ import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
 import { keepHistory } from './setup/histories.js';
-import { sharedBundle } from './setup/harness.js';
+import { caseWorkersFor } from './setup/harness.js';
 
 const taskQueue = 'segment-workflow-tests';
 const TZ = 'Europe/Berlin';
@@ -62,13 +61,12 @@ afterAll(async () => {
 
 /** A worker lives for one runUntil; each test gets its own, with the real activities. */
 async function withWorker(run: () => Promise<void>): Promise<void> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
+  const workers = await caseWorkersFor(
+    env.nativeConnection,
     taskQueue,
-    workflowBundle: await sharedBundle(),
-    activities: createActivities(testActivityDeps(db, mailer)),
-  });
-  await worker.runUntil(run);
+    createActivities(testActivityDeps(db, mailer)),
+  );
+  await workers.runUntil(run);
 }
 
 /**
@@ -149,6 +147,8 @@ describe('segment workflows over simulated weeks (time-skipping server)', () => 
         'Zweite Erinnerung',
         'Zweite Erinnerung',
       ]);
+      // Self-service speaks in the friendly tone of its strategy.
+      expect(mailsTo(email).map((m) => m.text.split(' ')[0])).toEqual(['Hallo', 'Hallo', 'Hallo']);
       // Day 5 is a Sunday: the reminder waits for Monday 08:00 (day 5.92); the nudge follows 4 days
       // after that step, on Friday 08:00. The nudge prefers SMS; without a phone it goes by e-mail.
       expect(await sendDays(id, start)).toEqual([0, 5.92, 9.92]);

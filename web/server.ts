@@ -27,6 +27,10 @@ import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
+import { emailBounceRoutes } from './routes/email-bounces.js';
+import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
+import { createSmsEventHandlers } from '../channels/sms/inbound.js';
+import type { SmsSink } from '../dev/sms-sink.js';
 
 export interface ServerDeps {
   db: Database;
@@ -40,6 +44,8 @@ export interface ServerDeps {
   publicUrl: string;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
+  /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
+  twilio?: { authToken: string; publicUrl: string; devSink?: SmsSink | undefined };
 }
 
 export type App = FastifyInstance;
@@ -117,13 +123,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
     await api.register(agentTaskRoutes, deps);
+    await api.register(emailBounceRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 
-  // Forms on debtor pages post url-encoded bodies (portal, one-click unsubscribe).
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
   await app.register(linkRoutes, {
     db: deps.db,
     cases: deps.cases,
@@ -148,7 +151,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       webhookSecret: payments.stripe.webhookSecret,
     });
   }
-  if (deps.devOutbox) await app.register(devOutboxRoutes, { outbox: deps.devOutbox });
+  if (deps.twilio) {
+    await app.register(twilioWebhookRoutes, {
+      authToken: deps.twilio.authToken,
+      publicUrl: deps.twilio.publicUrl,
+      ...createSmsEventHandlers({ db: deps.db, cases: deps.cases, logger: deps.logger }),
+    });
+  }
+  if (deps.devOutbox) {
+    await app.register(devOutboxRoutes, {
+      outbox: deps.devOutbox,
+      sms: deps.twilio?.devSink,
+      inboundWebhookUrl: `${deps.twilio?.publicUrl ?? ''}/webhooks/twilio/inbound`,
+    });
+  }
   return app;
 }
 

@@ -1,9 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { createActivities } from '../activities/index.js';
+import {
+  channelTaskQueue,
+  RATE_LIMITED_CHANNELS,
+  type RateLimitedChannel,
+} from '../domain/channel-queues.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export type Activities = ReturnType<typeof createActivities>;
 
 /** Bundles the workflow code once; pass the result to every worker (and to replay tests). */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -14,19 +21,69 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
 export interface CaseWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** The case queue: the workflows and every activity but the channel sends. */
   taskQueue: string;
-  deps: ActivityDeps;
   workflowBundle: WorkflowBundle;
+  /** Usually `createActivities(deps)`; tests wrap them to watch or hold a send. */
+  activities: Activities;
+  /** Sends per second each channel's provider accepts; the server hands out no more than this. */
+  channelRates: Record<RateLimitedChannel, number>;
 }
 
-export async function createCaseWorker(options: CaseWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
+/**
+ * The workers of one process, run and stopped together: the case worker, and one worker per
+ * rate-limited channel that polls `<taskQueue>-<channel>` with `maxTaskQueueActivitiesPerSecond`.
+ * The limit is enforced by the server for the whole queue, so it holds for any number of cases.
+ */
+export class CaseWorkers {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Resolves when every worker has stopped; if one fails, the others are shut down and it rejects. */
+  async run(): Promise<void> {
+    const runs = this.workers.map((worker) => worker.run());
+    try {
+      await Promise.all(runs);
+    } catch (error) {
+      this.shutdown();
+      await Promise.allSettled(runs);
+      throw error;
+    }
+  }
+
+  /** Runs every worker until `fn` settles, then drains them all. */
+  runUntil<R>(fn: () => Promise<R>): Promise<R> {
+    return this.workers.reduceRight<() => Promise<R>>((inner, worker) => () => worker.runUntil(inner), fn)();
+  }
+
+  /** Shuts down what still runs (the SDK already drains its workers on SIGINT/SIGTERM). */
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+export async function createCaseWorkers(options: CaseWorkerOptions): Promise<CaseWorkers> {
+  const { connection, namespace, taskQueue, activities } = options;
+  const caseWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue,
     workflowBundle: options.workflowBundle,
-    activities: createActivities(options.deps),
+    // sendMessage stays registered here too: an attempt scheduled on the case queue by the workflow
+    // code before sends had queues of their own still finds a worker after an upgrade.
+    activities,
     // Each cached workflow costs about 1 MB with the reused V8 context; bound it explicitly.
     maxCachedWorkflows: 500,
   });
+  const channelWorkers = await Promise.all(
+    RATE_LIMITED_CHANNELS.map((channel) =>
+      Worker.create({
+        connection,
+        namespace,
+        taskQueue: channelTaskQueue(taskQueue, channel),
+        activities: { sendMessage: activities.sendMessage },
+        maxTaskQueueActivitiesPerSecond: options.channelRates[channel],
+      }),
+    ),
+  );
+  return new CaseWorkers([caseWorker, ...channelWorkers]);
 }

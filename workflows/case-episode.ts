@@ -8,6 +8,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
@@ -34,6 +35,7 @@ import {
   zonedTimeToEpoch,
   type PolicyFacts,
 } from '../domain/contact-policy/index.js';
+import { channelTaskQueue } from '../domain/channel-queues.js';
 import {
   acceptPlan,
   monthlySchedule,
@@ -96,13 +98,45 @@ const { completeAgentTask } = proxyActivities<Activities>({
   retry: { initialInterval: '500 milliseconds', maximumAttempts: 4 },
 });
 
-const sendOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-} as const;
-/** The Web UI shows each send as what it is ("E-mail reminder (email, de)"), never to whom. */
-const sendMessageAs = (summary: string) =>
-  proxyActivities<Activities>({ ...sendOptions, summary }).sendMessage;
+/**
+ * Per channel: how long one attempt may take and how retries back off. Provider 429/5xx and network
+ * errors are retried; a rejection that can never succeed is not (the activity reports it as
+ * `failed`, and the step moves on to its fallback channel).
+ */
+const sendOptions: Record<Channel, ActivityOptions> = {
+  email: {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '5 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      nonRetryableErrorTypes: ['PermanentEmailError'],
+    },
+  },
+  sms: {
+    startToCloseTimeout: '1 minute',
+    retry: {
+      initialInterval: '10 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 minutes',
+      nonRetryableErrorTypes: ['PermanentSmsError'],
+    },
+  },
+  call: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+  },
+};
+/**
+ * A send runs on its channel's task queue, where the worker enforces the provider's rate limit. The
+ * Web UI shows each send as what it is ("E-mail reminder (email, de)"), never to whom.
+ */
+const sendMessageAs = (channel: Channel, summary: string) =>
+  proxyActivities<Activities>({
+    ...sendOptions[channel],
+    taskQueue: channelTaskQueue(workflowInfo().taskQueue, channel),
+    summary,
+  }).sendMessage;
 
 /** What an attempt on one channel came to: done, try the next channel, or wait and try again. */
 type ContactResult = 'done' | 'next-channel' | { until: number; reason: string };
@@ -188,6 +222,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const pending: { type: string; summary: string }[] = [];
   const answer = (message: string): CaseAnswer => {
     state.status = closing ?? statusNow();
+    // A query right after the update sees what it answered, before the loop publishes it.
+    state.plan = planNow();
     return { status: state.status, message };
   };
   const open = () => closing === undefined && state.closedAt === null;
@@ -358,11 +394,15 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       const channels: Channel[] = preferredDigital === 'sms' ? ['sms', 'email'] : ['email', 'sms'];
       for (const channel of channels) {
         for (;;) {
-          const result = await sendMessageAs(`${label} (${channel})`)({
+          const result = await sendMessageAs(
+            channel,
+            `${label} (${channel})`,
+          )({
             debtorId: input.debtorId,
             idempotencyKey: `${key}/${channel}`,
             channel,
             template,
+            tone: strategy.tone,
             stepLabel: label,
             instalment,
           });
@@ -531,9 +571,13 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     return strategy.status;
   }
 
+  function planNow(): CaseState['plan'] {
+    return plan ? planView(plan, paidTotal - plan.paidBaseline) : null;
+  }
+
   async function publish(event?: { type: string; summary: string }): Promise<void> {
     state.status = state.closedAt ? state.status : statusNow();
-    state.plan = plan ? planView(plan, paidTotal - plan.paidBaseline) : null;
+    state.plan = planNow();
     setCurrentDetails(
       [
         `**${state.status}** · segment **${state.segment}** (${state.strategyVersion}), episode ${state.episode}`,
@@ -774,11 +818,16 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
             ? [preferred, ...action.channels.filter((c) => c !== preferred)]
             : action.channels;
         await contact(step, channels, snap, async (channel) => {
-          const result = await sendMessageAs(`${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`)({
+          const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
+          const result = await sendMessageAs(
+            channel,
+            summary,
+          )({
             debtorId: input.debtorId,
             idempotencyKey: `${key}/${channel}`,
             channel,
             template: action.template,
+            tone: strategy.tone,
             stepLabel: step.label,
           });
           if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };

@@ -41,6 +41,11 @@ export interface SentSms {
 
 export interface SmsSender {
   send(sms: OutgoingSms): Promise<SentSms>;
+  /**
+   * A message to `to`, created since `since`, whose body contains `marker` (the step's own portal
+   * link): how a retry after an ambiguous failure learns whether the first attempt reached Twilio.
+   */
+  findSent(query: { to: string; since: Date; marker: string }): Promise<SentSms | undefined>;
 }
 
 export type SmsRejection = 'opted-out' | 'invalid-number' | 'not-mobile' | 'rejected';
@@ -135,6 +140,29 @@ export function createSmsSender(options: SmsSenderOptions): SmsSender {
           sid: message.sid,
           status: message.status,
           segments: Number.isFinite(reported) && reported > 0 ? reported : smsSegments(body).segments,
+        };
+      } catch (error) {
+        throw toSmsError(error);
+      }
+    },
+
+    async findSent({ to, since, marker }) {
+      try {
+        // Newest first; a step's message is among the last few sent to that number.
+        const recent = await client.messages.list({ to, limit: 50 });
+        // Clocks differ a little between us and Twilio: a minute of slack.
+        const earliest = since.getTime() - 60_000;
+        const match = recent.find(
+          (m) =>
+            m.direction.startsWith('outbound') &&
+            m.dateCreated.getTime() >= earliest &&
+            m.body.includes(marker),
+        );
+        if (!match) return undefined;
+        return {
+          sid: match.sid,
+          status: match.status,
+          segments: Number.parseInt(match.numSegments, 10) || 1,
         };
       } catch (error) {
         throw toSmsError(error);

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { planPolicySchema, type PlanPolicy } from '../payment-plan.js';
 import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
 import { defaultStrategies } from './defaults.js';
-import type { Strategy } from './types.js';
+import { TONES, type Strategy } from './types.js';
 
 /**
- * Strategy overrides in the configuration file: the cadence of existing steps, per segment. A
- * changed strategy must carry a new version, so the Web UI and the timeline tell the runs apart.
+ * Strategy overrides in the configuration file: the cadence of existing steps and the tone of the
+ * messages, per segment. A changed strategy must carry a new version, so the Web UI and the
+ * timeline tell the runs apart.
  */
 const strategyOverrideSchema = z.strictObject({
   version: z.string().min(1),
@@ -14,6 +15,8 @@ const strategyOverrideSchema = z.strictObject({
   cadenceDays: z.record(z.string(), z.number().min(0).max(365)).default({}),
   /** Payment plan policy: the fields given replace the segment's defaults; false: no plans. */
   paymentPlan: z.union([planPolicySchema.partial(), z.literal(false)]).optional(),
+  /** The tone of the segment's messages (templates/…/<template>.<locale>.<tone>.hbs). */
+  tone: z.enum(TONES).optional(),
 });
 
 export const strategiesConfigSchema = z.partialRecord(z.enum(SEGMENTS), strategyOverrideSchema);
@@ -38,6 +41,7 @@ export function applyStrategyOverrides(
     result[segment] = {
       ...base,
       version: override.version,
+      tone: override.tone ?? base.tone,
       steps: base.steps.map((s) => ({ ...s, afterDays: override.cadenceDays[s.id] ?? s.afterDays })),
       paymentPlan: planPolicyOverride(segment, base.paymentPlan, override.paymentPlan),
     };

@@ -22,6 +22,7 @@ const STANDARD_PLAN: PlanPolicy = {
 export const defaultStrategies: Record<SegmentId, Strategy> = {
   protected: {
     segment: 'protected',
+    tone: 'supportive',
     workflowType: 'protectedCase',
     version: 'protected-v1',
     purpose:
@@ -40,6 +41,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'data-collection': {
     segment: 'data-collection',
+    tone: 'supportive',
     workflowType: 'dataCollection',
     version: 'data-collection-v1',
     purpose: 'Contact data or profile data is missing: an agent researches it before anyone is contacted.',
@@ -56,6 +58,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'small-balance': {
     segment: 'small-balance',
+    tone: 'friendly',
     workflowType: 'smallBalanceOutreach',
     version: 'small-balance-v1',
     purpose:
@@ -79,6 +82,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'self-service': {
     segment: 'self-service',
+    tone: 'friendly',
     workflowType: 'selfServiceOutreach',
     version: 'self-service-v1',
     purpose:
@@ -114,9 +118,10 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   assisted: {
     segment: 'assisted',
+    tone: 'supportive',
     workflowType: 'assistedOutreach',
     version: 'assisted-v1',
-    purpose: 'Mixed signals: e-mail and SMS with the portal link, and a call early.',
+    purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
     paymentPlan: STANDARD_PLAN,
     steps: [
@@ -129,13 +134,13 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
       {
         id: 'sms-1',
         label: 'SMS reminder',
-        afterDays: 2,
+        afterDays: 0,
         action: { kind: 'message', channels: ['sms'], template: 'reminder-1' },
       },
       {
         id: 'call',
         label: 'Agent call',
-        afterDays: 2,
+        afterDays: 4,
         action: { kind: 'agent-task', task: 'call', slaDays: 3 },
       },
       {
@@ -148,6 +153,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   personal: {
     segment: 'personal',
+    tone: 'supportive',
     workflowType: 'personalOutreach',
     version: 'personal-v1',
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
@@ -176,6 +182,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   },
   'high-risk': {
     segment: 'high-risk',
+    tone: 'firm',
     workflowType: 'highRiskOutreach',
     version: 'high-risk-v1',
     purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',

@@ -1,9 +1,26 @@
 import type { PlanPolicy } from '../payment-plan.js';
 import type { Channel, SegmentId } from '../segmentation/types.js';
 
-/** Dunning steps use the first four; the last two are service messages (receipt, instalment reminder). */
-export type MessageTemplate =
-  'reminder-1' | 'reminder-2' | 'final-notice' | 'confirmation' | 'dispute-received' | 'plan-reminder';
+/**
+ * Dunning steps use the first four; `dispute-received` (a receipt for a dispute opened on the
+ * portal) and `plan-reminder` (before an instalment is due) are service messages.
+ */
+export const MESSAGE_TEMPLATES = [
+  'reminder-1',
+  'reminder-2',
+  'final-notice',
+  'confirmation',
+  'dispute-received',
+  'plan-reminder',
+] as const;
+export type MessageTemplate = (typeof MESSAGE_TEMPLATES)[number];
+
+/**
+ * How a strategy's messages speak. Every tone is respectful and never threatens: `friendly` assumes
+ * an oversight, `supportive` offers help and a conversation, `firm` is clear and serious.
+ */
+export const TONES = ['friendly', 'supportive', 'firm'] as const;
+export type Tone = (typeof TONES)[number];
 export type AgentTaskKind =
   | 'call'
   | 'data-research'
@@ -39,6 +56,8 @@ export interface Strategy {
   workflowType: string;
   version: string;
   purpose: string;
+  /** The tone of every message this strategy sends (templates/email and templates/sms per tone). */
+  tone: Tone;
   /** Status the case shows while this strategy runs. */
   status: 'active' | 'paused';
   steps: StrategyStep[];

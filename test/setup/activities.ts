@@ -1,7 +1,8 @@
 import type { ActivityDeps } from '../../activities/index.js';
-import type { Mailer } from '../../channels/email/mailer.js';
+import { createMailer, type Mailer } from '../../channels/email/mailer.js';
 import { LinkSigner } from '../../channels/links.js';
-import type { Database } from '../../db/database.js';
+import { migrateToLatest, openDatabase, type Database } from '../../db/database.js';
+import { startSmtpOutbox, type SmtpOutbox } from '../../dev/smtp-outbox.js';
 
 export const TEST_PUBLIC_URL = 'http://mahnwerk.test';
 
@@ -16,5 +17,30 @@ export function testActivityDeps(db: Database, mailer: Mailer): ActivityDeps {
       portalLinkDays: 30,
     },
     links: new LinkSigner('test-secret-0123456789abcdefghijklmnop'),
+  };
+}
+
+export interface TestChannels {
+  db: Database;
+  outbox: SmtpOutbox;
+  mailer: Mailer;
+  close(): Promise<void>;
+}
+
+/** An in-memory PGlite, migrated, and a loopback SMTP outbox with a mailer pointed at it. */
+export async function startTestChannels(): Promise<TestChannels> {
+  const db = openDatabase({ url: undefined });
+  await migrateToLatest(db);
+  const outbox = await startSmtpOutbox({ port: 0 });
+  const mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
+  return {
+    db,
+    outbox,
+    mailer,
+    async close() {
+      mailer.close();
+      await outbox.close();
+      await db.destroy();
+    },
   };
 }

@@ -10,15 +10,20 @@ declare module 'vitest' {
   }
 }
 
-/** One real Temporal dev server (the CLI, SQLite in memory) for all integration tests. */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** A real Temporal dev server (the CLI, SQLite in memory) with Mahnwerk's search attributes. */
+export async function startTemporalDevServer(): Promise<TestWorkflowEnvironment> {
   const executable = await temporalExecutable(process.env.TEMPORAL_CLI_PATH, createLogger('warn'));
-  const env = await TestWorkflowEnvironment.createLocal({
+  return TestWorkflowEnvironment.createLocal({
     server: {
       executable,
       searchAttributes: sa.allSearchAttributeKeys,
     },
   });
+}
+
+/** One dev server for all integration tests. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const env = await startTemporalDevServer();
   project.provide('temporalAddress', env.address);
   return () => env.teardown();
 }

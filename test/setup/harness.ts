@@ -1,16 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowBundle } from '@temporalio/worker';
-import { createServer, type AddressInfo } from 'node:net';
+import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
-import { toLocal } from '../../domain/contact-policy/index.js';
 import { loadConfig } from '../../config/env.js';
+import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
-import { startMahnwerk, type Mahnwerk } from '../../runtime/app.js';
-import { bundleWorkflows } from '../../worker/worker.js';
+import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
+import {
+  bundleWorkflows,
+  createCaseWorkers,
+  type Activities,
+  type CaseWorkers,
+} from '../../worker/worker.js';
+import { unusedPort } from './ports.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 /** Bundling takes seconds: once per test file. */
 export const sharedBundle = (): Promise<WorkflowBundle> => (bundle ??= bundleWorkflows());
+
+/**
+ * The workers as the product runs them (the case queue and one queue per channel) with the given
+ * activities, for tests that drive the workflows themselves. Rates far above what a test sends.
+ */
+export async function caseWorkersFor(
+  connection: NativeConnection,
+  taskQueue: string,
+  activities: Activities,
+): Promise<CaseWorkers> {
+  return createCaseWorkers({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await sharedBundle(),
+    activities,
+    channelRates: { email: 1000, sms: 1000 },
+  });
+}
 
 export type TestDatabase = 'pglite' | 'postgres';
 
@@ -41,28 +65,6 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
-/**
- * Tests on the real clock: the contact policy would rightly hold a reminder back at night or on a
- * Sunday, so test debtors live in a zone where it is a weekday around midday now.
- */
-export function zoneInContactWindowNow(): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    const local = toLocal(Date.now(), zone);
-    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
-  }
-  throw new Error('no zone is inside the contact window now');
-}
-
-/** A port that was free a moment ago: for a product whose public URL must be known before it starts. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export const TEST_API_KEY = 'test-key-0123456789abcdefghij';
 
 export interface RunningProduct extends Mahnwerk {
@@ -82,23 +84,31 @@ export interface RunningProduct extends Mahnwerk {
 export async function startProduct(
   temporalAddress: string,
   database: TestDatabase = 'pglite',
-  /** More settings, e.g. the portal's payment methods; they win over the defaults here. */
-  env: Record<string, string> = {},
+  options: {
+    /** More settings, e.g. a policy file or channel rates. */
+    env?: Record<string, string>;
+    /** 'api': the worker runs elsewhere, e.g. in a process of its own. */
+    role?: Role;
+  } = {},
 ): Promise<RunningProduct> {
+  const { env = {}, role = 'all' } = options;
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
+    ...env,
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
-    PORT: '0',
+    // A real port, not 0: links in messages and Twilio's signed webhooks name the public URL.
+    PORT: String(await unusedPort()),
     SMTP_OUTBOX_PORT: '0',
+    SMS_SINK_PORT: '0',
     MAHNWERK_DEV_API_KEY: TEST_API_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    ...env,
   });
   const mahnwerk = await startMahnwerk(config, {
+    role,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'),
-    workflowBundle: await sharedBundle(),
+    workflowBundle: role === 'api' ? undefined : await sharedBundle(),
     inMemoryDatabase: true,
   });
   const apiUrl = mahnwerk.apiUrl;
@@ -123,4 +133,38 @@ export async function startProduct(
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
   };
+}
+
+/**
+ * Opens a case as billing does: the debtor's profile, then one overdue invoice (EUR). Throws with
+ * the answer if the API refuses either.
+ */
+export async function openCaseThroughApi(
+  product: RunningProduct,
+  debtorId: string,
+  debtor: Record<string, unknown>,
+  amountDue: number,
+): Promise<void> {
+  const invoice = { currency: 'EUR', amountDue, dueDate: '2026-10-15', issuedAt: '2026-09-15T10:00:00Z' };
+  for (const [path, body] of [
+    [`/v1/debtors/${debtorId}`, debtor],
+    [`/v1/debtors/${debtorId}/invoices/inv-1`, invoice],
+  ] as const) {
+    const answer = await product.request('PUT', path, body);
+    if (answer.status >= 300) throw new Error(`PUT ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+}
+
+/**
+ * These tests run on the real clock. The contact policy would rightly hold a reminder back at
+ * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
+ * (Contact windows themselves are tested on the time-skipping server.)
+ */
+export function zoneInContactWindowNow(): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const local = toLocal(Date.now(), zone);
+    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
+  }
+  throw new Error('no zone is inside the contact window now');
 }

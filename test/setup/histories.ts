@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
 const { History } = proto.temporal.api.history.v1;
@@ -31,4 +31,47 @@ export function recordedHistories(): {
       workflowId: file.replace(/\.binpb$/, ''),
       history: History.decode(readFileSync(path.join(historiesDir, file))),
     }));
+}
+
+export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/**
+ * The history of a running workflow up to the moment `done` holds, read with the server's long poll
+ * (`waitNewEvent`): it answers when new events are written, so nothing here sleeps or polls.
+ */
+export async function historyUntil(
+  client: Client,
+  workflowId: string,
+  done: (events: HistoryEvent[]) => boolean,
+): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  for (;;) {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace: client.options.namespace,
+      execution: { workflowId },
+      nextPageToken,
+      waitNewEvent: true,
+    });
+    events.push(...(page.history?.events ?? []));
+    if (done(events)) return events;
+    if (!page.nextPageToken?.length) throw new Error(`${workflowId} closed before the awaited events`);
+    nextPageToken = page.nextPageToken;
+  }
+}
+
+/** Epoch milliseconds of an event, as the server wrote it. */
+export const eventTime = (event: HistoryEvent): number =>
+  Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+
+/** When the server handed each completed attempt of `activityType` to a worker (ActivityTaskStarted). */
+export function activityStarts(events: HistoryEvent[], activityType: string): number[] {
+  const scheduledIds = new Set(
+    events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+      .map((e) => String(e.eventId)),
+  );
+  return events
+    .filter((e) => scheduledIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)))
+    .map(eventTime);
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer, type Mailer } from '../../channels/email/mailer.js';
@@ -21,7 +20,7 @@ import { days } from '../../domain/dates.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../../runtime/temporal.js';
 import { testActivityDeps } from './activities.js';
-import { sharedBundle } from './harness.js';
+import { caseWorkersFor } from './harness.js';
 
 export const TZ = 'Europe/Berlin';
 
@@ -66,13 +65,12 @@ export function caseWorld(taskQueue: string) {
 
     /** A worker lives for one runUntil; each test gets its own, with the real activities. */
     async withWorker(run: () => Promise<void>): Promise<void> {
-      const worker = await Worker.create({
-        connection: world.env.nativeConnection,
+      const workers = await caseWorkersFor(
+        world.env.nativeConnection,
         taskQueue,
-        workflowBundle: await sharedBundle(),
-        activities: createActivities(testActivityDeps(world.db, world.mailer)),
-      });
-      await worker.runUntil(run);
+        createActivities(testActivityDeps(world.db, world.mailer)),
+      );
+      await workers.runUntil(run);
     },
 
     /**

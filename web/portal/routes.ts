@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { recordPortalAction } from '../../db/portal-events.js';
+import { acceptForms } from '../forms.js';
 import { escapeHtml } from '../pages.js';
 import { contactRoutes } from './contact.js';
 import {
@@ -32,6 +33,7 @@ const linkToken = (request: FastifyRequest): string => {
  * and answers every problem with a friendly page that never tells whether a debtor exists.
  */
 export const portalRoutes: FastifyPluginAsync<PortalDeps> = async (app, deps) => {
+  acceptForms(app);
   await app.register(rateLimit, { global: false });
   // Two budgets: per link, and per address (wider: many debtors can share one mobile carrier's).
   const budgets = [

@@ -1,34 +1,94 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import type { SinkMessage, SmsSink } from '../../dev/sms-sink.js';
 import type { CaughtEmail, SmtpOutbox } from '../../dev/smtp-outbox.js';
+import { acceptForms } from '../forms.js';
+import { escapeHtml } from '../pages.js';
 
-const escapeHtml = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
-  );
+export interface DevOutboxOptions {
+  outbox: SmtpOutbox;
+  /** The loopback Twilio stand-in, when the product runs without a Twilio account. */
+  sms: SmsSink | undefined;
+  /** Where a debtor's reply is posted, as Twilio would: the product's inbound webhook. */
+  inboundWebhookUrl: string;
+}
 
-function renderOutbox(messages: CaughtEmail[]): string {
-  const rows = messages
-    .slice()
-    .reverse()
-    .map(
-      (m) => `<article>
-  <h2>${escapeHtml(m.subject)}</h2>
+const replyForm = z.object({
+  from: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number'),
+  to: z.string().min(1),
+  body: z.string().trim().min(1).max(1600),
+});
+
+function emailArticle(m: CaughtEmail): string {
+  return `<article>
+  <h3>${escapeHtml(m.subject)}</h3>
   <p><small>${escapeHtml(m.receivedAt)} · to ${escapeHtml(m.to.join(', '))} · ${escapeHtml(m.messageId ?? '')}</small></p>
   <pre>${escapeHtml(m.text)}</pre>
-</article>`,
-    );
+</article>`;
+}
+
+/** Each outbound SMS with its delivery status, and a form to answer it as the debtor would. */
+function smsArticle(m: SinkMessage): string {
+  const header =
+    m.direction === 'inbound'
+      ? `reply from ${escapeHtml(m.from)}`
+      : `to ${escapeHtml(m.to)} · ${escapeHtml(m.status)} · ${m.numSegments} segment(s), ${m.encoding}`;
+  const answer =
+    m.direction === 'outbound-api'
+      ? `<form method="post" action="/dev/outbox/sms-reply">
+  <input type="hidden" name="from" value="${escapeHtml(m.to)}"><input type="hidden" name="to" value="${escapeHtml(m.from)}">
+  <label>Reply as ${escapeHtml(m.to)} <input name="body" value="STOP" required maxlength="1600"></label>
+  <button type="submit">Send reply</button>
+</form>`
+      : '';
+  return `<article>
+  <p><small>${escapeHtml(m.dateCreated)} · ${header} · ${escapeHtml(m.sid)}</small></p>
+  <pre>${escapeHtml(m.body)}</pre>${answer}
+</article>`;
+}
+
+function renderOutbox(emails: CaughtEmail[], sms: SinkMessage[] | undefined): string {
+  const newestFirst = <T>(list: T[]) => list.slice().reverse();
+  const smsSection = sms
+    ? `<section><h2>SMS (${sms.length})</h2>${newestFirst(sms).map(smsArticle).join('\n') || '<p>No SMS yet.</p>'}</section>`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Mahnwerk dev outbox</title>
 <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}article{border-bottom:1px solid #ccc}pre{white-space:pre-wrap}</style>
-</head><body><h1>Dev outbox</h1><p>${messages.length} e-mail(s) caught by the loopback SMTP server. <a href="/dev/outbox.json">JSON</a></p>
-${rows.join('\n') || '<p>Nothing sent yet.</p>'}</body></html>`;
+</head><body><h1>Dev outbox</h1><p>What the loopback SMTP server and the Twilio-compatible SMS server received. <a href="/dev/outbox.json">JSON</a></p>
+${smsSection}
+<section><h2>E-mail (${emails.length})</h2>${newestFirst(emails).map(emailArticle).join('\n') || '<p>Nothing sent yet.</p>'}</section>
+</body></html>`;
 }
 
-/** Development only: what the embedded SMTP server received. */
-export const devOutboxRoutes: FastifyPluginAsync<{ outbox: SmtpOutbox }> = async (app, { outbox }) => {
+/** Development only: what the embedded SMTP and SMS servers received, and replies as a debtor. */
+export const devOutboxRoutes: FastifyPluginAsync<DevOutboxOptions> = async (app, options) => {
+  const { outbox, sms } = options;
+  acceptForms(app);
   app.get('/dev/outbox', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').send(renderOutbox(outbox.messages())),
+    reply.type('text/html; charset=utf-8').send(renderOutbox(outbox.messages(), sms?.messages())),
   );
-  app.get('/dev/outbox.json', { schema: { hide: true } }, async () => ({ emails: outbox.messages() }));
+  app.get('/dev/outbox.json', { schema: { hide: true } }, async () => ({
+    emails: outbox.messages(),
+    sms: sms?.messages() ?? [],
+  }));
+  if (!sms) return;
+  app.post('/dev/outbox/sms-reply', { schema: { hide: true } }, async (request, reply) => {
+    const parsed = replyForm.safeParse(request.body);
+    if (!parsed.success) {
+      return reply.status(400).send({
+        error: 'invalid_request',
+        message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      });
+    }
+    // Posted like Twilio: signed, to the inbound webhook, so the product's own checks run.
+    const result = await sms.sendInbound({ ...parsed.data, webhookUrl: options.inboundWebhookUrl });
+    if (result.responseStatus >= 300) {
+      return reply.status(502).send({
+        error: 'webhook_failed',
+        message: `The inbound webhook answered ${result.responseStatus}`,
+      });
+    }
+    return reply.redirect('/dev/outbox', 303);
+  });
 };

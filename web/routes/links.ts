@@ -5,6 +5,7 @@ import { recordCaseEvent } from '../../db/case-events.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseClient } from '../../client/cases.js';
+import { acceptForms } from '../forms.js';
 import { escapeHtml, page } from '../pages.js';
 
 export interface LinkRoutesOptions {
@@ -57,6 +58,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { d
     );
   });
 
+  acceptForms(app);
   app.post('/u/:token', { schema: { hide: true } }, async (request, reply) => {
     const parsed = tokenParams.safeParse(request.params);
     const check = parsed.success

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
+import { acceptForms, FORM_CONTENT_TYPE } from '../forms.js';
 
 export interface SmsStatusUpdate {
   /** SM… */
@@ -28,8 +29,6 @@ export interface TwilioWebhookOptions {
   onInbound(message: SmsInbound): Promise<{ reply?: string }>;
 }
 
-const FORM = 'application/x-www-form-urlencoded';
-
 const statusSchema = z.object({
   MessageSid: z.string().min(1),
   MessageStatus: z.string().min(1),
@@ -51,15 +50,7 @@ const inboundSchema = z.object({
 export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = async (app, options) => {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
 
-  // Form bodies only in this plugin's scope (@fastify/formbody is not a dependency).
-  app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
-    const params: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(String(body))) {
-      const seen = params[key];
-      params[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-    }
-    done(null, params);
-  });
+  acceptForms(app);
 
   /** The parsed form when the signature is valid, else undefined after answering 403 (or 415). */
   function verified(request: FastifyRequest, reply: FastifyReply): Record<string, unknown> | undefined {
@@ -72,8 +63,8 @@ export const twilioWebhookRoutes: FastifyPluginAsync<TwilioWebhookOptions> = asy
       return undefined;
     }
     // Twilio only ever posts forms: the same params replayed as JSON are not a Twilio request.
-    if (!request.headers['content-type']?.toLowerCase().startsWith(FORM)) {
-      void reply.status(415).type('text/plain; charset=utf-8').send(`Expected ${FORM}.`);
+    if (!request.headers['content-type']?.toLowerCase().startsWith(FORM_CONTENT_TYPE)) {
+      void reply.status(415).type('text/plain; charset=utf-8').send(`Expected ${FORM_CONTENT_TYPE}.`);
       return undefined;
     }
     return params;
@@ -126,37 +117,6 @@ const escapeXml = (s: string): string =>
     /[&<>"']/g,
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch] ?? ch,
   );
-
-/** The whole message, case-insensitive, ignoring whitespace, punctuation, symbols and full-width forms. */
-function keyword(body: string): string {
-  return body
-    .normalize('NFKC')
-    .replace(/[\s\p{P}\p{S}\p{C}\p{M}]+/gu, '')
-    .toUpperCase();
-}
-
-/** Opt-out words (TCPA "reasonable means" plus German); "OPT OUT", "opt-out" and "Stop!" count too. */
-const STOP_WORDS = new Set([
-  'STOP',
-  'STOPP',
-  'ABMELDEN',
-  'UNSUBSCRIBE',
-  'END',
-  'QUIT',
-  'CANCEL',
-  'REVOKE',
-  'OPTOUT',
-  'STOPALL',
-]);
-const START_WORDS = new Set(['START', 'UNSTOP']);
-
-export function isStopKeyword(body: string): boolean {
-  return STOP_WORDS.has(keyword(body));
-}
-
-export function isStartKeyword(body: string): boolean {
-  return START_WORDS.has(keyword(body));
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,0 +1,392 @@
+import { createHash } from 'node:crypto';
+import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
+import type { LinkSigner } from '../channels/links.js';
+import { PermanentSmsError, type SmsSender } from '../channels/sms/sender.js';
+import { renderEmail, renderSms } from '../channels/templates.js';
+import type { Config } from '../config/env.js';
+import { recordCaseEvent } from '../db/case-events.js';
+import type { Database } from '../db/database.js';
+import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
+import type { OutboxStatus } from '../db/schema.js';
+import type { Channel } from '../domain/segmentation/types.js';
+import type { CaseStatus } from '../domain/case.js';
+import type { MessageTemplate, Tone } from '../domain/strategies/types.js';
+
+export interface SendMessageInput {
+  debtorId: string;
+  /** (case, episode, step, channel): never the attempt, so a retry finds the same outbox row. */
+  idempotencyKey: string;
+  channel: Channel;
+  template: MessageTemplate;
+  /** The strategy's tone; cases started before tones existed send none and read `supportive`. */
+  tone?: Tone;
+  stepLabel: string;
+  /** Plan reminders: the instalment the message is about (minor units of the case currency). */
+  instalment?: { dueDate: string; amount: number } | undefined;
+}
+
+export type SendResult =
+  | { outcome: 'sent' | 'already-sent' }
+  | { outcome: 'skipped' | 'failed'; reason: string }
+  /** The contact policy no longer allows it now (retries ran past the window or a cap): try at `until`. */
+  | { outcome: 'deferred'; until: number; reason: string };
+
+export interface MessageDeps {
+  db: Database;
+  mailer: Mailer;
+  /** undefined: SMS steps are skipped with that reason (a worker without an SMS provider). */
+  sms?: SmsSender | undefined;
+  config: Pick<Config, 'creditor'> & { http: { publicUrl: string }; portalLinkDays: number };
+  links: LinkSigner;
+}
+
+/** An opt-out link must keep working long after the message: a year. */
+const UNSUBSCRIBE_LINK_DAYS = 365;
+/** Statuses that say the provider took the message. */
+const HANDED_OVER: OutboxStatus[] = ['sent', 'delivered', 'undelivered', 'bounced'];
+
+/**
+ * The case statuses a message may still go out in: dunning only while the case is active; a service
+ * message also in the state it is about (its row may already say so when the send runs).
+ */
+const SENDABLE_IN: Partial<Record<MessageTemplate, CaseStatus>> = {
+  'dispute-received': 'disputed',
+  'plan-reminder': 'payment-plan',
+};
+const mayGoOut = (template: MessageTemplate, status: CaseStatus) =>
+  status === 'active' || status === SENDABLE_IN[template];
+
+/** `c` on the portal link tells the portal's funnel which channel brought the debtor (web/portal/). */
+const PORTAL_CHANNEL_CODES = { email: 'e', sms: 's' } as const;
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** What a channel needs to send one rendered step, and to recognise an earlier attempt's message. */
+interface Delivery {
+  recipient: string;
+  content: string;
+  /** Known before sending (e-mail: the deterministic Message-ID). */
+  providerId?: string;
+  send(): Promise<{ providerId: string; segments?: number }>;
+  /** After an ambiguous failure: the provider's record of the earlier attempt, if it has one. */
+  findEarlier?(since: Date): Promise<{ providerId: string; segments?: number } | undefined>;
+}
+
+/** A provider refused the address for good: how to mark the contact point and what to tell. */
+interface Refusal {
+  /** undefined: the message was refused, not the address (e.g. a sender or content problem). */
+  contactPoint: 'invalid_at' | 'opted_out_at' | undefined;
+  reason: string;
+}
+
+/**
+ * One message per idempotency key, through the outbox: the row exists before anything leaves,
+ * the facts are re-read right before sending (a payment, dispute, pause or opt-out that arrived
+ * after the workflow decided wins), and a retry never sends what an earlier attempt already handed
+ * to the provider. The README's "Delivery guarantee" section states what that means per channel.
+ */
+export function createMessageSender({ db, mailer, sms, config, links }: MessageDeps) {
+  const skip = async (input: SendMessageInput, reason: string): Promise<SendResult> => {
+    await recordCaseEvent(db, {
+      debtorId: input.debtorId,
+      source: 'workflow',
+      type: 'contact-skipped',
+      summary: `${input.stepLabel} by ${input.channel} skipped: ${reason}`,
+      data: { channel: input.channel, step: input.idempotencyKey },
+      dedupeKey: `${input.idempotencyKey}/skipped`,
+    });
+    return { outcome: 'skipped', reason };
+  };
+
+  /**
+   * `stillAllowed` asks the contact policy again (window, caps). It runs after the outbox row is
+   * read: a retry of a message that already went out is done, not re-judged by the daily cap that
+   * now counts this very message.
+   */
+  return async function sendMessage(
+    input: SendMessageInput,
+    stillAllowed: () => Promise<SendResult | undefined> = async () => undefined,
+  ): Promise<SendResult> {
+    if (input.channel === 'call') return skip(input, 'calls are agent tasks, not messages');
+    const previous = await db
+      .selectFrom('outbox')
+      .select(['status', 'provider_id', 'created_at', 'error', 'locale', 'segments'])
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .executeTakeFirst();
+    if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
+      if (!HANDED_OVER.includes(previous.status)) {
+        return { outcome: 'failed', reason: previous.error ?? `outbox row is ${previous.status}` };
+      }
+      // Twilio's status callback can overtake an attempt that died before recording its own "sent":
+      // the row is `delivered` then, without the send in the timeline or the contact history.
+      await db
+        .transaction()
+        .execute((trx) =>
+          recordSent(trx, input, previous.locale, { segments: previous.segments ?? undefined }),
+        );
+      return { outcome: 'already-sent' };
+    }
+    const deferral = await stillAllowed();
+    if (deferral) return deferral;
+
+    const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+    const caseRow = await db
+      .selectFrom('cases')
+      .select('status')
+      .where('debtor_id', '=', input.debtorId)
+      .executeTakeFirst();
+    const address = input.channel === 'email' ? facts.email : facts.sms;
+    const skipReason = !facts.debtor
+      ? 'debtor unknown'
+      : facts.openAmount <= 0 || !facts.currency
+        ? 'nothing is open any more'
+        : caseRow && !mayGoOut(input.template, caseRow.status)
+          ? `the case is ${caseRow.status}`
+          : !address
+            ? `no ${input.channel === 'email' ? 'e-mail address' : 'mobile number'} with consent`
+            : undefined;
+    if (skipReason || !address) return skip(input, skipReason ?? 'no address');
+
+    // Links issued at the row's creation: a retry renders the very same message.
+    const issuedAt = previous?.created_at ?? new Date();
+    const delivery =
+      input.channel === 'email'
+        ? emailDelivery(input, facts, address, issuedAt)
+        : sms && smsDelivery(input, facts, address, issuedAt, sms);
+    if (!delivery) return skip(input, 'no SMS provider is configured');
+
+    await db
+      .insertInto('outbox')
+      .values({
+        idempotency_key: input.idempotencyKey,
+        debtor_id: input.debtorId,
+        channel: input.channel,
+        template: input.template,
+        locale: facts.locale,
+        recipient: delivery.recipient,
+        content_hash: sha256(delivery.content),
+        status: 'sending',
+        provider_id: delivery.providerId ?? null,
+        created_at: issuedAt,
+      })
+      .onConflict((oc) =>
+        oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
+      )
+      .execute();
+
+    // An earlier attempt may have reached the provider and crashed before recording it.
+    if (previous?.status === 'sending' && input.channel === 'sms') {
+      const earlier = previous.provider_id
+        ? { providerId: previous.provider_id }
+        : await delivery.findEarlier?.(previous.created_at);
+      if (earlier) {
+        await markSent(input, facts, earlier);
+        return { outcome: 'already-sent' };
+      }
+    }
+
+    let accepted: { providerId: string; segments?: number };
+    try {
+      accepted = await delivery.send();
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (!refusal) throw error;
+      await markRefused(input, refusal, error instanceof Error ? error.message : String(error));
+      return { outcome: 'failed', reason: refusal.reason };
+    }
+    await markSent(input, facts, accepted);
+    return { outcome: 'sent' };
+  };
+
+  function messageLinks(input: SendMessageInput, channel: 'email' | 'sms', issuedAt: Date) {
+    const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
+    const portalToken = links.issue(input.debtorId, 'portal', issuedAt, config.portalLinkDays);
+    return {
+      portalUrl: `${link('p', portalToken)}?c=${PORTAL_CHANNEL_CODES[channel]}`,
+      unsubscribeUrl: link(
+        'u',
+        links.issue(input.debtorId, 'unsubscribe-email', issuedAt, UNSUBSCRIBE_LINK_DAYS),
+      ),
+    };
+  }
+
+  function emailDelivery(input: SendMessageInput, facts: DebtorFacts, to: string, issuedAt: Date): Delivery {
+    const { portalUrl, unsubscribeUrl } = messageLinks(input, 'email', issuedAt);
+    const rendered = renderEmail({
+      portalUrl,
+      unsubscribeUrl,
+      template: input.template,
+      tone: input.tone ?? 'supportive',
+      locale: facts.locale,
+      timezone: facts.timezone,
+      // The row's creation time: a retry writes the very same text.
+      now: issuedAt,
+      debtorName: facts.debtor?.name ?? '',
+      total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
+      invoices: facts.openInvoices.map((i) => ({
+        id: i.id,
+        open: { amount: i.open, currency: i.currency },
+        dueDate: i.dueDate,
+      })),
+      creditor: config.creditor,
+      instalment: instalmentOf(input, facts),
+    });
+    // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
+    const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
+    return {
+      recipient: to,
+      content: rendered.text,
+      providerId: messageId,
+      async send() {
+        await mailer.send({ to, ...rendered, messageId, listUnsubscribeUrl: unsubscribeUrl });
+        return { providerId: messageId };
+      },
+    };
+  }
+
+  function smsDelivery(
+    input: SendMessageInput,
+    facts: DebtorFacts,
+    to: string,
+    issuedAt: Date,
+    sender: SmsSender,
+  ): Delivery {
+    const { portalUrl } = messageLinks(input, 'sms', issuedAt);
+    const body = renderSms({
+      template: input.template,
+      tone: input.tone ?? 'supportive',
+      locale: facts.locale,
+      total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
+      creditor: config.creditor,
+      portalUrl,
+      instalment: instalmentOf(input, facts),
+    });
+    const found = (m: { sid: string; segments: number }) => ({ providerId: m.sid, segments: m.segments });
+    return {
+      recipient: to,
+      content: body,
+      send: async () => found(await sender.send({ to, body, idempotencyKey: input.idempotencyKey })),
+      // The portal link is unique to this step (debtor + issue time): it identifies the message.
+      findEarlier: async (since) => {
+        const earlier = await sender.findSent({ to, since, marker: portalUrl });
+        return earlier && found(earlier);
+      },
+    };
+  }
+
+  async function markSent(
+    input: SendMessageInput,
+    facts: DebtorFacts,
+    accepted: { providerId: string; segments?: number },
+  ): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'sent', updated_at: new Date() })
+        .where('idempotency_key', '=', input.idempotencyKey)
+        // A status callback may already have moved it on (delivered); never move it back.
+        .where('status', 'in', ['pending', 'sending'])
+        .execute();
+      await recordSent(trx, input, facts.locale, {
+        providerId: accepted.providerId,
+        segments: accepted.segments,
+        amount: facts.openAmount,
+        currency: facts.currency,
+      });
+    });
+  }
+
+  /**
+   * The send's facts, once: when it left (the contact caps count it from `sent_at`), the provider's
+   * id and cost, and "sent" in the timeline. Whatever status a callback already set stays.
+   */
+  async function recordSent(
+    trx: Database,
+    input: SendMessageInput,
+    locale: string,
+    sent: { providerId?: string; segments?: number; amount?: number; currency?: string | null },
+  ): Promise<void> {
+    await trx
+      .updateTable('outbox')
+      .set({
+        sent_at: new Date(),
+        ...(sent.providerId ? { provider_id: sent.providerId } : {}),
+        ...(sent.segments ? { segments: sent.segments } : {}),
+      })
+      .where('idempotency_key', '=', input.idempotencyKey)
+      .where('sent_at', 'is', null)
+      .execute();
+    const via = input.channel === 'email' ? 'e-mail' : 'SMS';
+    await recordCaseEvent(trx, {
+      debtorId: input.debtorId,
+      source: 'workflow',
+      type: 'contact-sent',
+      summary: `${input.stepLabel} sent by ${via} (${locale}${sent.segments ? `, ${sent.segments} segment(s)` : ''})`,
+      data: {
+        channel: input.channel,
+        template: input.template,
+        locale,
+        ...(sent.amount !== undefined ? { amount: sent.amount, currency: sent.currency } : {}),
+        ...(sent.segments ? { segments: sent.segments } : {}),
+      },
+      dedupeKey: `${input.idempotencyKey}/sent`,
+    });
+  }
+
+  async function markRefused(input: SendMessageInput, refusal: Refusal, error: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'failed', error: refusal.reason, updated_at: new Date() })
+        .where('idempotency_key', '=', input.idempotencyKey)
+        .execute();
+      if (refusal.contactPoint) {
+        await trx
+          .updateTable('contact_points')
+          .set({ [refusal.contactPoint]: new Date(), updated_at: new Date() })
+          .where('debtor_id', '=', input.debtorId)
+          .where('channel', '=', input.channel)
+          .execute();
+      }
+      await recordCaseEvent(trx, {
+        debtorId: input.debtorId,
+        source: 'workflow',
+        type: 'contact-failed',
+        summary: `${input.stepLabel} by ${input.channel} refused: ${refusal.reason}`,
+        data: { channel: input.channel, error },
+        dedupeKey: `${input.idempotencyKey}/failed`,
+      });
+    });
+  }
+}
+
+const instalmentOf = (input: SendMessageInput, facts: DebtorFacts) =>
+  input.instalment && {
+    amount: { amount: input.instalment.amount, currency: facts.currency ?? 'EUR' },
+    dueDate: input.instalment.dueDate,
+  };
+
+function refusalOf(error: unknown): Refusal | undefined {
+  if (error instanceof PermanentEmailError) {
+    return {
+      contactPoint: 'invalid_at',
+      reason: `mail server rejected the address (${error.responseCode}); e-mail address marked invalid`,
+    };
+  }
+  if (error instanceof PermanentSmsError) {
+    const code = error.code ?? error.status;
+    switch (error.reason) {
+      case 'opted-out':
+        return { contactPoint: 'opted_out_at', reason: `the number opted out at the provider (${code})` };
+      case 'invalid-number':
+      case 'not-mobile':
+        return {
+          contactPoint: 'invalid_at',
+          reason: `the provider refused the number (${code}); mobile number marked invalid`,
+        };
+      case 'rejected':
+        return { contactPoint: undefined, reason: `the provider refused the message (${code})` };
+    }
+  }
+  return undefined;
+}

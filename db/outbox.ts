@@ -1,0 +1,33 @@
+import type { Updateable } from 'kysely';
+import { recordCaseEvent, type CaseEventInput } from './case-events.js';
+import type { Database } from './database.js';
+import type { OutboxStatus, OutboxTable } from './schema.js';
+
+/**
+ * Moves an outbox row forward after the provider reported on it, and records that in the case
+ * timeline: only from the given statuses, so a late or repeated report never moves a row back.
+ * Returns whether it moved.
+ */
+export async function advanceOutboxRow(
+  db: Database,
+  row: { idempotencyKey: string; debtorId: string },
+  change: { from: OutboxStatus[]; set: Updateable<OutboxTable> & { status: OutboxStatus } },
+  event: Omit<CaseEventInput, 'debtorId' | 'dedupeKey'>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('outbox')
+      .set({ ...change.set, updated_at: new Date() })
+      .where('idempotency_key', '=', row.idempotencyKey)
+      .where('status', 'in', change.from)
+      .returning('idempotency_key')
+      .executeTakeFirst();
+    if (!moved) return false;
+    await recordCaseEvent(trx, {
+      debtorId: row.debtorId,
+      ...event,
+      dedupeKey: `${row.idempotencyKey}/${change.set.status}`,
+    });
+    return true;
+  });
+}
