@@ -1,6 +1,5 @@
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
-import { createAgentTask, type NewAgentTask } from '../db/agent-tasks.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -13,6 +12,7 @@ import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/se
 import type { SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
+import { createAgentTaskActivities } from './agent-tasks.js';
 import {
   createMessageSender,
   type MessageDeps,
@@ -52,29 +52,7 @@ export function createActivities(deps: ActivityDeps) {
       return loadCaseSnapshot(db, debtorId, new Date(asOf));
     },
 
-    async createAgentTask(input: Omit<NewAgentTask, 'source'>): Promise<void> {
-      await createAgentTask(db, { ...input, source: 'workflow' });
-    },
-
-    async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const withdrawn = await trx
-          .updateTable('agent_tasks')
-          .set({ status: 'withdrawn', closed_at: new Date(), close_reason: input.reason })
-          .where('task_key', '=', input.taskKey)
-          .where('status', 'in', ['open', 'claimed'])
-          .returning('label')
-          .executeTakeFirst();
-        if (withdrawn) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-withdrawn',
-            summary: `Agent task withdrawn: ${withdrawn.label} (${input.reason})`,
-          });
-        }
-      });
-    },
+    ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {

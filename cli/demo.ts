@@ -1,12 +1,15 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { generateDemoDebtors } from '../demo/generate.js';
-import { DemoLoadError, loadDemoDebtors, summarize } from '../demo/load.js';
+import { createDemoAgents, describeDemoAgents } from '../demo/agents.js';
+import { DemoLoadError, loadDemoDebtors, normalizeBaseUrl, summarize } from '../demo/load.js';
 
 const usage = `Usage: npm run demo -- [--count 30] [--seed 42] [--url http://127.0.0.1:3000] [--key <API key>]
 
 Loads synthetic demo debtors (demo-001, demo-002, …) with overdue invoices into a running Mahnwerk
 (\`npm start\` in another terminal) through the public API. The first seven cover every segment.
+Also creates demo agents for the inbox (agent-de@, agent-en@, supervisor@mahnwerk.test) and prints
+their passwords.
 
 Options:
   --count <n>        debtors to load, 1-1000 (default 30)
@@ -93,6 +96,8 @@ async function main(argv: string[]): Promise<number> {
       seed: args.seed,
     })}\n`,
   );
+  const agents = await createDemoAgents({ url: args.url, apiKey: args.key });
+  process.stdout.write(`${describeDemoAgents(`${normalizeBaseUrl(args.url)}/inbox`, agents)}\n`);
   if (result.failed.length > 0) {
     process.stderr.write(
       `\n${result.failed.length} of ${debtors.length} debtors failed (see above); every call is idempotent, run the same command again.\n`,

@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
 import { runAssess } from './assess.js';
+import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
 
 const usage = `Usage: npm run mahnwerk -- <command>
@@ -16,6 +17,9 @@ Commands:
   worker                only the Temporal worker (for deployments with TEMPORAL_ADDRESS)
   api                   only the HTTP API
   migrate               apply database migrations and exit
+  agent create-admin --email <email> --name <name>
+                        create the first admin of the agent inbox (password from
+                        MAHNWERK_ADMIN_PASSWORD, else asked for)
   api-key create --name <name>
                         create an API key for a billing system and print it once
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
@@ -68,7 +72,12 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      email: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command, sub] = positionals;
   if (values.help || !command) {
@@ -102,6 +111,22 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);
       return;
     }
+    case 'agent': {
+      if (sub !== 'create-admin') throw new UsageError('agent create-admin --email <email> --name <name>');
+      const db = openConfiguredDatabase(config);
+      try {
+        await migrateToLatest(db);
+        const line = await createAdmin(db, {
+          email: values.email,
+          name: values.name,
+          password: config.adminPassword,
+        });
+        process.stdout.write(`${line}\n`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -115,6 +140,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
       `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
     );
   } else if (error instanceof PolicyFileError || error instanceof TemplateError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof AgentCommandError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);

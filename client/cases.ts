@@ -11,6 +11,7 @@ import {
   type InvoiceRecorded,
   type PaymentRecorded,
 } from '../domain/case.js';
+import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
@@ -25,6 +26,7 @@ import {
   paymentRecordedSignal,
   pauseUpdate,
   promiseToPayUpdate,
+  recordAgentOutcomeUpdate,
   proposePaymentPlanUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
@@ -110,6 +112,10 @@ export class CaseClient {
 
   cancel(debtorId: string, reason: string): Promise<CaseAnswer> {
     return this.handle(debtorId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+  }
+
+  recordAgentOutcome(debtorId: string, report: AgentOutcomeReport): Promise<CaseAnswer> {
+    return this.handle(debtorId).executeUpdate(recordAgentOutcomeUpdate, { args: [report] });
   }
 
   state(debtorId: string): Promise<CaseState> {

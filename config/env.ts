@@ -43,6 +43,7 @@ const envSchema = z
     MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     /** Portal requests per link and minute (each IP gets five times as many, for shared addresses). */
     PORTAL_RATE_LIMIT: z.coerce.number().int().min(10).max(10_000).default(60),
     PORTAL_SEPA_IBAN: z
@@ -141,6 +142,8 @@ export interface Config {
   /** Signs portal and unsubscribe links; undefined: generated once and kept in the data directory. */
   secret: string | undefined;
   portalLinkDays: number;
+  /** For `agent create-admin` without a prompt. */
+  adminPassword: string | undefined;
   portal: PortalConfig;
   /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
   sms: SmsConfig | undefined;
@@ -206,6 +209,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    adminPassword: env.MAHNWERK_ADMIN_PASSWORD,
     portal: {
       rateLimitPerMinute: env.PORTAL_RATE_LIMIT,
       sepa: env.PORTAL_SEPA_IBAN

@@ -1,16 +1,264 @@
+import { sql } from 'kysely';
+import { hasSkills, isSupervisor } from '../domain/agents.js';
+import type { Agent } from './agents.js';
+import type { Database } from './database.js';
+import { requiredSkills, TASK_QUESTIONS, taskPriority } from '../domain/agent-tasks.js';
+import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
 import type { AgentTaskKind } from '../domain/strategies/types.js';
 import { recordCaseEvent } from './case-events.js';
-import type { Database } from './database.js';
-import type { EventSource } from './schema.js';
+import { loadDebtorFacts } from './facts.js';
+import type { AgentTaskStatus, EventSource } from './schema.js';
 
-const SKILLS_BY_TASK: Record<AgentTaskKind, string[]> = {
-  call: [],
-  'data-research': [],
-  'protected-review': ['hardship'],
-  'escalation-approval': ['legal'],
-  'dispute-review': ['disputes'],
-  'call-back': [],
-};
+/**
+ * Agent tasks as the inbox sees them. Claims are single conditional UPDATEs, so two agents who
+ * click at once cannot both win: the database decides, the loser is told who has the task.
+ */
+export interface AgentTask {
+  id: number;
+  taskKey: string;
+  debtorId: string;
+  kind: string;
+  label: string;
+  question: string;
+  priority: number;
+  requiredSkills: string[];
+  status: AgentTaskStatus;
+  dueAt: Date;
+  createdAt: Date;
+  claimedBy: string | null;
+  claimedByName: string | null;
+  claimedAt: Date | null;
+  closedAt: Date | null;
+  closeReason: string | null;
+  outcome: Record<string, unknown> | null;
+}
+
+function taskQuery(db: Database) {
+  return db
+    .selectFrom('agent_tasks as t')
+    .leftJoin('agents as a', 'a.id', 't.claimed_by')
+    .select([
+      't.id',
+      't.task_key as taskKey',
+      't.debtor_id as debtorId',
+      't.kind',
+      't.label',
+      't.question',
+      't.priority',
+      't.required_skills as requiredSkills',
+      't.status',
+      't.due_at as dueAt',
+      't.created_at as createdAt',
+      't.claimed_by as claimedBy',
+      'a.name as claimedByName',
+      't.claimed_at as claimedAt',
+      't.closed_at as closedAt',
+      't.close_reason as closeReason',
+      't.outcome',
+    ]);
+}
+
+const skillsJson = (agent: Pick<Agent, 'skills'>) => sql<string>`${JSON.stringify(agent.skills)}::jsonb`;
+
+export interface Inbox {
+  /** Claimed by the agent, oldest deadline first. */
+  mine: AgentTask[];
+  /** Open tasks the agent has every required skill for: priority, then deadline. */
+  queue: AgentTask[];
+  /** Tasks of the agent's that the case withdrew in the last day (deadline, payment, pause). */
+  withdrawn: AgentTask[];
+}
+
+export async function inboxFor(db: Database, agent: Agent, now: Date, limit = 100): Promise<Inbox> {
+  const mine = await taskQuery(db)
+    .where('t.status', '=', 'claimed')
+    .where('t.claimed_by', '=', agent.id)
+    .orderBy('t.due_at')
+    .execute();
+  const queue = await taskQuery(db)
+    .where('t.status', '=', 'open')
+    .where(sql<boolean>`t.required_skills <@ ${skillsJson(agent)}`)
+    .orderBy('t.priority', 'desc')
+    .orderBy('t.due_at')
+    .orderBy('t.id')
+    .limit(limit)
+    .execute();
+  const withdrawn = await taskQuery(db)
+    .where('t.status', '=', 'withdrawn')
+    .where('t.closed_at', '>', new Date(now.getTime() - 86_400_000))
+    .where((eb) =>
+      eb.or([
+        eb('t.claimed_by', '=', agent.id),
+        eb(sql<boolean>`t.required_skills <@ ${skillsJson(agent)}`, '=', true),
+      ]),
+    )
+    .orderBy('t.closed_at', 'desc')
+    .limit(20)
+    .execute();
+  return { mine, queue, withdrawn };
+}
+
+export async function findTask(db: Database, id: number): Promise<AgentTask | undefined> {
+  return taskQuery(db).where('t.id', '=', id).executeTakeFirst();
+}
+
+export type TaskAccess = 'ok' | 'not-found' | 'forbidden';
+
+/**
+ * An agent sees a task when they have its skills and nobody else has claimed it; supervisors see
+ * every task. An unknown task and one outside the agent's skills look the same to the agent.
+ */
+export function accessTo(agent: Agent, task: AgentTask | undefined): TaskAccess {
+  if (!task) return 'not-found';
+  if (isSupervisor(agent.role)) return 'ok';
+  if (!hasSkills(agent.skills, task.requiredSkills)) return 'not-found';
+  if (task.claimedBy !== null && task.claimedBy !== agent.id) return 'forbidden';
+  return 'ok';
+}
+
+export type ClaimResult =
+  | { ok: true; task: AgentTask }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'claimed'; by: string }
+  | { ok: false; reason: 'closed'; status: AgentTaskStatus };
+
+/** One conditional UPDATE: of many concurrent claims exactly one changes the row. */
+export async function claimTask(db: Database, agent: Agent, id: number): Promise<ClaimResult> {
+  const claimed = await db
+    .updateTable('agent_tasks')
+    .set({ status: 'claimed', claimed_by: agent.id, claimed_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .where(sql<boolean>`required_skills <@ ${skillsJson(agent)}`)
+    .returning('id')
+    .executeTakeFirst();
+  const task = await findTask(db, id);
+  if (!task || (!claimed && !hasSkills(agent.skills, task.requiredSkills)))
+    return { ok: false, reason: 'not-found' };
+  if (task.status === 'claimed' && task.claimedBy === agent.id) return { ok: true, task };
+  if (task.status === 'claimed')
+    return { ok: false, reason: 'claimed', by: task.claimedByName ?? 'another agent' };
+  return { ok: false, reason: 'closed', status: task.status };
+}
+
+/** Back to the queue; only the agent who has it, or a supervisor. */
+export async function releaseTask(db: Database, agent: Agent, id: number): Promise<boolean> {
+  let query = db
+    .updateTable('agent_tasks')
+    .set({ status: 'open', claimed_by: null, claimed_at: null })
+    .where('id', '=', id)
+    .where('status', '=', 'claimed');
+  if (!isSupervisor(agent.role)) query = query.where('claimed_by', '=', agent.id);
+  return (await query.returning('id').executeTakeFirst()) !== undefined;
+}
+
+/** A supervisor hands an open or claimed task to an agent who has its skills. */
+export async function reassignTask(db: Database, id: number, to: Agent): Promise<boolean> {
+  const moved = await db
+    .updateTable('agent_tasks')
+    .set({ status: 'claimed', claimed_by: to.id, claimed_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['open', 'claimed'])
+    .where(sql<boolean>`required_skills <@ ${skillsJson(to)}`)
+    .returning('id')
+    .executeTakeFirst();
+  return moved !== undefined;
+}
+
+export interface SupervisorOverview {
+  queueBySkill: { skill: string; open: number }[];
+  pastDue: AgentTask[];
+  byAgent: { agentId: string; name: string; claimed: number; doneToday: number }[];
+  active: AgentTask[];
+}
+
+export async function supervisorOverview(db: Database, now: Date): Promise<SupervisorOverview> {
+  const queueBySkill = await db
+    .selectFrom(sql<{ skill: string }>`agent_tasks t, jsonb_array_elements_text(t.required_skills)`.as('s'))
+    .select([sql<string>`value`.as('skill'), sql<number>`count(*)::int`.as('open')])
+    .where(sql<boolean>`t.status = 'open'`)
+    .groupBy(sql`value`)
+    .orderBy(sql`value`)
+    .execute();
+  const pastDue = await taskQuery(db)
+    .where('t.status', 'in', ['open', 'claimed'])
+    .where('t.due_at', '<', now)
+    .orderBy('t.due_at')
+    .execute();
+  const startOfDay = new Date(now.getTime() - 86_400_000);
+  const byAgent = await db
+    .selectFrom('agents as a')
+    .leftJoin('agent_tasks as t', 't.claimed_by', 'a.id')
+    .select([
+      'a.id as agentId',
+      'a.name',
+      sql<number>`count(*) filter (where t.status = 'claimed')::int`.as('claimed'),
+      sql<number>`count(*) filter (where t.status = 'done' and t.closed_at > ${startOfDay})::int`.as(
+        'doneToday',
+      ),
+    ])
+    .where('a.active', '=', true)
+    .groupBy(['a.id', 'a.name'])
+    .orderBy('a.name')
+    .execute();
+  const active = await taskQuery(db)
+    .where('t.status', 'in', ['open', 'claimed'])
+    .orderBy('t.priority', 'desc')
+    .orderBy('t.due_at')
+    .limit(200)
+    .execute();
+  return { queueBySkill, pastDue, byAgent, active };
+}
+
+export interface FoundContactData {
+  email?: string | undefined;
+  phone?: string | undefined;
+  /** What the debtor agreed to on the phone; a found number is never called or texted without it. */
+  callConsent?: boolean | undefined;
+  smsConsent?: boolean | undefined;
+}
+
+/** Channels the outcome reports to the workflow; the addresses themselves stay here. */
+export const foundChannels = (data: FoundContactData): ('email' | 'phone')[] => [
+  ...(data.email ? (['email'] as const) : []),
+  ...(data.phone ? (['phone'] as const) : []),
+];
+
+/** An agent found an address: it replaces the old one, valid and not opted out. */
+export async function storeFoundContactData(
+  db: Database,
+  debtorId: string,
+  data: FoundContactData,
+  agentName: string,
+): Promise<void> {
+  const points: { channel: 'email' | 'sms' | 'call'; address: string; consent: boolean }[] = [
+    ...(data.email ? [{ channel: 'email' as const, address: data.email, consent: true }] : []),
+    ...(data.phone
+      ? [
+          { channel: 'sms' as const, address: data.phone, consent: data.smsConsent ?? false },
+          { channel: 'call' as const, address: data.phone, consent: data.callConsent ?? false },
+        ]
+      : []),
+  ];
+  await db.transaction().execute(async (trx) => {
+    for (const point of points) {
+      const row = { address: point.address, consent: point.consent, opted_out_at: null, invalid_at: null };
+      await trx
+        .insertInto('contact_points')
+        .values({ debtor_id: debtorId, channel: point.channel, ...row })
+        .onConflict((oc) =>
+          oc.columns(['debtor_id', 'channel']).doUpdateSet({ ...row, updated_at: new Date() }),
+        )
+        .execute();
+    }
+    await recordCaseEvent(trx, {
+      debtorId,
+      source: 'agent',
+      type: 'contact-data-found',
+      summary: `New contact data found by ${agentName}: ${foundChannels(data).join(', ')}`,
+    });
+  });
+}
 
 export interface NewAgentTask {
   debtorId: string;
@@ -21,15 +269,31 @@ export interface NewAgentTask {
   dueAt: number;
   /** Who asked for it: the workflow (a strategy step, a portal dispute) or the portal itself. */
   source: EventSource;
+  /** Set by a workflow step; otherwise derived from the kind and the case. */
+  priority?: number | undefined;
+  question?: string | undefined;
 }
 
-/** Opens an agent task once per key, with the skills it needs, and puts it in the timeline. */
-export async function createAgentTask(db: Database, task: NewAgentTask): Promise<boolean> {
-  const debtor = await db
-    .selectFrom('debtors')
-    .select('locale')
-    .where('id', '=', task.debtorId)
-    .executeTakeFirst();
+/**
+ * Opens an agent task once per key, with the skills it needs (language, kind, what the case calls
+ * for), its priority and question, and puts it in the timeline. True when it was created now.
+ */
+export async function createAgentTask(
+  db: Database,
+  task: NewAgentTask,
+  highValueFrom = defaultSegmentationConfig.personalMinOpenAmount,
+): Promise<boolean> {
+  const facts = await loadDebtorFacts(db, task.debtorId, new Date());
+  const skills = requiredSkills(
+    task.kind,
+    {
+      locale: facts.locale,
+      flags: facts.debtor?.flags ?? [],
+      b2b: facts.debtor?.attributes.b2b === true,
+      openAmount: facts.openAmount,
+    },
+    highValueFrom,
+  );
   return db.transaction().execute(async (trx) => {
     const created = await trx
       .insertInto('agent_tasks')
@@ -38,9 +302,11 @@ export async function createAgentTask(db: Database, task: NewAgentTask): Promise
         debtor_id: task.debtorId,
         kind: task.kind,
         label: task.label,
-        required_skills: JSON.stringify([`lang:${debtor?.locale ?? 'en'}`, ...SKILLS_BY_TASK[task.kind]]),
+        required_skills: JSON.stringify(skills),
         status: 'open',
         due_at: new Date(task.dueAt),
+        priority: task.priority ?? taskPriority(task.kind, facts, highValueFrom),
+        question: task.question ?? TASK_QUESTIONS[task.kind],
       })
       .onConflict((oc) => oc.column('task_key').doNothing())
       .returning('id')
@@ -51,7 +317,7 @@ export async function createAgentTask(db: Database, task: NewAgentTask): Promise
         source: task.source,
         type: 'agent-task-created',
         summary: `Agent task: ${task.label}, due ${new Date(task.dueAt).toISOString()}`,
-        data: { kind: task.kind, taskKey: task.taskKey },
+        data: { kind: task.kind, taskKey: task.taskKey, skills },
       });
     }
     return created !== undefined;

@@ -7,6 +7,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
+import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import type { DatabaseSchema } from './schema.js';
@@ -20,6 +21,7 @@ const DATE_OID = 1082;
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_agent_tasks': agentTasks,
+  '0003_agents': agents,
   '0004_portal': portal,
   '0005_sms_outbox': smsOutbox,
 };

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { AgentRole } from '../domain/agents.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -164,6 +165,41 @@ export interface AgentTasksTable {
   created_at: CreatedAt;
   closed_at: Date | null;
   close_reason: string | null;
+  /** 0–100, higher first. */
+  priority: ColumnType<number, number | undefined, number>;
+  /** What the agent must find out. */
+  question: ColumnType<string, string | undefined, string>;
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  claimed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  outcome: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  outcome_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A call's result for the contact policy's caps. */
+  call_result: ColumnType<
+    'attempt' | 'conversation' | null,
+    'attempt' | 'conversation' | null | undefined,
+    'attempt' | 'conversation' | null
+  >;
+}
+
+export interface AgentsTable {
+  id: string;
+  email: string;
+  name: string;
+  /** scrypt$N$r$p$salt$hash (see web/inbox/passwords.ts). */
+  password_hash: string;
+  role: AgentRole;
+  skills: Json<string[]>;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AgentSessionsTable {
+  /** SHA-256 of the session id in the cookie. */
+  id_hash: string;
+  agent_id: string;
+  created_at: CreatedAt;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
 }
 
 export interface EscalationsTable {
@@ -201,6 +237,8 @@ export interface PortalEventsTable {
 }
 
 export interface DatabaseSchema {
+  agents: AgentsTable;
+  agent_sessions: AgentSessionsTable;
   portal_events: PortalEventsTable;
   agent_tasks: AgentTasksTable;
   escalations: EscalationsTable;
@@ -218,4 +256,6 @@ export type DebtorRow = Selectable<DebtorsTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type CaseRow = Selectable<CasesTable>;
 export type CaseEventRow = Selectable<CaseEventsTable>;
+export type AgentRow = Selectable<AgentsTable>;
+export type AgentTaskRow = Selectable<AgentTasksTable>;
 export type NewCaseEvent = Insertable<CaseEventsTable>;

@@ -30,6 +30,14 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
     .where('status', 'in', ['sent', 'delivered'])
     .where('sent_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
     .execute();
+  // Calls agents reported: attempts and conversations count against the call caps.
+  const calls = await db
+    .selectFrom('agent_tasks')
+    .select(['call_result', 'closed_at'])
+    .where('debtor_id', '=', debtorId)
+    .where('call_result', 'is not', null)
+    .where('closed_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
+    .execute();
   const paid = await db
     .selectFrom('payments')
     .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
@@ -63,11 +71,18 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
       brokenPromisesInCase: 0,
       portalVisits: 0,
     },
-    history: sent.flatMap((s) =>
-      s.sent_at
-        ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
-        : [],
-    ),
+    history: [
+      ...sent.flatMap((s) =>
+        s.sent_at
+          ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
+          : [],
+      ),
+      ...calls.flatMap((c) =>
+        c.closed_at && c.call_result
+          ? [{ channel: 'call' as const, at: c.closed_at.getTime(), outcome: c.call_result }]
+          : [],
+      ),
+    ],
     paidTotal: Number(paid.total),
   };
 }

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import { days } from '../domain/dates.js';
 import { assess } from '../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
+import { eventTime, runsOf } from './setup/activity-calls.js';
 import { caseWorkersFor } from './setup/harness.js';
 
 /**
@@ -94,24 +94,6 @@ async function withWorker(run: () => Promise<void>): Promise<void> {
 
 // --- history ------------------------------------------------------------------------------------
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-async function runsOf(debtorId: string): Promise<HistoryEvent[][]> {
-  const runs: HistoryEvent[][] = [];
-  let runId: string | undefined;
-  for (;;) {
-    const events =
-      (await env.client.workflow.getHandle(caseWorkflowId(debtorId), runId).fetchHistory()).events ?? [];
-    runs.unshift(events);
-    const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    if (!previous) return runs;
-    runId = previous;
-  }
-}
-
-const eventTime = (e: HistoryEvent): number =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-
 interface Send {
   at: number;
   channel: string;
@@ -122,7 +104,7 @@ interface Send {
 /** Every sendMessage call of the case (all runs), with its simulated schedule time and outcome. */
 async function sendsOf(debtorId: string): Promise<Send[]> {
   const sends: Send[] = [];
-  for (const events of await runsOf(debtorId)) {
+  for (const events of await runsOf(env, debtorId)) {
     for (const e of events) {
       const scheduled = e.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name !== 'sendMessage') continue;

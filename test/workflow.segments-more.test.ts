@@ -1,7 +1,5 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { defaultPayloadConverter } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities, type SendMessageInput } from '../activities/index.js';
@@ -27,6 +25,7 @@ import { addSearchAttributes } from '../runtime/temporal.js';
 import { testActivityDeps } from './setup/activities.js';
 import { keepHistory } from './setup/histories.js';
 import { caseWorkersFor } from './setup/harness.js';
+import { activityCalls as readActivityCalls, type ActivityCall } from './setup/activity-calls.js';
 
 const taskQueue = 'segment-more-workflow-tests';
 const TZ = 'Europe/Berlin';
@@ -140,53 +139,8 @@ async function openCase(debtorId: string, debtor: DebtorProfile, amount: number,
   return env.client.workflow.getHandle(caseWorkflowId(debtorId));
 }
 
-// --- reading the workflow history (all runs of the case, oldest first) ------------------------
-
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-
-async function runsOf(debtorId: string): Promise<HistoryEvent[][]> {
-  const runs: HistoryEvent[][] = [];
-  let runId: string | undefined;
-  for (;;) {
-    const events =
-      (await env.client.workflow.getHandle(caseWorkflowId(debtorId), runId).fetchHistory()).events ?? [];
-    runs.unshift(events);
-    const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    if (!previous) return runs;
-    runId = previous;
-  }
-}
-
-const eventTime = (e: HistoryEvent): number =>
-  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-
-interface ActivityCall {
-  at: number;
-  input: Record<string, unknown>;
-  result: Record<string, unknown> | undefined;
-}
-
-/** Every call of one activity type, with its (simulated) schedule time, input and result. */
-async function activityCalls(debtorId: string, activity: string): Promise<ActivityCall[]> {
-  const calls: ActivityCall[] = [];
-  for (const events of await runsOf(debtorId)) {
-    for (const e of events) {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name !== activity) continue;
-      const input = scheduled.input?.payloads?.[0];
-      const completed = events.find(
-        (c) => Number(c.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(e.eventId),
-      );
-      const result = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-      calls.push({
-        at: eventTime(e),
-        input: input ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(input) : {},
-        result: result ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(result) : undefined,
-      });
-    }
-  }
-  return calls;
-}
+const activityCalls = (debtorId: string, activity: string): Promise<ActivityCall[]> =>
+  readActivityCalls(env, debtorId, activity);
 
 const local = (at: number): string => {
   const l = toLocal(at, TZ);
@@ -231,7 +185,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         `create protected-review @ ${local(start)}`,
       ]);
       expect(described(withdrawn, [start + days(5)], (c) => `withdraw ${String(c.input.reason)}`)).toEqual([
-        `withdraw deadline or case change @ ${local(start + days(5))}`,
+        `withdraw deadline passed @ ${local(start + days(5))}`,
       ]);
       const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
       expect(tasks).toHaveLength(1);

@@ -28,6 +28,10 @@ export const minorUnitsSchema = z
   .int('must be a whole number of minor units (cents)')
   .positive('must be greater than 0');
 
+export const phoneSchema = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +4915123456789');
+
 export const debtorParams = z.object({ debtorId: debtorIdSchema });
 export const invoiceParams = z.object({ debtorId: debtorIdSchema, invoiceId: debtorIdSchema });
 
@@ -41,10 +45,7 @@ export const debtorBody = z
       .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE')
       .optional(),
     email: z.email().max(254).optional(),
-    phone: z
-      .string()
-      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +4915123456789')
-      .optional(),
+    phone: phoneSchema.optional(),
     consents: z
       .object({ email: z.boolean(), sms: z.boolean(), call: z.boolean() })
       .partial()

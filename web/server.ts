@@ -25,6 +25,8 @@ import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
+import { agentTaskRoutes } from './routes/agent-tasks.js';
+import { inboxRoutes } from './inbox/routes.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
@@ -120,8 +122,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(billingRoutes, deps);
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
+    await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
   });
+  await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 
   await app.register(linkRoutes, {
     db: deps.db,

@@ -19,8 +19,18 @@ import {
   type CaseStatus,
 } from '../domain/case.js';
 import {
+  agentOutcomeSchema,
+  callDeadline,
+  outcomesFor,
+  TASK_QUESTIONS,
+  taskPriority,
+  type AgentOutcome,
+  type AgentOutcomeReport,
+} from '../domain/agent-tasks.js';
+import {
   addDays,
   decideContact,
+  nextWindowStart,
   toLocal,
   zonedTimeToEpoch,
   type PolicyFacts,
@@ -28,6 +38,7 @@ import {
 import { channelTaskQueue } from '../domain/channel-queues.js';
 import {
   acceptPlan,
+  monthlySchedule,
   checkProposal,
   dueThrough,
   nextPlanEvent,
@@ -43,7 +54,7 @@ import * as sa from '../domain/search-attributes.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { Channel, SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
-import type { MessageTemplate, StrategyStep } from '../domain/strategies/types.js';
+import type { AgentTaskKind, MessageTemplate, StrategyStep } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
@@ -54,9 +65,12 @@ import {
   pauseUpdate,
   promiseToPayUpdate,
   proposePaymentPlanUpdate,
+  recordAgentOutcomeUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
   type CaseAnswer,
+  type DisputeOpened,
+  type PromiseToPay,
 } from './messages.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -68,12 +82,21 @@ const MAX_PROMISE_DAYS = 30;
 const DISPUTE_REVIEW_DAYS = 3;
 /** A promise is checked one day after its date: payments take a day to be booked. */
 const PROMISE_GRACE_MS = DAY_MS;
+/** A call-back may be asked for up to two weeks ahead; the agent has a day after the time to make it. */
+const MAX_CALL_BACK_DAYS = 14;
+const CALL_BACK_GRACE_MS = DAY_MS;
 
 const { loadCaseSnapshot, loadPolicies, reportCase, createAgentTask, withdrawAgentTask, escalateCase } =
   proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
   });
+
+/** The agent waits for the answer: a few quick attempts, then the update fails and can be sent again. */
+const { completeAgentTask } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumAttempts: 4 },
+});
 
 /**
  * Per channel: how long one attempt may take and how retries back off. Provider 429/5xx and network
@@ -125,6 +148,17 @@ class CaseClosed {
   constructor(readonly status: CaseStatus) {}
 }
 
+/** The agent task the step waits for; `recording` while an outcome is being stored. */
+interface AwaitedTask {
+  key: string;
+  kind: AgentTaskKind;
+  label: string;
+  dueAt: number;
+  deadline: number;
+  outcome?: AgentOutcome;
+  recording: boolean;
+}
+
 /**
  * One segment episode of a case: runs the segment's strategy step by step, re-assesses the debtor
  * before every step and whenever facts change, and continues-as-new into another segment's
@@ -167,6 +201,8 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   let paidTotal = 0;
   let closing: CaseStatus | undefined;
   let debtorZone = 'UTC';
+  let debtorCountry: string | null = null;
+  let awaited: AwaitedTask | undefined;
   let preferredDigital: Channel | undefined;
   /** Confirmations and agent tasks started from a handler: they finish (or give up) before the run ends. */
   const sideTasks: Promise<void>[] = [];
@@ -193,64 +229,57 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const open = () => closing === undefined && state.closedAt === null;
   const requireOpen = () => void (open() || fail('the case is closed'));
 
-  setHandler(
-    promiseToPayUpdate,
-    (p) => {
-      // The promised day ends at midnight where the debtor lives; then a day of grace for booking.
-      const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', debtorZone) + PROMISE_GRACE_MS;
-      promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
-      state.promisedUntil = new Date(until).toISOString();
-      pending.push({
-        type: 'promise-made',
-        summary: `Promise to pay by ${p.date} (${p.source}); outreach paused`,
-      });
-      factsChanged();
-      return answer(`Outreach paused until ${p.date}.`);
-    },
-    {
-      validator: (p) => {
-        requireOpen();
-        if (plan) throw new Error('a payment plan is running; instalments replace a promise');
-        const date = Date.parse(`${p.date}T00:00:00Z`);
-        if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
-        const days = (date - Date.now()) / DAY_MS;
-        if (days < -1) throw new Error('the promised date is in the past');
-        if (days > MAX_PROMISE_DAYS)
-          throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
-        if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
-          throw new Error('the promised amount must be above 0 and at most the open amount');
-        }
-      },
-    },
-  );
-  setHandler(
-    openDisputeUpdate,
-    (d) => {
-      disputed = true;
-      pending.push({
-        type: 'dispute-opened',
-        summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
-      });
-      if (d.source === 'portal') {
-        // The debtor objected themselves: a person reviews it, and the debtor gets a receipt.
-        const key = `${caseKey}/dispute-${Date.now()}`;
-        disputeTaskKey = key;
-        background(() =>
-          createAgentTask({
-            debtorId: input.debtorId,
-            taskKey: key,
-            kind: 'dispute-review',
-            label: `Review dispute: ${d.reason}`,
-            dueAt: Date.now() + DISPUTE_REVIEW_DAYS * DAY_MS,
-          }),
-        );
-        notify('dispute-received', `${key}/receipt`, 'Dispute receipt');
-      }
-      factsChanged();
-      return answer('All outreach is paused while the dispute is reviewed.');
-    },
-    { validator: (_d) => requireOpen() },
-  );
+  const promiseToPay = (p: PromiseToPay): CaseAnswer => {
+    // The promised day ends at midnight where the debtor lives; then a day of grace for booking.
+    const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', debtorZone) + PROMISE_GRACE_MS;
+    promise = { until, expectedOpen: Math.max(0, state.amountDue - (p.amount ?? state.amountDue)) };
+    state.promisedUntil = new Date(until).toISOString();
+    pending.push({
+      type: 'promise-made',
+      summary: `Promise to pay by ${p.date} (${p.source}); outreach paused`,
+    });
+    factsChanged();
+    return answer(`Outreach paused until ${p.date}.`);
+  };
+  const validatePromise = (p: { date: string; amount?: number | undefined }): void => {
+    requireOpen();
+    if (plan) throw new Error('a payment plan is running; instalments replace a promise');
+    const date = Date.parse(`${p.date}T00:00:00Z`);
+    if (Number.isNaN(date)) throw new Error('date must be YYYY-MM-DD');
+    const days = (date - Date.now()) / DAY_MS;
+    if (days < -1) throw new Error('the promised date is in the past');
+    if (days > MAX_PROMISE_DAYS)
+      throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
+    if (p.amount !== undefined && (p.amount <= 0 || p.amount > state.amountDue)) {
+      throw new Error('the promised amount must be above 0 and at most the open amount');
+    }
+  };
+  setHandler(promiseToPayUpdate, promiseToPay, { validator: validatePromise });
+  const openDispute = (d: DisputeOpened): CaseAnswer => {
+    disputed = true;
+    pending.push({
+      type: 'dispute-opened',
+      summary: `Dispute opened (${d.source}): ${d.reason}; all outreach paused`,
+    });
+    if (d.source === 'portal') {
+      // The debtor objected themselves: a person reviews it, and the debtor gets a receipt.
+      const key = `${caseKey}/dispute-${Date.now()}`;
+      disputeTaskKey = key;
+      background(() =>
+        createAgentTask({
+          debtorId: input.debtorId,
+          taskKey: key,
+          kind: 'dispute-review',
+          label: `Review dispute: ${d.reason}`,
+          dueAt: Date.now() + DISPUTE_REVIEW_DAYS * DAY_MS,
+        }),
+      );
+      notify('dispute-received', `${key}/receipt`, 'Dispute receipt');
+    }
+    factsChanged();
+    return answer('All outreach is paused while the dispute is reviewed.');
+  };
+  setHandler(openDisputeUpdate, openDispute, { validator: (_d) => requireOpen() });
   setHandler(
     resolveDisputeUpdate,
     (r) => {
@@ -302,37 +331,34 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     },
     { validator: (_c) => requireOpen() },
   );
-  setHandler(
-    proposePaymentPlanUpdate,
-    (p) => {
-      const policy = planPolicy();
-      if (!policy) throw new Error('payment plans are arranged personally for this case');
-      plan = acceptPlan(p, policy, Date.now(), paidTotal);
-      // Instalments replace a promise: the plan says when each part is due.
-      promise = undefined;
-      state.promisedUntil = null;
-      const last = p.instalments.at(-1)?.dueDate;
-      pending.push({
-        type: 'plan-accepted',
-        summary: `Payment plan accepted (${p.source}): ${p.instalments.length} instalments from ${p.instalments[0]?.dueDate} to ${last}${p.note ? ` (${p.note})` : ''}; outreach paused`,
-      });
-      factsChanged();
-      return answer(`Payment plan accepted: ${p.instalments.length} instalments until ${last}.`);
+  const proposePaymentPlan = (p: PaymentPlanProposal): CaseAnswer => {
+    const policy = planPolicy();
+    if (!policy) throw new Error('payment plans are arranged personally for this case');
+    plan = acceptPlan(p, policy, Date.now(), paidTotal);
+    // Instalments replace a promise: the plan says when each part is due.
+    promise = undefined;
+    state.promisedUntil = null;
+    const last = p.instalments.at(-1)?.dueDate;
+    pending.push({
+      type: 'plan-accepted',
+      summary: `Payment plan accepted (${p.source}): ${p.instalments.length} instalments from ${p.instalments[0]?.dueDate} to ${last}${p.note ? ` (${p.note})` : ''}; outreach paused`,
+    });
+    factsChanged();
+    return answer(`Payment plan accepted: ${p.instalments.length} instalments until ${last}.`);
+  };
+  setHandler(proposePaymentPlanUpdate, proposePaymentPlan, {
+    validator: (p) => {
+      const rejection = planRejection(p);
+      if (rejection) {
+        throw ApplicationFailure.create({
+          type: PLAN_REJECTED,
+          message: rejection.message,
+          details: [rejection],
+          nonRetryable: true,
+        });
+      }
     },
-    {
-      validator: (p) => {
-        const rejection = planRejection(p);
-        if (rejection) {
-          throw ApplicationFailure.create({
-            type: PLAN_REJECTED,
-            message: rejection.message,
-            details: [rejection],
-            nonRetryable: true,
-          });
-        }
-      },
-    },
-  );
+  });
 
   /** The plan policy of this segment; episodes started before plans existed use the defaults. */
   function planPolicy() {
@@ -431,6 +457,112 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     }
   }
 
+  /** The plan an agent agreed on the phone: monthly instalments of everything open. */
+  const agentPlan = (
+    outcome: Extract<AgentOutcome, { kind: 'payment-plan' }>,
+    note: string | undefined,
+  ): PaymentPlanProposal => ({
+    instalments: monthlySchedule(state.amountDue, outcome.instalments, outcome.firstDate),
+    source: 'agent',
+    note: note?.slice(0, 500),
+  });
+
+  /** What the outcome means for the case; the activity already stored it with its facts. */
+  const applyAgentOutcome = (outcome: AgentOutcome, note: string | undefined): CaseAnswer => {
+    switch (outcome.kind) {
+      case 'promise':
+        return promiseToPay({ date: outcome.date, amount: outcome.amount, source: 'agent' });
+      case 'payment-plan':
+        return proposePaymentPlan(agentPlan(outcome, note));
+      case 'dispute':
+        return openDispute({ reason: outcome.reason, note, source: 'agent' });
+      case 'call-back':
+        return answer(`A call-back task is due at ${outcome.at}.`);
+      case 'hardship':
+      case 'data-found':
+        factsChanged();
+        return answer('Recorded; the case is re-assessed.');
+      default:
+        factsChanged();
+        return answer('Recorded; the strategy moves on.');
+    }
+  };
+  /**
+   * The task the step waits for, if the key names it. Compared without the case's run id: a replay
+   * may know the first run by another id than the live run did.
+   */
+  const stepKey = (key: string) => key.replace(/^[^/]+\/[^/]+/, '');
+  const awaitedTask = (key: string) =>
+    awaited && stepKey(awaited.key) === stepKey(key) ? awaited : undefined;
+  /** Outcomes of tasks no step waits for (the portal's call-backs and dispute reviews) being stored. */
+  const answeringSideTasks = new Set<string>();
+  const validateAgentOutcome = (report: AgentOutcomeReport): void => {
+    requireOpen();
+    const stepTask = awaitedTask(report.taskKey);
+    const busy = stepTask
+      ? stepTask.outcome !== undefined || stepTask.recording
+      : !report.taskKind || answeringSideTasks.has(report.taskKey);
+    if (busy) fail('the case is not waiting for this task (it was withdrawn or already answered)');
+    const kind = stepTask?.kind ?? report.taskKind ?? 'call';
+    const parsed = agentOutcomeSchema.safeParse(report.outcome);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      fail(`outcome.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    }
+    const outcome = parsed.data;
+    if (!outcomesFor(kind).includes(outcome.kind)) fail(`a ${kind} task cannot end with ${outcome.kind}`);
+    if (outcome.kind === 'promise') validatePromise(outcome);
+    if (outcome.kind === 'payment-plan') {
+      const rejection = planRejection(agentPlan(outcome, report.note));
+      if (rejection) fail(rejection.message);
+    }
+    if (outcome.kind === 'call-back') {
+      const at = Date.parse(outcome.at);
+      if (at <= Date.now()) fail('the call-back time is in the past');
+      if (at > Date.now() + MAX_CALL_BACK_DAYS * DAY_MS)
+        fail(`a call-back may be at most ${MAX_CALL_BACK_DAYS} days ahead`);
+      if (nextWindowStart(at, debtorZone, debtorCountry, policies.contactPolicy) !== at) {
+        fail(`the call-back time is outside the debtor's contact window (${debtorZone})`);
+      }
+    }
+  };
+  setHandler(
+    recordAgentOutcomeUpdate,
+    async (report) => {
+      const stepTask = awaitedTask(report.taskKey);
+      const outcome = agentOutcomeSchema.parse(report.outcome);
+      if (stepTask) stepTask.recording = true;
+      else answeringSideTasks.add(report.taskKey);
+      let recorded: boolean | undefined;
+      try {
+        recorded = await completeAgentTask({ ...report, outcome, debtorId: input.debtorId });
+      } finally {
+        if (stepTask) stepTask.recording = false;
+        else answeringSideTasks.delete(report.taskKey);
+      }
+      // Histories from before the activity answered carry no result: those outcomes were stored.
+      if (recorded === false) {
+        throw ApplicationFailure.nonRetryable('the task was closed meanwhile; nothing was recorded');
+      }
+      if (stepTask) stepTask.outcome = outcome;
+      else if (outcome.kind === 'call-back') {
+        // Nobody waits for a side task: the call-back is a new task of its own.
+        const at = Date.parse(outcome.at);
+        background(() =>
+          createAgentTask({
+            debtorId: input.debtorId,
+            taskKey: `${report.taskKey}/call-back`,
+            kind: 'call-back',
+            label: 'Call-back',
+            dueAt: at,
+          }),
+        );
+      }
+      return applyAgentOutcome(outcome, report.note);
+    },
+    { validator: validateAgentOutcome },
+  );
+
   function statusNow(): CaseStatus {
     if (disputed) return 'disputed';
     if (plan) return 'payment-plan';
@@ -474,6 +606,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       factsRead = factsChanges;
       const snap = await loadCaseSnapshot({ debtorId: input.debtorId, asOf: new Date().toISOString() });
       debtorZone = snap.snapshot.timezone ?? 'UTC';
+      debtorCountry = snap.snapshot.country;
       paidTotal = snap.paidTotal ?? 0;
       const preferred = snap.snapshot.preferredChannel;
       preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
@@ -609,6 +742,70 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
     pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
   }
 
+  /**
+   * Creates the task, waits for the agent's outcome or the deadline, and withdraws the task when it
+   * ends without an outcome (deadline, payment, cancellation, pause, another segment).
+   */
+  async function workAgentTask(task: AwaitedTask): Promise<AgentOutcome | undefined> {
+    awaited = task;
+    let reason = 'deadline passed';
+    try {
+      await createAgentTask({
+        debtorId: input.debtorId,
+        taskKey: task.key,
+        kind: task.kind,
+        label: task.label,
+        dueAt: task.dueAt,
+        priority: taskPriority(
+          task.kind,
+          { openAmount: state.amountDue, daysPastDue: state.daysPastDue },
+          policies.segmentation.personalMinOpenAmount,
+        ),
+        question: TASK_QUESTIONS[task.kind],
+      });
+      state.nextStep = `Waiting for the agent: ${task.label}`;
+      state.nextStepAt = new Date(task.deadline).toISOString();
+      await publish();
+      const outcome = await awaitAgentOutcome(task);
+      if (!outcome && paused()) reason = `case ${statusNow()}`;
+      return outcome;
+    } catch (error) {
+      if (error instanceof CaseClosed) reason = `case ${error.status}`;
+      if (error instanceof SegmentChanged) reason = `case moved to segment ${error.segment}`;
+      throw error;
+    } finally {
+      awaited = undefined;
+      // A task with an outcome is done already; the activity changes nothing then.
+      await withdrawAgentTask({ debtorId: input.debtorId, taskKey: task.key, reason });
+    }
+  }
+
+  /** Until the outcome is recorded, or the deadline passes, or the case is paused meanwhile. */
+  async function awaitAgentOutcome(task: AwaitedTask): Promise<AgentOutcome | undefined> {
+    await refresh();
+    for (;;) {
+      if (task.outcome) return task.outcome;
+      if (paused() && !task.recording) return undefined;
+      await publish();
+      if (task.recording) {
+        // An outcome is being stored: it wins over the deadline.
+        await condition(() => !task.recording);
+      } else {
+        const woke = await condition(
+          () => task.outcome !== undefined || factsChanges !== factsRead,
+          Math.max(task.deadline - Date.now(), 1),
+          { summary: `Waiting for the agent until the ${task.label} deadline` },
+        );
+        if (!woke) {
+          await refresh();
+          if (task.outcome || task.recording) continue;
+          return undefined;
+        }
+      }
+      await refresh();
+    }
+  }
+
   async function runStep(step: StrategyStep, snap: Snapshot): Promise<void> {
     state.currentStep = step.id;
     const key = `${caseKey}/${input.episode}/${step.id}`;
@@ -640,27 +837,32 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
       }
       case 'agent-task': {
         const run = async (): Promise<ContactResult> => {
-          const dueAt = Date.now() + action.slaDays * DAY_MS;
-          await createAgentTask({
-            debtorId: input.debtorId,
-            taskKey: key,
+          const dueAt =
+            action.task === 'call'
+              ? callDeadline(Date.now(), action.slaDays, debtorZone, debtorCountry, policies.contactPolicy)
+              : Date.now() + action.slaDays * DAY_MS;
+          let task: AwaitedTask = {
+            key,
             kind: action.task,
             label: step.label,
             dueAt,
-          });
-          state.nextStep = `Waiting for the agent: ${step.label}`;
-          state.nextStepAt = new Date(dueAt).toISOString();
-          await publish();
-          try {
-            await waitUntil(dueAt, `${step.label} deadline`);
-          } finally {
-            await withdrawAgentTask({
-              debtorId: input.debtorId,
-              taskKey: key,
-              reason: 'deadline or case change',
-            });
+            deadline: dueAt,
+            recording: false,
+          };
+          // A debtor who asks for a call-back gets a new task due then; any other outcome ends the step.
+          for (let callBacks = 1; ; callBacks++) {
+            const outcome = await workAgentTask(task);
+            if (outcome?.kind !== 'call-back') return 'done';
+            const at = Date.parse(outcome.at);
+            task = {
+              key: `${key}/call-back-${callBacks}`,
+              kind: 'call-back',
+              label: `${step.label}: call-back`,
+              dueAt: at,
+              deadline: at + CALL_BACK_GRACE_MS,
+              recording: false,
+            };
           }
-          return 'done';
         };
         if (action.task === 'call') await contact(step, ['call'], snap, run);
         else await run();

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
 import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
@@ -34,6 +35,8 @@ export const resolveDisputeUpdate = defineUpdate<
 export const pauseUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('pause');
 export const resumeUpdate = defineUpdate<CaseAnswer, []>('resume');
 export const cancelUpdate = defineUpdate<CaseAnswer, [{ reason: string }]>('cancel');
+/** An agent's outcome for the task the case waits for; rejected for any other task. */
+export const recordAgentOutcomeUpdate = defineUpdate<CaseAnswer, [AgentOutcomeReport]>('recordAgentOutcome');
 /**
  * A payment plan from the portal, an agent or billing. The validator rejects a proposal outside the
  * segment's plan policy with an ApplicationFailure of type PLAN_REJECTED whose detail is the

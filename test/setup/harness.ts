@@ -44,7 +44,7 @@ export const testDatabases: TestDatabase[] = process.env.MAHNWERK_TEST_DATABASE_
   : ['pglite'];
 
 /** A fresh database on the test PostgreSQL server, dropped again after the test file. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.MAHNWERK_TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('MAHNWERK_TEST_DATABASE_URL is not set: run scripts/test-postgres.sh');
   const name = `mahnwerk_test_${randomUUID().replaceAll('-', '')}`;

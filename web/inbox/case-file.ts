@@ -1,0 +1,35 @@
+import type { Policies } from '../../activities/index.js';
+import type { CaseClient } from '../../client/cases.js';
+import { listCaseEvents } from '../../db/case-events.js';
+import type { Database } from '../../db/database.js';
+import { loadDebtorFacts } from '../../db/facts.js';
+import type { CaseState } from '../../domain/case.js';
+import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
+
+/** Everything an agent needs to talk to the debtor: only shown inside the inbox, never logged. */
+export async function loadCaseFile(db: Database, cases: CaseClient, policies: Policies, debtorId: string) {
+  const facts = await loadDebtorFacts(db, debtorId, new Date());
+  const contactPoints = await db
+    .selectFrom('contact_points')
+    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
+    .where('debtor_id', '=', debtorId)
+    .orderBy('channel')
+    .execute();
+  const caseRow = await db
+    .selectFrom('cases')
+    .selectAll()
+    .where('debtor_id', '=', debtorId)
+    .executeTakeFirst();
+  // The workflow knows why the case is in its segment; a closed case has no running workflow.
+  const state: CaseState | undefined =
+    caseRow && !caseRow.closed_at ? await cases.state(debtorId).catch(() => undefined) : undefined;
+  const segment = (state?.segment ?? caseRow?.segment) as SegmentId | undefined;
+  const strategy = segment && SEGMENTS.includes(segment) ? policies.strategies[segment] : undefined;
+  const current =
+    strategy?.steps.findIndex((s) => s.id === (state?.currentStep ?? caseRow?.current_step)) ?? -1;
+  const nextSteps = strategy ? strategy.steps.slice(current + 1) : [];
+  const timeline = await listCaseEvents(db, debtorId, 500);
+  return { facts, contactPoints, caseRow, state, strategy, nextSteps, timeline };
+}
+
+export type CaseFile = Awaited<ReturnType<typeof loadCaseFile>>;
