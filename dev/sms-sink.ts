@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { waitForMessage } from './wait-for.js';
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
@@ -417,40 +418,11 @@ export async function startSmsSink(options: SmsSinkOptions): Promise<SmsSink> {
       return () => void events.off('message', listener);
     },
     waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise<SinkMessage>((resolve, reject) => {
-        const existing = stored.find(predicate);
-        if (existing) {
-          resolve({ ...existing });
-          return;
-        }
-        const finish = () => {
-          clearTimeout(timer);
-          events.off('message', onMessage);
-          events.off('close', onClose);
-        };
-        const onMessage = (message: SinkMessage) => {
-          try {
-            if (!predicate(message)) return;
-            finish();
-            resolve(message);
-          } catch (err) {
-            finish();
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        };
-        const onClose = () => {
-          finish();
-          reject(new Error('SMS sink was closed while waiting for a message'));
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(
-            new Error(`No matching SMS reached the sink within ${timeoutMs} ms (${stored.length} stored)`),
-          );
-        }, timeoutMs);
-        events.on('message', onMessage);
-        events.on('close', onClose);
-      });
+      return waitForMessage(events, stored, predicate, timeoutMs, {
+        what: 'No matching SMS reached the sink',
+        closed: 'SMS sink was closed while waiting for a message',
+        seen: () => stored.length,
+      }).then((message) => ({ ...message }));
     },
     async sendInbound({ from, to, body, webhookUrl }) {
       const sid = newSid('SM');

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { waitForMessage } from './wait-for.js';
 import { simpleParser } from 'mailparser';
 import type { ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -105,41 +106,10 @@ export async function startSmtpOutbox(
       resent = [];
     },
     waitFor(predicate, timeoutMs = 10_000) {
-      return new Promise<CaughtEmail>((resolve, reject) => {
-        const existing = stored.find(predicate);
-        if (existing) {
-          resolve(existing);
-          return;
-        }
-        const finish = () => {
-          clearTimeout(timer);
-          events.off('message', onMessage);
-          events.off('close', onClose);
-        };
-        const onMessage = (mail: CaughtEmail) => {
-          try {
-            if (!predicate(mail)) return;
-            finish();
-            resolve(mail);
-          } catch (err) {
-            finish();
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        };
-        const onClose = () => {
-          finish();
-          reject(new Error('SMTP outbox was closed while waiting for an e-mail'));
-        };
-        const timer = setTimeout(() => {
-          finish();
-          reject(
-            new Error(
-              `No matching e-mail arrived at the SMTP outbox within ${timeoutMs} ms (${stored.length} caught)`,
-            ),
-          );
-        }, timeoutMs);
-        events.on('message', onMessage);
-        events.on('close', onClose);
+      return waitForMessage(events, stored, predicate, timeoutMs, {
+        what: 'No matching e-mail arrived at the SMTP outbox',
+        closed: 'SMTP outbox was closed while waiting for an e-mail',
+        seen: () => stored.length,
       });
     },
     close() {
