@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { caseWorkflowId } from '../domain/case.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DebtorProfile } from '../db/billing.js';
 import { listCaseEvents } from '../db/case-events.js';
@@ -12,13 +11,8 @@ import { keepHistory } from './setup/histories.js';
 import { caseWorld, TZ } from './setup/time-skipping.js';
 
 const MINUTE = 60_000;
-const harness = caseWorld('agent-task-workflow-tests');
-const { world, withWorker, skipToTuesdayMorning, profile } = harness;
-
-async function openCase(debtorId: string, debtor: DebtorProfile, amount: number) {
-  await harness.openCase(debtorId, debtor, amount);
-  return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
-}
+const { world, withWorker, skipToTuesdayMorning, sleepUntil, profile, openCase } =
+  caseWorld('agent-task-workflow-tests');
 
 /** A-customer who may be called: the personal strategy calls first. */
 const callable = (email: string): DebtorProfile =>
@@ -218,8 +212,4 @@ describe('agent tasks in the workflow (time-skipping server)', () => {
       await keepHistory('agent-hardship-protected', handle);
     });
   });
-
-  async function sleepUntil(at: number): Promise<void> {
-    await world.env.sleep(Math.max(0, at - (await world.env.currentTimeMs())));
-  }
 });

@@ -1,17 +1,7 @@
-import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
-import { createMailer, type Mailer } from '../channels/email/mailer.js';
-import { CaseClient } from '../client/cases.js';
-import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../db/billing.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
-import { loadCaseSnapshot } from '../db/snapshot.js';
-import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
+import { describe, expect, it } from 'vitest';
+import { recordPayment, type DebtorProfile } from '../db/billing.js';
 import { caseWorkflowId, type CaseOutcome } from '../domain/case.js';
 import {
   contactWindowFor,
@@ -21,76 +11,22 @@ import {
   toLocal,
 } from '../domain/contact-policy/index.js';
 import { days } from '../domain/dates.js';
-import { assess } from '../domain/segmentation/assess.js';
-import { addSearchAttributes } from '../runtime/temporal.js';
-import { testActivityDeps } from './setup/activities.js';
-import { eventTime, runsOf } from './setup/activity-calls.js';
-import { caseWorkersFor } from './setup/harness.js';
+import { activityCalls } from './setup/activity-calls.js';
+import { caseWorld } from './setup/time-skipping.js';
 
 /**
  * Random debtors, random events over 30 simulated days, one time-skipping server for all runs
- * (its clock only moves forward; every run has its own debtor). After each run, every e-mail the
+ * (caseWorld gives each test its own, and the runs share one test: its clock only moves forward;
+ * every run has its own debtor). After each run, every e-mail the
  * product sent is checked against the contact policy, the consents, payments and disputes.
  */
 
-const taskQueue = 'property-workflow-tests';
 const HOUR = 3_600_000;
 const RUN_DAYS = 30;
 const NUM_RUNS = Number(process.env.MAHNWERK_PROPERTY_RUNS ?? 10);
-let env: TestWorkflowEnvironment;
-let db: Database;
-let outbox: SmtpOutbox;
-let mailer: Mailer;
-let cases: CaseClient;
-let plain: Client;
-
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
-  });
-  await addSearchAttributes(env.connection, 'default');
-  cases = new CaseClient(env.client, taskQueue);
-  plain = new Client({ connection: env.connection, namespace: 'default' });
-  db = openDatabase({ url: undefined });
-  await migrateToLatest(db);
-  outbox = await startSmtpOutbox({ port: 0 });
-  mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
+const { world, withWorker, sleepUntil, openCase, mailsTo } = caseWorld('property-workflow-tests', {
+  sentAtOnTestClock: true,
 });
-
-afterAll(async () => {
-  mailer?.close();
-  await outbox?.close();
-  await db?.destroy();
-  await env?.teardown();
-});
-
-type Activities = ReturnType<typeof createActivities>;
-
-/**
- * The real activities. One adaptation to the test server: activities read the wall clock, which on
- * a time-skipping server lags the workflows' clock by the skipped time; the outbox row's `sent_at`
- * (the contact history the caps are computed from) is set to the simulated instant of the send, as
- * it is in production where both clocks agree.
- */
-async function withWorker(run: () => Promise<void>): Promise<void> {
-  const real: Activities = createActivities(testActivityDeps(db, mailer));
-  const activities: Activities = {
-    ...real,
-    async sendMessage(input) {
-      const result = await real.sendMessage(input);
-      if (result.outcome === 'sent') {
-        await db
-          .updateTable('outbox')
-          .set({ sent_at: new Date(Context.current().info.currentAttemptScheduledTimestampMs) })
-          .where('idempotency_key', '=', input.idempotencyKey)
-          .execute();
-      }
-      return result;
-    },
-  };
-  const workers = await caseWorkersFor(env.nativeConnection, taskQueue, activities);
-  await workers.runUntil(run);
-}
 
 // --- history ------------------------------------------------------------------------------------
 
@@ -103,29 +39,12 @@ interface Send {
 
 /** Every sendMessage call of the case (all runs), with its simulated schedule time and outcome. */
 async function sendsOf(debtorId: string): Promise<Send[]> {
-  const sends: Send[] = [];
-  for (const events of await runsOf(env, debtorId)) {
-    for (const e of events) {
-      const scheduled = e.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name !== 'sendMessage') continue;
-      const payload = scheduled.input?.payloads?.[0];
-      const input = payload ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(payload) : {};
-      const completed = events.find(
-        (c) => Number(c.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === Number(e.eventId),
-      );
-      const resultPayload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-      const result = resultPayload
-        ? defaultPayloadConverter.fromPayload<Record<string, unknown>>(resultPayload)
-        : undefined;
-      sends.push({
-        at: eventTime(e),
-        channel: String(input.channel),
-        step: String(input.stepLabel),
-        outcome: String(result?.outcome ?? 'none'),
-      });
-    }
-  }
-  return sends;
+  return (await activityCalls(world.env, debtorId, 'sendMessage')).map((c) => ({
+    at: c.at,
+    channel: String(c.input.channel),
+    step: String(c.input.stepLabel),
+    outcome: String(c.result?.outcome ?? 'none'),
+  }));
 }
 
 // --- the generated scenario ---------------------------------------------------------------------
@@ -254,33 +173,18 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   const email = `${id}@example.com`;
   const debtor = debtorProfile(p, email);
   const actions = actionsOf(timed);
-  const start = await env.currentTimeMs();
-  const now = () => env.currentTimeMs();
-  const handle = env.client.workflow.getHandle(caseWorkflowId(id));
+  const start = await world.env.currentTimeMs();
+  const now = () => world.env.currentTimeMs();
   const seen: Observed = { disputes: [], promises: [], optedOutAt: Infinity, paidAt: Infinity, log: [] };
   let open = p.amount;
   let payments = 0;
 
-  await upsertDebtor(db, id, debtor);
-  const dueDate = new Date(start - days(p.pastDueDays)).toISOString().slice(0, 10);
-  await recordInvoice(db, id, 'inv-1', {
-    currency: 'EUR',
-    amountDue: p.amount,
-    dueDate,
-    issuedAt: '2026-01-01T08:00:00Z',
-  });
-  const { snapshot } = await loadCaseSnapshot(db, id, new Date(start));
-  const assessment = assess(snapshot);
-  await cases.invoiceRecorded(
-    id,
-    { invoiceId: 'inv-1', amountDue: p.amount, currency: 'EUR' },
-    { assessment, daysPastDue: snapshot.daysPastDue, amountDue: p.amount },
-  );
-  seen.log.push(`${id}: ${assessment.segment}`);
+  const handle = await openCase(id, debtor, p.amount, p.pastDueDays);
+  seen.log.push(`${id}: ${(await handle.describe()).type}`);
 
   const pay = async (amount: number) => {
     const paymentId = `${id}-p${++payments}`;
-    const { openAmount } = await recordPayment(db, id, {
+    const { openAmount } = await recordPayment(world.db, id, {
       paymentId,
       amount,
       currency: 'EUR',
@@ -288,7 +192,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
     });
     open = openAmount;
     if (open <= 0) seen.paidAt = Math.min(seen.paidAt, await now());
-    await cases.paymentRecorded(id, { paymentId, amount, currency: 'EUR' });
+    await world.cases.paymentRecorded(id, { paymentId, amount, currency: 'EUR' });
   };
   const update = async (what: string, call: () => Promise<unknown>): Promise<boolean> => {
     try {
@@ -302,7 +206,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   };
 
   for (const action of actions) {
-    await env.sleep(Math.max(0, start + action.at - (await now())));
+    await sleepUntil(start + action.at);
     seen.log.push(`  +${(action.at / days(1)).toFixed(2)} d ${action.kind}`);
     switch (action.kind) {
       case 'pay':
@@ -314,9 +218,9 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
       case 'promise': {
         const date = toLocal((await now()) + days(action.inDays), p.timezone).date;
         const amount = action.partial ? Math.max(1, Math.floor(open / 2)) : undefined;
-        if (await update('promise', () => cases.promiseToPay(id, { date, amount, source: 'api' }))) {
+        if (await update('promise', () => world.cases.promiseToPay(id, { date, amount, source: 'api' }))) {
           const from = await now();
-          const until = Date.parse((await cases.state(id)).promisedUntil ?? '');
+          const until = Date.parse((await world.cases.state(id)).promisedUntil ?? '');
           const last = seen.promises.at(-1);
           if (last && last[1] > from) last[1] = from;
           if (!Number.isNaN(until)) seen.promises.push([from, until]);
@@ -324,7 +228,11 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
         break;
       }
       case 'dispute':
-        if (await update('dispute', () => cases.openDispute(id, { reason: 'amount wrong', source: 'api' }))) {
+        if (
+          await update('dispute', () =>
+            world.cases.openDispute(id, { reason: 'amount wrong', source: 'api' }),
+          )
+        ) {
           seen.disputes.push([await now(), Infinity]);
         }
         break;
@@ -332,33 +240,34 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
         const at = await now();
         // The case knows one dispute state: a second dispute while disputed changes nothing, and
         // one resolve ends them all.
-        if (await update('resolve', () => cases.resolveDispute(id, 'resume'))) {
+        if (await update('resolve', () => world.cases.resolveDispute(id, 'resume'))) {
           for (const dispute of seen.disputes) if (dispute[1] === Infinity) dispute[1] = at;
         }
         break;
       }
       case 'opt-out':
-        await db
+        await world.db
           .updateTable('contact_points')
           .set({ opted_out_at: new Date(await now()) })
           .where('debtor_id', '=', id)
           .where('channel', '=', 'email')
           .execute();
         seen.optedOutAt = Math.min(seen.optedOutAt, await now());
-        await cases.contactDataChanged(id);
+        await world.cases.contactDataChanged(id);
         break;
     }
   }
-  await env.sleep(Math.max(0, start + days(RUN_DAYS) - (await now())));
+  await sleepUntil(start + days(RUN_DAYS));
 
   // Close the case so that the shared server has no timers left: pay the rest, or cancel.
   if ((await handle.describe()).status.name === 'RUNNING') {
     const disputed = seen.disputes.some(([, to]) => to === Infinity);
     if (open > 0 && !disputed) await pay(open);
-    else await cases.cancel(id, 'property run over');
+    else await world.cases.cancel(id, 'property run over');
   }
   // A plain client: the time-skipping client's result() unlocks time skipping, and the test server
   // then jumps to the 10-year run timeout it keeps for every closed workflow.
+  const plain = new Client({ connection: world.env.connection, namespace: 'default' });
   const outcome = (await plain.workflow.getHandle(caseWorkflowId(id)).result()) as CaseOutcome;
   seen.log.push(
     `  closed: ${outcome.status} at +${((Date.parse(outcome.closedAt) - start) / days(1)).toFixed(2)} d`,
@@ -367,7 +276,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   const sends = await sendsOf(id);
   const violations = check(p, debtor, sends, seen);
   const sent = sends.filter((s) => s.outcome === 'sent');
-  const outboxRows = await db
+  const outboxRows = await world.db
     .selectFrom('outbox')
     .select(['status'])
     .where('debtor_id', '=', id)
@@ -376,7 +285,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   if (outboxRows.length !== sent.length) {
     violations.push(`history shows ${sent.length} sent, the outbox table ${outboxRows.length}`);
   }
-  const mails = outbox.messages().filter((m) => m.to.includes(email)).length;
+  const mails = mailsTo(email).length;
   if (mails !== sent.length) violations.push(`history shows ${sent.length} sent, SMTP received ${mails}`);
   for (const s of sends) {
     seen.log.push(

@@ -1,146 +1,28 @@
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities, type SendMessageInput } from '../activities/index.js';
-import { createMailer, TransientEmailError, type Mailer } from '../channels/email/mailer.js';
-import { CaseClient } from '../client/cases.js';
-import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../db/billing.js';
-import { listCaseEvents } from '../db/case-events.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
-import { loadCaseSnapshot } from '../db/snapshot.js';
-import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
-import { caseWorkflowId } from '../domain/case.js';
-import {
-  addDays,
-  isPublicHoliday,
-  nextWindowStart,
-  toLocal,
-  weekdayOf,
-  zonedTimeToEpoch,
-} from '../domain/contact-policy/index.js';
+import { describe, expect, it } from 'vitest';
+import { TransientEmailError, type Mailer } from '../channels/email/mailer.js';
+import { recordPayment, upsertDebtor } from '../db/billing.js';
+import { addDays, nextWindowStart, toLocal, zonedTimeToEpoch } from '../domain/contact-policy/index.js';
 import { days } from '../domain/dates.js';
-import { assess } from '../domain/segmentation/assess.js';
-import { addSearchAttributes } from '../runtime/temporal.js';
-import { testActivityDeps } from './setup/activities.js';
 import { keepHistory } from './setup/histories.js';
-import { caseWorkersFor } from './setup/harness.js';
 import { activityCalls as readActivityCalls, type ActivityCall } from './setup/activity-calls.js';
+import { caseWorld, TZ } from './setup/time-skipping.js';
 
-const taskQueue = 'segment-more-workflow-tests';
-const TZ = 'Europe/Berlin';
 const MINUTE = 60_000;
-let env: TestWorkflowEnvironment;
-let db: Database;
-let outbox: SmtpOutbox;
-let mailer: Mailer;
-let cases: CaseClient;
-
-// Each test gets its own time-skipping server: its clock then starts at the same place, and no
-// workflow left by another test can move it.
-beforeEach(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
-  });
-  await addSearchAttributes(env.connection, 'default');
-  cases = new CaseClient(env.client, taskQueue);
-});
-afterEach(async () => {
-  await env?.teardown();
-});
-
-beforeAll(async () => {
-  db = openDatabase({ url: undefined });
-  await migrateToLatest(db);
-  outbox = await startSmtpOutbox({ port: 0 });
-  mailer = createMailer({ smtpUrl: outbox.url, from: 'Creditor <billing@creditor.test>' });
-});
-
-afterAll(async () => {
-  mailer?.close();
-  await outbox?.close();
-  await db?.destroy();
-});
-
-type Activities = ReturnType<typeof createActivities>;
-
-/**
- * A worker lives for one runUntil, with the real activities. `beforeSend` runs inside the send
- * activity, right before the real one: the moment between the workflow's decision and the send.
- *
- * One adaptation to the test server: activities read the wall clock, which on a time-skipping
- * server lags the workflows' clock by the skipped time. The outbox row's `sent_at` (the contact
- * history the daily caps are computed from) is set to the simulated instant of the send, as it is in
- * production where both clocks agree; without it the caps count e-mails on the wrong days.
- */
-async function withWorker(
-  run: () => Promise<void>,
-  beforeSend?: (input: SendMessageInput) => Promise<void>,
-  smtp: Mailer = mailer,
-): Promise<void> {
-  const real: Activities = createActivities(testActivityDeps(db, smtp));
-  const activities: Activities = {
-    ...real,
-    async sendMessage(input) {
-      await beforeSend?.(input);
-      const result = await real.sendMessage(input);
-      if (result.outcome === 'sent') {
-        await db
-          .updateTable('outbox')
-          .set({ sent_at: new Date(Context.current().info.currentAttemptScheduledTimestampMs) })
-          .where('idempotency_key', '=', input.idempotencyKey)
-          .execute();
-      }
-      return result;
-    },
-  };
-  const workers = await caseWorkersFor(env.nativeConnection, taskQueue, activities);
-  await workers.runUntil(run);
-}
-
-/** The next working Tuesday 10:00 in Berlin (Tuesday and Wednesday no public holidays). */
-async function skipToTuesdayMorning(): Promise<number> {
-  const now = await env.currentTimeMs();
-  let date = addDays(toLocal(now, TZ).date, 1);
-  while (weekdayOf(date) !== 2 || isPublicHoliday(date, 'DE') || isPublicHoliday(addDays(date, 1), 'DE')) {
-    date = addDays(date, 1);
-  }
-  const start = zonedTimeToEpoch(date, '10:00', TZ);
-  await env.sleep(start - now);
-  return start;
-}
-
-const sleepUntil = async (at: number): Promise<void> =>
-  env.sleep(Math.max(0, at - (await env.currentTimeMs())));
-
-const profile = (extra: Partial<DebtorProfile> = {}): DebtorProfile => ({
-  name: 'Erika Beispiel',
-  locale: 'de',
-  timezone: TZ,
-  country: 'DE',
-  ...extra,
-});
-
-async function openCase(debtorId: string, debtor: DebtorProfile, amount: number, pastDueDays = 20) {
-  await upsertDebtor(db, debtorId, debtor);
-  const dueDate = new Date((await env.currentTimeMs()) - days(pastDueDays)).toISOString().slice(0, 10);
-  await recordInvoice(db, debtorId, 'inv-1', {
-    currency: 'EUR',
-    amountDue: amount,
-    dueDate,
-    issuedAt: '2026-01-01T08:00:00Z',
-  });
-  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date(await env.currentTimeMs()));
-  await cases.invoiceRecorded(
-    debtorId,
-    { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-    { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount },
-  );
-  return env.client.workflow.getHandle(caseWorkflowId(debtorId));
-}
+const {
+  world,
+  withWorker,
+  skipToTuesdayMorning,
+  sleepUntil,
+  profile,
+  openCase,
+  mailsTo,
+  timelineTypes,
+  summariesOf,
+} = caseWorld('segment-more-workflow-tests', { sentAtOnTestClock: true });
 
 const activityCalls = (debtorId: string, activity: string): Promise<ActivityCall[]> =>
-  readActivityCalls(env, debtorId, activity);
+  readActivityCalls(world.env, debtorId, activity);
 
 const local = (at: number): string => {
   const l = toLocal(at, TZ);
@@ -161,21 +43,15 @@ const described = (calls: ActivityCall[], expected: number[], what: (c: Activity
 const sendWhat = (c: ActivityCall): string =>
   `${String(c.input.stepLabel)} by ${String(c.input.channel)}: ${String(c.result?.outcome)}`;
 
-const timeline = async (debtorId: string) => listCaseEvents(db, debtorId, 500);
-const timelineTypes = async (debtorId: string) => (await timeline(debtorId)).map((e) => e.type);
-const summariesOf = async (debtorId: string, type: string) =>
-  (await timeline(debtorId)).filter((e) => e.type === type).map((e) => e.summary);
-const mailsTo = (email: string) => outbox.messages().filter((m) => m.to.includes(email));
-
 describe('more segment workflows over 60 simulated days (time-skipping server)', () => {
   it('protected: never contacted, a specialist review task withdrawn at its deadline, status paused', async () => {
     const id = 'more-protected';
     const email = 'protected@example.com';
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
-      const handle = await openCase(id, profile({ email, flags: ['hardship'] }), 50_000);
+      const handle = await openCase(id, profile(email, { flags: ['hardship'] }), 50_000);
       expect((await handle.describe()).type).toBe('protectedCase');
-      await env.sleep(days(60));
+      await world.env.sleep(days(60));
 
       expect(await activityCalls(id, 'sendMessage')).toEqual([]);
       expect(mailsTo(email)).toHaveLength(0);
@@ -187,14 +63,22 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(described(withdrawn, [start + days(5)], (c) => `withdraw ${String(c.input.reason)}`)).toEqual([
         `withdraw deadline passed @ ${local(start + days(5))}`,
       ]);
-      const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
+      const tasks = await world.db
+        .selectFrom('agent_tasks')
+        .selectAll()
+        .where('debtor_id', '=', id)
+        .execute();
       expect(tasks).toHaveLength(1);
       expect(tasks[0]).toMatchObject({ kind: 'protected-review', status: 'withdrawn' });
       expect(tasks[0]?.required_skills).toContain('hardship');
       expect(Math.abs(new Date(tasks[0]!.due_at).getTime() - (start + days(5)))).toBeLessThan(3 * MINUTE);
 
-      expect((await cases.state(id)).status).toBe('paused');
-      const row = await db.selectFrom('cases').selectAll().where('debtor_id', '=', id).executeTakeFirst();
+      expect((await world.cases.state(id)).status).toBe('paused');
+      const row = await world.db
+        .selectFrom('cases')
+        .selectAll()
+        .where('debtor_id', '=', id)
+        .executeTakeFirst();
       expect(row).toMatchObject({ status: 'paused', segment: 'protected' });
       const types = await timelineTypes(id);
       expect(types).toEqual(
@@ -202,7 +86,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       );
       expect(types.filter((t) => t.startsWith('contact-'))).toEqual([]);
 
-      await cases.cancel(id, 'test over');
+      await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
       await keepHistory('protected-cancelled', handle);
     });
@@ -212,7 +96,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const id = 'more-data';
     const email = 'found@example.com';
     // No e-mail, a phone without consent: no reachable channel.
-    const noChannel = profile({ phone: '+4915112345678', digitalAffinity: 'high' });
+    const noChannel = profile(undefined, { phone: '+4915112345678', digitalAffinity: 'high' });
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
       const handle = await openCase(id, noChannel, 9900);
@@ -221,15 +105,19 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       const found = start + days(4) + 11 * 3_600_000;
       await sleepUntil(found);
       expect(await activityCalls(id, 'sendMessage')).toEqual([]);
-      await upsertDebtor(db, id, { ...noChannel, email });
-      await expect(cases.contactDataChanged(id)).resolves.toBe('signalled');
-      await env.sleep(days(60) - (found - start));
+      await upsertDebtor(world.db, id, { ...noChannel, email });
+      await expect(world.cases.contactDataChanged(id)).resolves.toBe('signalled');
+      await world.env.sleep(days(60) - (found - start));
 
       expect((await handle.describe()).type).toBe('selfServiceOutreach');
       expect(await summariesOf(id, 'segment-changed')).toEqual([
         expect.stringMatching(/^Segment data-collection → self-service/),
       ]);
-      const tasks = await db.selectFrom('agent_tasks').selectAll().where('debtor_id', '=', id).execute();
+      const tasks = await world.db
+        .selectFrom('agent_tasks')
+        .selectAll()
+        .where('debtor_id', '=', id)
+        .execute();
       expect(tasks.map((t) => [t.kind, t.status])).toEqual([['data-research', 'withdrawn']]);
       const withdrawn = await activityCalls(id, 'withdrawAgentTask');
       expect(described(withdrawn, [found], () => 'withdraw')).toEqual([`withdraw @ ${local(found)}`]);
@@ -249,9 +137,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       const types = await timelineTypes(id);
       expect(types.indexOf('segment-changed')).toBeLessThan(types.indexOf('contact-sent'));
       expect(types).toEqual(expect.arrayContaining(['contact-deferred', 'episode-started']));
-      expect((await cases.state(id)).episode).toBe(2);
+      expect((await world.cases.state(id)).episode).toBe(2);
 
-      await cases.cancel(id, 'test over');
+      await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
       await keepHistory('data-collection-to-self-service', handle);
     });
@@ -262,9 +150,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const email = 'small@example.com';
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
-      const handle = await openCase(id, profile({ email }), 1900);
+      const handle = await openCase(id, profile(email), 1900);
       expect((await handle.describe()).type).toBe('smallBalanceOutreach');
-      await env.sleep(days(60));
+      await world.env.sleep(days(60));
 
       expect(described(await activityCalls(id, 'sendMessage'), [start], sendWhat)).toEqual([
         `Friendly reminder by email: sent @ ${local(start)}`,
@@ -292,12 +180,12 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       const start = await skipToTuesdayMorning();
       const handle = await openCase(
         id,
-        profile({ email, paymentHistory: c.paymentHistory }),
+        profile(email, { paymentHistory: c.paymentHistory }),
         20_000,
         c.pastDue,
       );
       expect((await handle.describe()).type).toBe('highRiskOutreach');
-      await env.sleep(days(60));
+      await world.env.sleep(days(60));
 
       // No phone: the SMS step goes by e-mail, the call is skipped; the final notice 3 days after the call.
       const notice = start;
@@ -321,7 +209,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       ]);
       expect(await handle.result()).toMatchObject({ status: 'escalated' });
       await keepHistory(id, handle);
-      const rows = await db.selectFrom('escalations').selectAll().where('debtor_id', '=', id).execute();
+      const rows = await world.db.selectFrom('escalations').selectAll().where('debtor_id', '=', id).execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });
       const types = await timelineTypes(id);
@@ -337,8 +225,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const id = 'more-opt-out';
     const email = 'optout@example.com';
     // The phone with SMS consent keeps the debtor reachable, so the segment stays self-service.
-    const debtor = profile({
-      email,
+    const debtor = profile(email, {
       phone: '+4915112345679',
       consents: { sms: true },
       digitalAffinity: 'high',
@@ -347,16 +234,16 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       const start = await skipToTuesdayMorning();
       const handle = await openCase(id, debtor, 9900);
       expect((await handle.describe()).type).toBe('selfServiceOutreach');
-      await env.sleep(days(1));
+      await world.env.sleep(days(1));
       expect(mailsTo(email)).toHaveLength(1);
-      await db
+      await world.db
         .updateTable('contact_points')
-        .set({ opted_out_at: new Date(await env.currentTimeMs()) })
+        .set({ opted_out_at: new Date(await world.env.currentTimeMs()) })
         .where('debtor_id', '=', id)
         .where('channel', '=', 'email')
         .execute();
-      await cases.contactDataChanged(id);
-      await env.sleep(days(59));
+      await world.cases.contactDataChanged(id);
+      await world.env.sleep(days(59));
 
       const reminder = start + days(5); // skipped at once: an opt-out is never, not "not now"
       const nudge = nextWindowStart(reminder + days(4), TZ, 'DE');
@@ -377,7 +264,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         'SMS nudge: no channel was allowed',
         'Agent call: no channel was allowed',
       ]);
-      await cases.cancel(id, 'test over');
+      await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
     });
   });
@@ -389,9 +276,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     await withWorker(
       async () => {
         const start = await skipToTuesdayMorning();
-        const handle = await openCase(id, profile({ email, digitalAffinity: 'high' }), 9900);
+        const handle = await openCase(id, profile(email, { digitalAffinity: 'high' }), 9900);
         expect((await handle.describe()).type).toBe('selfServiceOutreach');
-        await env.sleep(days(60));
+        await world.env.sleep(days(60));
 
         expect(paidInRace).toBe(true);
         const reminder = nextWindowStart(start + days(5), TZ, 'DE');
@@ -405,7 +292,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         ]);
         // The signal billing sends after booking: the case has already re-read the facts, or does it now.
         expect(['signalled', 'no-running-case']).toContain(
-          await cases.paymentRecorded(id, { paymentId: 'p-race', amount: 9900, currency: 'EUR' }),
+          await world.cases.paymentRecorded(id, { paymentId: 'p-race', amount: 9900, currency: 'EUR' }),
         );
         const outcome = await handle.result();
         expect(outcome.status).toBe('paid');
@@ -419,16 +306,18 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         ]);
         expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: paid']);
       },
-      async (input) => {
-        // Billing books the payment after the workflow decided to send the reminder, before it leaves.
-        if (input.stepLabel !== 'E-mail reminder' || paidInRace) return;
-        paidInRace = true;
-        await recordPayment(db, id, {
-          paymentId: 'p-race',
-          amount: 9900,
-          currency: 'EUR',
-          paidAt: new Date().toISOString(),
-        });
+      {
+        async beforeSend(input) {
+          // Billing books the payment after the workflow decided to send the reminder, before it leaves.
+          if (input.stepLabel !== 'E-mail reminder' || paidInRace) return;
+          paidInRace = true;
+          await recordPayment(world.db, id, {
+            paymentId: 'p-race',
+            amount: 9900,
+            currency: 'EUR',
+            paidAt: new Date().toISOString(),
+          });
+        },
       },
     );
   });
@@ -437,18 +326,18 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const email = 'cap@example.com';
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
-      const handle = await openCase(id, profile({ email, paymentHistory: { onTimeRate: 0.5 } }), 20_000);
+      const handle = await openCase(id, profile(email, { paymentHistory: { onTimeRate: 0.5 } }), 20_000);
       expect((await handle.describe()).type).toBe('assistedOutreach');
-      await env.sleep(3_600_000);
+      await world.env.sleep(3_600_000);
       // 18 000 paid at 11:00: 2 000 left is a small balance; its reminder would be the second e-mail today.
-      await recordPayment(db, id, {
+      await recordPayment(world.db, id, {
         paymentId: 'p-cap',
         amount: 18_000,
         currency: 'EUR',
         paidAt: new Date().toISOString(),
       });
-      await cases.paymentRecorded(id, { paymentId: 'p-cap', amount: 18_000, currency: 'EUR' });
-      await env.sleep(days(3));
+      await world.cases.paymentRecorded(id, { paymentId: 'p-cap', amount: 18_000, currency: 'EUR' });
+      await world.env.sleep(days(3));
       expect((await handle.describe()).type).toBe('smallBalanceOutreach');
       const nextDay = nextWindowStart(
         zonedTimeToEpoch(addDays(toLocal(start, TZ).date, 1), '00:00', TZ),
@@ -462,7 +351,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(await summariesOf(id, 'contact-deferred')).toEqual([
         'Friendly reminder by email: Email cap: 1 per day reached',
       ]);
-      await cases.cancel(id, 'test over');
+      await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
     });
   });
@@ -475,7 +364,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const flaky: Mailer = {
       send: async (mail) => {
         if (simNow() < recoversAt) throw new TransientEmailError('421 try again later', 421);
-        return mailer.send(mail);
+        return world.mailer.send(mail);
       },
       close: () => undefined,
     };
@@ -485,9 +374,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         const evening = tuesday + 9 * 3_600_000 + 50 * MINUTE; // Tuesday 19:50, 10 minutes before 20:00
         recoversAt = evening + 40 * MINUTE;
         await sleepUntil(evening);
-        const handle = await openCase(id, profile({ email, paymentHistory: { onTimeRate: 0.5 } }), 20_000);
-        await env.sleep(days(2));
-        const rows = await db.selectFrom('outbox').selectAll().where('debtor_id', '=', id).execute();
+        const handle = await openCase(id, profile(email, { paymentHistory: { onTimeRate: 0.5 } }), 20_000);
+        await world.env.sleep(days(2));
+        const rows = await world.db.selectFrom('outbox').selectAll().where('debtor_id', '=', id).execute();
         expect(rows.map((r) => r.status)).toEqual(['sent']);
         const sentAt = new Date(rows[0]!.sent_at!).getTime();
         const wednesday = nextWindowStart(evening + 3_600_000, TZ, 'DE');
@@ -495,11 +384,10 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         expect(local(sentAt), 'sent inside the window 08:00–20:00').toMatch(/ (0[89]|1\d):\d\d$/);
         expect(local(sentAt) >= local(wednesday)).toBe(true);
         expect(mailsTo(email)).toHaveLength(1);
-        await cases.cancel(id, 'test over');
+        await world.cases.cancel(id, 'test over');
         expect(await handle.result()).toMatchObject({ status: 'cancelled' });
       },
-      undefined,
-      flaky,
+      { mailer: flaky },
     );
   });
 
@@ -507,8 +395,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     const id = 'more-dispute-in-flight';
     const email = 'inflight@example.com';
     let disputed = false;
-    const debtor = profile({
-      email,
+    const debtor = profile(email, {
       phone: '+4915112345670',
       consents: { sms: true },
       paymentHistory: { brokenPromises: 2 },
@@ -521,9 +408,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         const resolved = start + days(4); // Saturday 10:00, inside the window
         await sleepUntil(resolved);
         expect(disputed).toBe(true);
-        expect((await cases.state(id)).status).toBe('disputed');
-        await cases.resolveDispute(id, 'resume');
-        await env.sleep(3_600_000);
+        expect((await world.cases.state(id)).status).toBe('disputed');
+        await world.cases.resolveDispute(id, 'resume');
+        await world.env.sleep(3_600_000);
 
         // The SMS step: SMS first (no provider: skipped), the dispute comes in meanwhile; its e-mail
         // fallback must wait for the resolution, not be dropped as "case is disputed".
@@ -538,14 +425,16 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         expect(await summariesOf(id, 'contact-skipped')).not.toContain(
           'SMS reminder by email skipped: case is disputed',
         );
-        await cases.cancel(id, 'test over');
+        await world.cases.cancel(id, 'test over');
         expect(await handle.result()).toMatchObject({ status: 'cancelled' });
       },
-      async (input) => {
-        // The debtor disputes the claim while the SMS of the step is being handed over.
-        if (input.channel !== 'sms' || input.stepLabel !== 'SMS reminder' || disputed) return;
-        disputed = true;
-        await cases.openDispute(id, { reason: 'never ordered', source: 'api' });
+      {
+        async beforeSend(input) {
+          // The debtor disputes the claim while the SMS of the step is being handed over.
+          if (input.channel !== 'sms' || input.stepLabel !== 'SMS reminder' || disputed) return;
+          disputed = true;
+          await world.cases.openDispute(id, { reason: 'never ordered', source: 'api' });
+        },
       },
     );
   });

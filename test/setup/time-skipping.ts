@@ -1,9 +1,12 @@
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type SendMessageInput } from '../../activities/index.js';
 import { createMailer, type Mailer } from '../../channels/email/mailer.js';
 import { CaseClient } from '../../client/cases.js';
+import { caseWorkflowId } from '../../domain/case.js';
 import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../../db/billing.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { migrateToLatest, openDatabase, type Database } from '../../db/database.js';
@@ -28,8 +31,13 @@ export const TZ = 'Europe/Berlin';
  * Cases over simulated weeks on the Java time-skipping server, with the real activities, a real
  * PGlite and the loopback SMTP outbox. Call once at the top of a test file; each test gets its own
  * server, so its clock starts at the same place.
+ *
+ * `sentAtOnTestClock`: activities read the wall clock, which on a time-skipping server lags the
+ * workflows' clock by the skipped time. With it, the outbox row's `sent_at` (the contact history the
+ * daily caps are computed from) is set to the simulated instant of the send, as it is in production
+ * where both clocks agree; without it the caps count e-mails on the wrong days.
  */
-export function caseWorld(taskQueue: string) {
+export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {}) {
   const world = {} as {
     env: TestWorkflowEnvironment;
     db: Database;
@@ -59,17 +67,39 @@ export function caseWorld(taskQueue: string) {
     await world.db?.destroy();
   });
 
+  /** The case's timeline, up to 500 events (weeks of outreach). */
+  const timeline = async (debtorId: string) => listCaseEvents(world.db, debtorId, 500);
+
   return {
     world,
     now: () => world.env.currentTimeMs(),
 
-    /** A worker lives for one runUntil; each test gets its own, with the real activities. */
-    async withWorker(run: () => Promise<void>): Promise<void> {
-      const workers = await caseWorkersFor(
-        world.env.nativeConnection,
-        taskQueue,
-        createActivities(testActivityDeps(world.db, world.mailer)),
-      );
+    /**
+     * A worker lives for one runUntil; each test gets its own, with the real activities. `beforeSend`
+     * runs inside the send activity, right before the real one: the moment between the workflow's
+     * decision and the send. `mailer` replaces the loopback outbox's.
+     */
+    async withWorker(
+      run: () => Promise<void>,
+      { beforeSend, mailer = world.mailer }: WorkerOptions = {},
+    ): Promise<void> {
+      const real: Activities = createActivities(testActivityDeps(world.db, mailer));
+      const activities: Activities = {
+        ...real,
+        async sendMessage(input) {
+          await beforeSend?.(input);
+          const result = await real.sendMessage(input);
+          if (sentAtOnTestClock && result.outcome === 'sent') {
+            await world.db
+              .updateTable('outbox')
+              .set({ sent_at: new Date(Context.current().info.currentAttemptScheduledTimestampMs) })
+              .where('idempotency_key', '=', input.idempotencyKey)
+              .execute();
+          }
+          return result;
+        },
+      };
+      const workers = await caseWorkersFor(world.env.nativeConnection, taskQueue, activities);
       await workers.runUntil(run);
     },
 
@@ -87,7 +117,11 @@ export function caseWorld(taskQueue: string) {
       return start;
     },
 
-    profile: (email: string, extra: Partial<DebtorProfile> = {}): DebtorProfile => ({
+    /** Skips the test server's clock to `at` (not back if it is already past). */
+    sleepUntil: async (at: number): Promise<void> =>
+      world.env.sleep(Math.max(0, at - (await world.env.currentTimeMs()))),
+
+    profile: (email: string | undefined, extra: Partial<DebtorProfile> = {}): DebtorProfile => ({
       name: 'Erika Beispiel',
       locale: 'de',
       timezone: TZ,
@@ -96,10 +130,16 @@ export function caseWorld(taskQueue: string) {
       ...extra,
     }),
 
-    async openCase(debtorId: string, debtor: DebtorProfile, amount: number): Promise<void> {
+    /** Records the invoice, `pastDueDays` overdue, and opens the case for it. */
+    async openCase(
+      debtorId: string,
+      debtor: DebtorProfile,
+      amount: number,
+      pastDueDays = 20,
+    ): Promise<WorkflowHandle> {
       await upsertDebtor(world.db, debtorId, debtor);
       const now = await world.env.currentTimeMs();
-      const dueDate = new Date(now - days(20)).toISOString().slice(0, 10);
+      const dueDate = new Date(now - days(pastDueDays)).toISOString().slice(0, 10);
       await recordInvoice(world.db, debtorId, 'inv-1', {
         currency: 'EUR',
         amountDue: amount,
@@ -112,6 +152,7 @@ export function caseWorld(taskQueue: string) {
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
         { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount },
       );
+      return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },
 
     async pay(debtorId: string, paymentId: string, amount: number): Promise<void> {
@@ -125,6 +166,16 @@ export function caseWorld(taskQueue: string) {
     },
 
     mailsTo: (email: string) => world.outbox.messages().filter((m) => m.to.includes(email)),
-    timelineTypes: async (debtorId: string) => (await listCaseEvents(world.db, debtorId)).map((e) => e.type),
+    timeline,
+    timelineTypes: async (debtorId: string) => (await timeline(debtorId)).map((e) => e.type),
+    summariesOf: async (debtorId: string, type: string) =>
+      (await timeline(debtorId)).filter((e) => e.type === type).map((e) => e.summary),
   };
+}
+
+type Activities = ReturnType<typeof createActivities>;
+
+interface WorkerOptions {
+  beforeSend?: (input: SendMessageInput) => Promise<void>;
+  mailer?: Mailer;
 }
