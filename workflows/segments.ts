@@ -1,15 +1,38 @@
 import type { CaseInput, CaseOutcome } from '../domain/case.js';
-import { runEpisode } from './case-episode.js';
+import type { SegmentId } from '../domain/segmentation/types.js';
+import type { WorkflowTypeOf } from '../domain/strategies/types.js';
+import { runEpisode } from './episode/run.js';
 
-// One workflow type per segment, so the Web UI shows at a glance what treatment a case gets.
-// The names must match `workflowType` in domain/strategies/defaults.ts.
-export const protectedCase = (input: CaseInput): Promise<CaseOutcome> => runEpisode('protected', input);
-export const dataCollection = (input: CaseInput): Promise<CaseOutcome> =>
-  runEpisode('data-collection', input);
-export const smallBalanceOutreach = (input: CaseInput): Promise<CaseOutcome> =>
-  runEpisode('small-balance', input);
-export const selfServiceOutreach = (input: CaseInput): Promise<CaseOutcome> =>
-  runEpisode('self-service', input);
-export const assistedOutreach = (input: CaseInput): Promise<CaseOutcome> => runEpisode('assisted', input);
-export const personalOutreach = (input: CaseInput): Promise<CaseOutcome> => runEpisode('personal', input);
-export const highRiskOutreach = (input: CaseInput): Promise<CaseOutcome> => runEpisode('high-risk', input);
+/** A case workflow that runs one segment's strategy; `segment` lets the compiler check the map below. */
+type CaseWorkflow<S extends SegmentId> = ((input: CaseInput) => Promise<CaseOutcome>) & {
+  readonly segment: S;
+};
+
+const episodeOf = <S extends SegmentId>(segment: S): CaseWorkflow<S> =>
+  Object.assign((input: CaseInput) => runEpisode(segment, input), { segment });
+
+/**
+ * One workflow type per segment, so the Web UI shows at a glance what treatment a case gets. Keyed
+ * by the workflow type names of domain/strategies (SEGMENT_WORKFLOW_TYPES): a missing segment, an
+ * extra name or a name paired with the wrong segment does not compile.
+ */
+export const caseWorkflows: { [S in SegmentId as WorkflowTypeOf<S>]: CaseWorkflow<S> } = {
+  protectedCase: episodeOf('protected'),
+  dataCollection: episodeOf('data-collection'),
+  smallBalanceOutreach: episodeOf('small-balance'),
+  selfServiceOutreach: episodeOf('self-service'),
+  assistedOutreach: episodeOf('assisted'),
+  personalOutreach: episodeOf('personal'),
+  highRiskOutreach: episodeOf('high-risk'),
+};
+
+// The worker registers the module's exports by name: one per workflow type.
+export const {
+  protectedCase,
+  dataCollection,
+  smallBalanceOutreach,
+  selfServiceOutreach,
+  assistedOutreach,
+  personalOutreach,
+  highRiskOutreach,
+} = caseWorkflows;

@@ -1,6 +1,6 @@
 import type { SegmentId } from '../segmentation/types.js';
 import type { PlanPolicy } from '../payment-plan.js';
-import type { Strategy } from './types.js';
+import { SEGMENT_WORKFLOW_TYPES, type Strategy } from './types.js';
 
 /**
  * Monthly instalments over at most six months, at least 20.00 each, the first within 30 days; three
@@ -23,7 +23,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   protected: {
     segment: 'protected',
     tone: 'supportive',
-    workflowType: 'protectedCase',
+    workflowType: SEGMENT_WORKFLOW_TYPES['protected'],
     version: 'protected-v1',
     purpose:
       'Vulnerable, hardship, insolvency, deceased or legal hold: no automated contact, a specialist decides.',
@@ -42,7 +42,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   'data-collection': {
     segment: 'data-collection',
     tone: 'supportive',
-    workflowType: 'dataCollection',
+    workflowType: SEGMENT_WORKFLOW_TYPES['data-collection'],
     version: 'data-collection-v1',
     purpose: 'Contact data or profile data is missing: an agent researches it before anyone is contacted.',
     status: 'active',
@@ -59,7 +59,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   'small-balance': {
     segment: 'small-balance',
     tone: 'friendly',
-    workflowType: 'smallBalanceOutreach',
+    workflowType: SEGMENT_WORKFLOW_TYPES['small-balance'],
     version: 'small-balance-v1',
     purpose:
       'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
@@ -83,7 +83,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   'self-service': {
     segment: 'self-service',
     tone: 'friendly',
-    workflowType: 'selfServiceOutreach',
+    workflowType: SEGMENT_WORKFLOW_TYPES['self-service'],
     version: 'self-service-v1',
     purpose:
       'Digitally active with a good history: portal link, a reminder, an SMS nudge; a person only at the end.',
@@ -119,7 +119,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   assisted: {
     segment: 'assisted',
     tone: 'supportive',
-    workflowType: 'assistedOutreach',
+    workflowType: SEGMENT_WORKFLOW_TYPES['assisted'],
     version: 'assisted-v1',
     purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
@@ -154,7 +154,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   personal: {
     segment: 'personal',
     tone: 'supportive',
-    workflowType: 'personalOutreach',
+    workflowType: SEGMENT_WORKFLOW_TYPES['personal'],
     version: 'personal-v1',
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
     status: 'active',
@@ -183,7 +183,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
   'high-risk': {
     segment: 'high-risk',
     tone: 'firm',
-    workflowType: 'highRiskOutreach',
+    workflowType: SEGMENT_WORKFLOW_TYPES['high-risk'],
     version: 'high-risk-v1',
     purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',
     status: 'active',

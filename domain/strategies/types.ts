@@ -2,6 +2,21 @@ import type { PlanPolicy } from '../payment-plan.js';
 import type { Channel, SegmentId } from '../segmentation/types.js';
 
 /**
+ * The Temporal workflow type that runs each segment's strategy, so the Web UI shows the treatment at
+ * a glance. workflows/segments.ts exports one workflow under each name (checked by the compiler).
+ */
+export const SEGMENT_WORKFLOW_TYPES = {
+  protected: 'protectedCase',
+  'data-collection': 'dataCollection',
+  'small-balance': 'smallBalanceOutreach',
+  'self-service': 'selfServiceOutreach',
+  assisted: 'assistedOutreach',
+  personal: 'personalOutreach',
+  'high-risk': 'highRiskOutreach',
+} as const satisfies Record<SegmentId, string>;
+export type WorkflowTypeOf<S extends SegmentId> = (typeof SEGMENT_WORKFLOW_TYPES)[S];
+
+/**
  * Dunning steps use the first four; `dispute-received` (a receipt for a dispute opened on the
  * portal) and `plan-reminder` (before an instalment is due) are service messages.
  */
@@ -52,8 +67,8 @@ export interface StrategyStep {
 
 export interface Strategy {
   segment: SegmentId;
-  /** Temporal workflow type that runs it, so the Web UI shows the treatment at a glance. */
-  workflowType: string;
+  /** Temporal workflow type that runs it (SEGMENT_WORKFLOW_TYPES). */
+  workflowType: WorkflowTypeOf<SegmentId>;
   version: string;
   purpose: string;
   /** The tone of every message this strategy sends (templates/email and templates/sms per tone). */

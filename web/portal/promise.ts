@@ -7,7 +7,7 @@ import { escapeHtml } from '../pages.js';
 import { openPortal, portalPage, type Portal, type PortalDeps } from './context.js';
 import { dateField, errorSummary } from './forms.js';
 
-/** The workflow's limit for promises (workflows/case-episode.ts). */
+/** The workflow's limit for promises (workflows/episode/commitments.ts). */
 const MAX_PROMISE_DAYS = 30;
 const promiseForm = z.object({ date: z.iso.date() });
 

@@ -1,0 +1,192 @@
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import {
+  agentOutcomeSchema,
+  outcomesFor,
+  TASK_QUESTIONS,
+  taskPriority,
+  type AgentOutcome,
+  type AgentOutcomeReport,
+} from '../../domain/agent-tasks.js';
+import { nextWindowStart } from '../../domain/contact-policy/index.js';
+import { recordAgentOutcomeUpdate, type CaseAnswer } from '../messages.js';
+import { completeAgentTask, createAgentTask, withdrawAgentTask } from './activities.js';
+import {
+  agentPlan,
+  DAY_MS,
+  openDispute,
+  planRejection,
+  promiseToPay,
+  proposePaymentPlan,
+  validatePromise,
+} from './commitments.js';
+import { CaseClosed, fail, SegmentChanged } from './errors.js';
+import { publish, refresh } from './facts.js';
+import type { AwaitedTask, Episode } from './state.js';
+
+/** A call-back may be asked for up to two weeks ahead. */
+const MAX_CALL_BACK_DAYS = 14;
+
+/**
+ * The agent-task loop: creates the task, waits for the agent's outcome or the deadline, and
+ * withdraws the task when it ends without an outcome (deadline, payment, cancellation, pause,
+ * another segment).
+ */
+export async function workAgentTask(ep: Episode, task: AwaitedTask): Promise<AgentOutcome | undefined> {
+  ep.awaited = task;
+  let reason = 'deadline passed';
+  try {
+    await createAgentTask({
+      debtorId: ep.debtorId,
+      taskKey: task.key,
+      kind: task.kind,
+      label: task.label,
+      dueAt: task.dueAt,
+      priority: taskPriority(
+        task.kind,
+        { openAmount: ep.state.amountDue, daysPastDue: ep.state.daysPastDue },
+        ep.policies.segmentation.personalMinOpenAmount,
+      ),
+      question: TASK_QUESTIONS[task.kind],
+    });
+    ep.state.nextStep = `Waiting for the agent: ${task.label}`;
+    ep.state.nextStepAt = new Date(task.deadline).toISOString();
+    await publish(ep);
+    const outcome = await awaitAgentOutcome(ep, task);
+    if (!outcome && ep.paused()) reason = `case ${ep.statusNow()}`;
+    return outcome;
+  } catch (error) {
+    if (error instanceof CaseClosed) reason = `case ${error.status}`;
+    if (error instanceof SegmentChanged) reason = `case moved to segment ${error.segment}`;
+    throw error;
+  } finally {
+    ep.awaited = undefined;
+    // A task with an outcome is done already; the activity changes nothing then.
+    await withdrawAgentTask({ debtorId: ep.debtorId, taskKey: task.key, reason });
+  }
+}
+
+/** Until the outcome is recorded, or the deadline passes, or the case is paused meanwhile. */
+async function awaitAgentOutcome(ep: Episode, task: AwaitedTask): Promise<AgentOutcome | undefined> {
+  await refresh(ep);
+  for (;;) {
+    if (task.outcome) return task.outcome;
+    if (ep.paused() && !task.recording) return undefined;
+    await publish(ep);
+    if (task.recording) {
+      // An outcome is being stored: it wins over the deadline.
+      await condition(() => !task.recording);
+    } else {
+      const woke = await condition(
+        () => task.outcome !== undefined || ep.factsChanges !== ep.factsRead,
+        Math.max(task.deadline - Date.now(), 1),
+        { summary: `Waiting for the agent until the ${task.label} deadline` },
+      );
+      if (!woke) {
+        await refresh(ep);
+        if (task.outcome || task.recording) continue;
+        return undefined;
+      }
+    }
+    await refresh(ep);
+  }
+}
+
+/** What the outcome means for the case; the activity already stored it with its facts. */
+function applyAgentOutcome(ep: Episode, outcome: AgentOutcome, note: string | undefined): CaseAnswer {
+  switch (outcome.kind) {
+    case 'promise':
+      return promiseToPay(ep, { date: outcome.date, amount: outcome.amount, source: 'agent' });
+    case 'payment-plan':
+      return proposePaymentPlan(ep, agentPlan(ep, outcome, note));
+    case 'dispute':
+      return openDispute(ep, { reason: outcome.reason, note, source: 'agent' });
+    case 'call-back':
+      return ep.answer(`A call-back task is due at ${outcome.at}.`);
+    case 'hardship':
+    case 'data-found':
+      ep.factsChanged();
+      return ep.answer('Recorded; the case is re-assessed.');
+    default:
+      ep.factsChanged();
+      return ep.answer('Recorded; the strategy moves on.');
+  }
+}
+
+/**
+ * The task the step waits for, if the key names it. Compared without the case's run id: a replay
+ * may know the first run by another id than the live run did.
+ */
+const stepKey = (key: string) => key.replace(/^[^/]+\/[^/]+/, '');
+const awaitedTask = (ep: Episode, key: string) =>
+  ep.awaited && stepKey(ep.awaited.key) === stepKey(key) ? ep.awaited : undefined;
+
+function validateAgentOutcome(ep: Episode, report: AgentOutcomeReport): void {
+  ep.requireOpen();
+  const stepTask = awaitedTask(ep, report.taskKey);
+  const busy = stepTask
+    ? stepTask.outcome !== undefined || stepTask.recording
+    : !report.taskKind || ep.answeringSideTasks.has(report.taskKey);
+  if (busy) fail('the case is not waiting for this task (it was withdrawn or already answered)');
+  const kind = stepTask?.kind ?? report.taskKind ?? 'call';
+  const parsed = agentOutcomeSchema.safeParse(report.outcome);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(`outcome.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const outcome = parsed.data;
+  if (!outcomesFor(kind).includes(outcome.kind)) fail(`a ${kind} task cannot end with ${outcome.kind}`);
+  if (outcome.kind === 'promise') validatePromise(ep, outcome);
+  if (outcome.kind === 'payment-plan') {
+    const rejection = planRejection(ep, agentPlan(ep, outcome, report.note));
+    if (rejection) fail(rejection.message);
+  }
+  if (outcome.kind === 'call-back') {
+    const at = Date.parse(outcome.at);
+    if (at <= Date.now()) fail('the call-back time is in the past');
+    if (at > Date.now() + MAX_CALL_BACK_DAYS * DAY_MS)
+      fail(`a call-back may be at most ${MAX_CALL_BACK_DAYS} days ahead`);
+    if (nextWindowStart(at, ep.debtorZone, ep.debtorCountry, ep.policies.contactPolicy) !== at) {
+      fail(`the call-back time is outside the debtor's contact window (${ep.debtorZone})`);
+    }
+  }
+}
+
+/** An agent's outcome: stored by an activity first, then applied to the case. */
+export function installAgentOutcomeHandler(ep: Episode): void {
+  setHandler(
+    recordAgentOutcomeUpdate,
+    async (report) => {
+      const stepTask = awaitedTask(ep, report.taskKey);
+      const outcome = agentOutcomeSchema.parse(report.outcome);
+      if (stepTask) stepTask.recording = true;
+      else ep.answeringSideTasks.add(report.taskKey);
+      let recorded: boolean | undefined;
+      try {
+        recorded = await completeAgentTask({ ...report, outcome, debtorId: ep.debtorId });
+      } finally {
+        if (stepTask) stepTask.recording = false;
+        else ep.answeringSideTasks.delete(report.taskKey);
+      }
+      // Histories from before the activity answered carry no result: those outcomes were stored.
+      if (recorded === false) {
+        throw ApplicationFailure.nonRetryable('the task was closed meanwhile; nothing was recorded');
+      }
+      if (stepTask) stepTask.outcome = outcome;
+      else if (outcome.kind === 'call-back') {
+        // Nobody waits for a side task: the call-back is a new task of its own.
+        const at = Date.parse(outcome.at);
+        ep.background(() =>
+          createAgentTask({
+            debtorId: ep.debtorId,
+            taskKey: `${report.taskKey}/call-back`,
+            kind: 'call-back',
+            label: 'Call-back',
+            dueAt: at,
+          }),
+        );
+      }
+      return applyAgentOutcome(ep, outcome, report.note);
+    },
+    { validator: (report) => validateAgentOutcome(ep, report) },
+  );
+}

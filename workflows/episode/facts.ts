@@ -1,0 +1,89 @@
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import * as sa from '../../domain/search-attributes.js';
+import { assess } from '../../domain/segmentation/assess.js';
+import { loadCaseSnapshot, reportCase, type Snapshot } from './activities.js';
+import { CaseClosed, SegmentChanged } from './errors.js';
+import { followPlan } from './plan.js';
+import type { Episode, TimelineEntry } from './state.js';
+
+/**
+ * Shows the case's state in the Web UI (details, search attributes) and reports it to the database
+ * with the timeline entries collected since the last report.
+ */
+export async function publish(ep: Episode, event?: TimelineEntry): Promise<void> {
+  const { state } = ep;
+  state.status = state.closedAt ? state.status : ep.statusNow();
+  state.plan = ep.planNow();
+  setCurrentDetails(
+    [
+      `**${state.status}** · segment **${state.segment}** (${state.strategyVersion}), episode ${state.episode}`,
+      `Rule ${state.ruleId}: ${state.reasons.join('; ') || '—'}`,
+      `Step: ${state.currentStep ?? '—'} · next: ${state.nextStep ?? '—'}${state.nextStepAt ? ` at ${state.nextStepAt}` : ''}`,
+    ].join('\n\n'),
+  );
+  upsertSearchAttributes([
+    { key: sa.DunningStatus, value: state.status },
+    { key: sa.DunningSegment, value: state.segment },
+    { key: sa.DunningStep, value: state.currentStep ?? 'none' },
+    { key: sa.StrategyVersion, value: state.strategyVersion },
+    { key: sa.AmountDue, value: state.amountDue },
+    { key: sa.DaysPastDue, value: state.daysPastDue },
+  ]);
+  const events = [...ep.pending.splice(0), ...(event ? [event] : [])];
+  await reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
+}
+
+/**
+ * Reads the facts, settles promises and re-assesses. Throws CaseClosed when the case is over and
+ * SegmentChanged when the debtor belongs elsewhere now.
+ */
+export async function refresh(ep: Episode): Promise<Snapshot> {
+  const { carried, state } = ep;
+  for (;;) {
+    ep.factsRead = ep.factsChanges;
+    const snap = await loadCaseSnapshot({ debtorId: ep.debtorId, asOf: new Date().toISOString() });
+    ep.debtorZone = snap.snapshot.timezone ?? 'UTC';
+    ep.debtorCountry = snap.snapshot.country;
+    ep.paidTotal = snap.paidTotal ?? 0;
+    const preferred = snap.snapshot.preferredChannel;
+    ep.preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
+    Object.assign(state, {
+      amountDue: snap.snapshot.openAmount,
+      currency: snap.snapshot.currency,
+      daysPastDue: snap.snapshot.daysPastDue,
+    });
+    if (ep.closing) throw new CaseClosed(ep.closing);
+    if (snap.snapshot.openAmount <= 0) {
+      if (ep.factsRead === ep.factsChanges) throw new CaseClosed('paid');
+      continue;
+    }
+    const promise = carried.promise;
+    if (promise && promise.until <= Date.now()) {
+      const kept = snap.snapshot.openAmount <= promise.expectedOpen;
+      if (!kept) carried.brokenPromises++;
+      ep.pending.push({
+        type: kept ? 'promise-kept' : 'promise-broken',
+        summary: kept
+          ? 'Promise kept'
+          : `Promise broken (${carried.brokenPromises} in this case); re-assessing`,
+      });
+      carried.promise = undefined;
+      state.promisedUntil = null;
+    }
+    if (carried.plan && !carried.disputed && !carried.operatorPaused) await followPlan(ep);
+    const assessment = assess(
+      { ...snap.snapshot, brokenPromisesInCase: carried.brokenPromises },
+      ep.policies.segmentation,
+    );
+    state.ruleId = assessment.ruleId;
+    state.reasons = assessment.reasons;
+    if (assessment.segment !== ep.segment) {
+      ep.pending.push({
+        type: 'segment-changed',
+        summary: `Segment ${ep.segment} → ${assessment.segment} (rule ${assessment.ruleId}: ${assessment.reasons.join('; ')})`,
+      });
+      throw new SegmentChanged(assessment.segment);
+    }
+    return snap;
+  }
+}

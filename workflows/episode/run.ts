@@ -1,0 +1,80 @@
+import { allHandlersFinished, condition, makeContinueAsNewFunc } from '@temporalio/workflow';
+import { caseInputSchema, type CaseInput, type CaseOutcome } from '../../domain/case.js';
+import type { SegmentId } from '../../domain/segmentation/types.js';
+import { loadPolicies } from './activities.js';
+import { DAY_MS } from './commitments.js';
+import { CaseClosed, SegmentChanged } from './errors.js';
+import { publish, refresh } from './facts.js';
+import { installHandlers } from './handlers.js';
+import { Episode } from './state.js';
+import { runStep } from './steps.js';
+import { waitUntil } from './waiting.js';
+
+/**
+ * One segment episode of a case: runs the segment's strategy step by step, re-assesses the debtor
+ * before every step and whenever facts change, and continues-as-new into another segment's
+ * workflow when the assessment says so. The workflow decides; the facts live in the database.
+ */
+export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promise<CaseOutcome> {
+  const carried = caseInputSchema.parse(rawInput);
+  // Policies and strategy are read once: the episode runs by what was in force when it started.
+  const ep = new Episode(segment, await loadPolicies(), carried);
+  carried.caseOpenedAt = ep.state.openedAt;
+  installHandlers(ep);
+  try {
+    return await followStrategy(ep);
+  } catch (error) {
+    ep.ending = true;
+    if (error instanceof SegmentChanged) return continueInto(ep, error.segment);
+    if (error instanceof CaseClosed) return close(ep, error);
+    throw error;
+  }
+}
+
+/** Opens the episode, then waits for and runs each step of the strategy. */
+async function followStrategy(ep: Episode): Promise<never> {
+  const { strategy, state } = ep;
+  let snap = await refresh(ep);
+  await publish(ep, {
+    type: ep.carried.episode === 1 ? 'case-opened' : 'episode-started',
+    summary: `${strategy.workflowType} (${strategy.version}) started: ${strategy.purpose} Rule ${state.ruleId}: ${state.reasons.join('; ')}`,
+  });
+  let lastStepAt = Date.now();
+  for (const step of strategy.steps) {
+    snap = await waitUntil(ep, lastStepAt + step.afterDays * DAY_MS, step.label);
+    await runStep(ep, step, snap);
+    lastStepAt = Date.now();
+    await publish(ep);
+  }
+  // The strategy is done; the case stays open and waits for facts to change.
+  state.currentStep = 'waiting';
+  for (;;) await waitUntil(ep, Infinity, 'Waiting for payment or new facts');
+}
+
+/** Hands everything the case carries to the next segment's workflow, under the same workflow id. */
+async function continueInto(ep: Episode, segment: SegmentId): Promise<CaseOutcome> {
+  ep.state.currentStep = 'changing segment';
+  await publish(ep);
+  await condition(allHandlersFinished);
+  await Promise.all(ep.sideTasks);
+  const next = ep.policies.strategies[segment];
+  const continueAs = makeContinueAsNewFunc<(input: CaseInput) => Promise<CaseOutcome>>({
+    workflowType: next.workflowType,
+  });
+  return continueAs(
+    caseInputSchema.parse({ ...ep.carried, strategyVersion: next.version, episode: ep.carried.episode + 1 }),
+  );
+}
+
+async function close(ep: Episode, closed: CaseClosed): Promise<CaseOutcome> {
+  const { state } = ep;
+  state.status = closed.status;
+  state.closedAt = new Date().toISOString();
+  state.currentStep = 'closed';
+  state.nextStep = null;
+  state.nextStepAt = null;
+  await publish(ep, { type: 'case-closed', summary: `Case closed: ${closed.status}` });
+  await condition(allHandlersFinished);
+  await Promise.all(ep.sideTasks);
+  return { status: closed.status, closedAt: state.closedAt };
+}

@@ -1,0 +1,152 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { Policies } from '../../activities/index.js';
+import type { AgentOutcome } from '../../domain/agent-tasks.js';
+import type { caseInputSchema, CaseState, CaseStatus } from '../../domain/case.js';
+import { planView } from '../../domain/payment-plan.js';
+import type { Channel, SegmentId } from '../../domain/segmentation/types.js';
+import { defaultStrategies } from '../../domain/strategies/defaults.js';
+import type { AgentTaskKind, Strategy } from '../../domain/strategies/types.js';
+import type { CaseAnswer } from '../messages.js';
+import { fail } from './errors.js';
+
+/** What one episode hands to the next on continue-as-new: parsed by `caseInputSchema` both ways. */
+export type CarriedState = z.output<typeof caseInputSchema>;
+
+/** The agent task the step waits for; `recording` while an outcome is being stored. */
+export interface AwaitedTask {
+  key: string;
+  kind: AgentTaskKind;
+  label: string;
+  dueAt: number;
+  deadline: number;
+  outcome?: AgentOutcome;
+  recording: boolean;
+}
+
+export interface TimelineEntry {
+  type: string;
+  summary: string;
+}
+
+/**
+ * Everything one segment episode knows. The modules of `workflows/episode/` read and change it; only
+ * `carried` outlives the run (continue-as-new), the rest is re-read from the facts.
+ */
+export class Episode {
+  readonly info = workflowInfo();
+  readonly caseKey = `${this.info.workflowId}/${this.info.firstExecutionRunId}`;
+  readonly strategy: Strategy;
+  /** What the query answers and the database row shows. */
+  readonly state: CaseState;
+
+  /** Everything the debtor has paid, as of the last read of the facts (payment plans count from it). */
+  paidTotal = 0;
+  closing: CaseStatus | undefined = undefined;
+  debtorZone = 'UTC';
+  debtorCountry: string | null = null;
+  preferredDigital: Channel | undefined = undefined;
+  awaited: AwaitedTask | undefined = undefined;
+  /** The open dispute-review task of a dispute the debtor opened on the portal. */
+  disputeTaskKey: string | undefined = undefined;
+  /** Outcomes of tasks no step waits for (the portal's call-backs and dispute reviews) being stored. */
+  readonly answeringSideTasks = new Set<string>();
+  /** Confirmations and agent tasks started from a handler: they finish (or give up) before the run ends. */
+  readonly sideTasks: Promise<void>[] = [];
+  /** Set when the run is ending: side tasks stop waiting for contact windows. */
+  ending = false;
+  /** Timeline entries not yet reported to the database. */
+  readonly pending: TimelineEntry[] = [];
+
+  // Signals bump factsChanges; factsRead is its value when the facts were last read, so a signal
+  // that arrives while an activity runs is never lost.
+  factsChanges = 0;
+  factsRead = -1;
+
+  constructor(
+    readonly segment: SegmentId,
+    readonly policies: Policies,
+    readonly carried: CarriedState,
+  ) {
+    this.strategy = policies.strategies[segment];
+    this.state = {
+      debtorId: carried.debtorId,
+      status: this.strategy.status,
+      segment,
+      strategyVersion: this.strategy.version,
+      currentStep: 'assessing',
+      nextStep: null,
+      nextStepAt: null,
+      amountDue: 0,
+      currency: null,
+      daysPastDue: 0,
+      openedAt: carried.caseOpenedAt ?? new Date().toISOString(),
+      closedAt: null,
+      episode: carried.episode,
+      ruleId: 'pending',
+      reasons: [],
+      promisedUntil: carried.promise ? new Date(carried.promise.until).toISOString() : null,
+      plan: null,
+    };
+  }
+
+  get debtorId(): string {
+    return this.carried.debtorId;
+  }
+
+  factsChanged(): void {
+    this.factsChanges++;
+  }
+
+  open(): boolean {
+    return this.closing === undefined && this.state.closedAt === null;
+  }
+
+  requireOpen(): void {
+    if (!this.open()) fail('the case is closed');
+  }
+
+  /** Outreach waits: a dispute, an operator's pause, a running plan or a promise not yet due. */
+  paused(): boolean {
+    const { disputed, operatorPaused, plan, promise } = this.carried;
+    return (
+      disputed ||
+      operatorPaused ||
+      plan !== undefined ||
+      (promise !== undefined && promise.until > Date.now())
+    );
+  }
+
+  statusNow(): CaseStatus {
+    const { disputed, operatorPaused, plan, promise } = this.carried;
+    if (disputed) return 'disputed';
+    if (plan) return 'payment-plan';
+    if (promise && promise.until > Date.now()) return 'promised';
+    if (operatorPaused) return 'paused';
+    return this.strategy.status;
+  }
+
+  planNow(): CaseState['plan'] {
+    const plan = this.carried.plan;
+    return plan ? planView(plan, this.paidTotal - plan.paidBaseline) : null;
+  }
+
+  /** An update's answer; a query right after the update sees what it answered, before the loop publishes it. */
+  answer(message: string): CaseAnswer {
+    this.state.status = this.closing ?? this.statusNow();
+    this.state.plan = this.planNow();
+    return { status: this.state.status, message };
+  }
+
+  /** Runs an activity beside the main flow (from a handler), kept until the run ends. */
+  background(run: () => Promise<void>): void {
+    this.sideTasks.push(run());
+  }
+
+  /** The plan policy of this segment; episodes started before plans existed use the defaults. */
+  planPolicy() {
+    return this.strategy.paymentPlan === undefined
+      ? defaultStrategies[this.segment].paymentPlan
+      : this.strategy.paymentPlan;
+  }
+}

@@ -1,0 +1,174 @@
+import { callDeadline } from '../../domain/agent-tasks.js';
+import { decideContact, type PolicyFacts } from '../../domain/contact-policy/index.js';
+import type { Channel } from '../../domain/segmentation/types.js';
+import type { StrategyStep } from '../../domain/strategies/types.js';
+import { escalateCase, sendMessageAs, type Snapshot } from './activities.js';
+import { workAgentTask } from './agent-tasks.js';
+import { DAY_MS } from './commitments.js';
+import { CaseClosed } from './errors.js';
+import type { AwaitedTask, Episode } from './state.js';
+import { waitUntil } from './waiting.js';
+
+/** The agent has a day after a call-back's time to make it. */
+const CALL_BACK_GRACE_MS = DAY_MS;
+
+/** What an attempt on one channel came to: done, try the next channel, or wait and try again. */
+type ContactResult = 'done' | 'next-channel' | { until: number; reason: string };
+
+function policyFacts(ep: Episode, snap: Snapshot, channel: Channel): PolicyFacts {
+  return {
+    timezone: snap.snapshot.timezone ?? 'UTC',
+    country: snap.snapshot.country,
+    channel: snap.snapshot.contactPoints.find((c) => c.channel === channel),
+    paid: snap.snapshot.openAmount <= 0,
+    disputed: ep.carried.disputed,
+    pausedUntil: ep.carried.promise?.until ?? null,
+    operatorPaused: ep.carried.operatorPaused,
+    history: snap.history,
+  };
+}
+
+/** Asks the contact policy for each channel in order; waits durably when the answer is "not now". */
+async function contact(
+  ep: Episode,
+  step: StrategyStep,
+  channels: Channel[],
+  snap: Snapshot,
+  act: (c: Channel) => Promise<ContactResult>,
+) {
+  for (const channel of channels) {
+    for (;;) {
+      // A dispute or pause that arrived during the step holds the rest of it, not skips it.
+      if (ep.paused()) {
+        snap = await waitUntil(ep, Date.now(), step.label);
+        continue;
+      }
+      const decision = decideContact(
+        channel,
+        Date.now(),
+        policyFacts(ep, snap, channel),
+        ep.policies.contactPolicy,
+      );
+      if (decision.verdict === 'allowed') {
+        const result = await act(channel);
+        if (result === 'done') return;
+        if (result === 'next-channel') break;
+        // The send activity found the moment gone (e.g. retries ran past the window): wait again.
+        ep.pending.push({
+          type: 'contact-deferred',
+          summary: `${step.label} by ${channel}: ${result.reason}`,
+        });
+        snap = await waitUntil(ep, result.until, step.label, result.reason);
+        continue;
+      }
+      if (decision.verdict === 'never') {
+        ep.pending.push({
+          type: 'contact-skipped',
+          summary: `${step.label} by ${channel} skipped: ${decision.reason}`,
+        });
+        break;
+      }
+      ep.pending.push({
+        type: 'contact-deferred',
+        summary: `${step.label} by ${channel}: ${decision.reason}`,
+      });
+      snap = await waitUntil(ep, decision.until, step.label, decision.reason);
+    }
+  }
+  ep.pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
+}
+
+/** A message on the first allowed channel, the debtor's preferred digital one first where the step says so. */
+async function sendStepMessage(
+  ep: Episode,
+  step: StrategyStep,
+  action: Extract<StrategyStep['action'], { kind: 'message' }>,
+  key: string,
+  snap: Snapshot,
+): Promise<void> {
+  const preferred = snap.snapshot.preferredChannel;
+  const channels =
+    action.preferred && preferred && preferred !== 'portal' && action.channels.includes(preferred)
+      ? [preferred, ...action.channels.filter((c) => c !== preferred)]
+      : action.channels;
+  await contact(ep, step, channels, snap, async (channel) => {
+    const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
+    const result = await sendMessageAs(
+      channel,
+      summary,
+    )({
+      debtorId: ep.debtorId,
+      idempotencyKey: `${key}/${channel}`,
+      channel,
+      template: action.template,
+      tone: ep.strategy.tone,
+      stepLabel: step.label,
+    });
+    if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
+    return result.outcome === 'sent' || result.outcome === 'already-sent' ? 'done' : 'next-channel';
+  });
+}
+
+/** Work for a person; a debtor who asks for a call-back gets a new task due then. */
+async function agentStep(
+  ep: Episode,
+  step: StrategyStep,
+  action: Extract<StrategyStep['action'], { kind: 'agent-task' }>,
+  key: string,
+  snap: Snapshot,
+): Promise<void> {
+  const run = async (): Promise<ContactResult> => {
+    const dueAt =
+      action.task === 'call'
+        ? callDeadline(Date.now(), action.slaDays, ep.debtorZone, ep.debtorCountry, ep.policies.contactPolicy)
+        : Date.now() + action.slaDays * DAY_MS;
+    let task: AwaitedTask = {
+      key,
+      kind: action.task,
+      label: step.label,
+      dueAt,
+      deadline: dueAt,
+      recording: false,
+    };
+    // Any outcome other than a call-back ends the step.
+    for (let callBacks = 1; ; callBacks++) {
+      const outcome = await workAgentTask(ep, task);
+      if (outcome?.kind !== 'call-back') return 'done';
+      const at = Date.parse(outcome.at);
+      task = {
+        key: `${key}/call-back-${callBacks}`,
+        kind: 'call-back',
+        label: `${step.label}: call-back`,
+        dueAt: at,
+        deadline: at + CALL_BACK_GRACE_MS,
+        recording: false,
+      };
+    }
+  };
+  if (action.task === 'call') await contact(ep, step, ['call'], snap, run);
+  else await run();
+}
+
+/** The step runner: one strategy step, by its action. */
+export async function runStep(ep: Episode, step: StrategyStep, snap: Snapshot): Promise<void> {
+  ep.state.currentStep = step.id;
+  const key = `${ep.caseKey}/${ep.carried.episode}/${step.id}`;
+  const action = step.action;
+  switch (action.kind) {
+    case 'message':
+      await sendStepMessage(ep, step, action, key, snap);
+      return;
+    case 'agent-task':
+      await agentStep(ep, step, action, key, snap);
+      return;
+    case 'escalate':
+      await escalateCase({ debtorId: ep.debtorId, escalationKey: key });
+      throw new CaseClosed('escalated');
+    case 'recommend-write-off':
+      ep.pending.push({
+        type: 'write-off-recommended',
+        summary: 'Collecting costs more than the claim: write-off recommended',
+      });
+      throw new CaseClosed('written-off');
+  }
+}
