@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
 import { runAssess } from './assess.js';
+import { runSimulate, ScriptError, SimulateUsageError, simulateUsage } from './simulate.js';
 import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
 
@@ -23,7 +24,8 @@ Commands:
   api-key create --name <name>
                         create an API key for a billing system and print it once
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
-                        segment a debtor file offline: distribution, top reasons, missing data`;
+                        segment a debtor file offline: distribution, top reasons, missing data
+  ${simulateUsage}`;
 
 function openConfiguredDatabase(config: Config) {
   return openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
@@ -69,6 +71,8 @@ async function serve(config: Config, role: Role): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // simulate has options of its own; the other commands share one set.
+  if (argv[0] === 'simulate') return runSimulate(argv.slice(1), process.stdout, process.stderr);
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -141,6 +145,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     );
   } else if (error instanceof PolicyFileError || error instanceof TemplateError) {
     process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof SimulateUsageError || error instanceof ScriptError) {
+    process.stderr.write(`${error.message}\n\n${simulateUsage}\n`);
   } else if (error instanceof AgentCommandError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {

@@ -36,3 +36,20 @@ export async function listCaseEvents(db: Database, debtorId: string, limit = 200
     .limit(limit)
     .execute();
 }
+
+/** The newest event's id (0 for none): a mark to find what was recorded after it. */
+export async function lastCaseEventId(db: Database): Promise<number> {
+  const row = await db
+    .selectFrom('case_events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
+}
+
+/**
+ * Dates the events recorded after `afterId` at `at`. Only for simulations on a time-skipping server,
+ * where an activity's wall clock lags the simulated time of the case it works for.
+ */
+export async function redateCaseEventsAfter(db: Database, afterId: number, at: Date): Promise<void> {
+  await db.updateTable('case_events').set({ at }).where('id', '>', afterId).execute();
+}

@@ -31,3 +31,11 @@ export async function advanceOutboxRow(
     return true;
   });
 }
+
+/**
+ * Dates a sent message at `at`. Only for time-skipping servers (tests, journey simulations): there an
+ * activity's wall clock lags the workflow's, and the daily caps count messages by `sent_at`.
+ */
+export async function redateSentMessage(db: Database, idempotencyKey: string, at: Date): Promise<void> {
+  await db.updateTable('outbox').set({ sent_at: at }).where('idempotency_key', '=', idempotencyKey).execute();
+}

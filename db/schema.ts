@@ -117,7 +117,8 @@ export type EventSource =
 export interface CaseEventsTable {
   id: Generated<number>;
   debtor_id: string;
-  at: ColumnType<Date, Date | string | undefined, never>;
+  /** Never changed in production; a journey simulation re-dates events to its simulated clock. */
+  at: ColumnType<Date, Date | string | undefined, Date>;
   source: EventSource;
   type: string;
   /** Human-readable line for the timeline; never contains contact data. */

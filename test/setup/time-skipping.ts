@@ -10,6 +10,7 @@ import { caseWorkflowId } from '../../domain/case.js';
 import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../../db/billing.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { migrateToLatest, openDatabase, type Database } from '../../db/database.js';
+import { redateSentMessage } from '../../db/outbox.js';
 import { loadCaseSnapshot } from '../../db/snapshot.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../../dev/smtp-outbox.js';
 import {
@@ -90,11 +91,8 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
           await beforeSend?.(input);
           const result = await real.sendMessage(input);
           if (sentAtOnTestClock && result.outcome === 'sent') {
-            await world.db
-              .updateTable('outbox')
-              .set({ sent_at: new Date(Context.current().info.currentAttemptScheduledTimestampMs) })
-              .where('idempotency_key', '=', input.idempotencyKey)
-              .execute();
+            const at = new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+            await redateSentMessage(world.db, input.idempotencyKey, at);
           }
           return result;
         },
