@@ -298,22 +298,35 @@ function ranked(counts: Map<string, number>): [string, number][] {
   return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }
 
-export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
+/** Counts assessments one at a time, so a file of any size is summarized in constant memory. */
+export function assessmentTally(): { add(a: Assessment): void; summary(): AssessmentSummary } {
+  let total = 0;
   const bySegment = Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<SegmentId, number>;
   const reasonCounts = new Map<SegmentId, Map<string, number>>(SEGMENTS.map((s) => [s, new Map()]));
   const missing = new Map<string, number>();
-  for (const a of assessments) {
-    bySegment[a.segment]++;
-    const counts = reasonCounts.get(a.segment);
-    for (const pattern of new Set(a.reasons.map(reasonPattern))) {
-      counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
-    }
-    for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
-  }
-  const reasons = Object.fromEntries(
-    SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
-  ) as Record<SegmentId, [string, number][]>;
-  return { total: assessments.length, bySegment, reasons, missingData: ranked(missing) };
+  return {
+    add(a) {
+      total++;
+      bySegment[a.segment]++;
+      const counts = reasonCounts.get(a.segment);
+      for (const pattern of new Set(a.reasons.map(reasonPattern))) {
+        counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
+      }
+      for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
+    },
+    summary() {
+      const reasons = Object.fromEntries(
+        SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
+      ) as Record<SegmentId, [string, number][]>;
+      return { total, bySegment: { ...bySegment }, reasons, missingData: ranked(missing) };
+    },
+  };
+}
+
+export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
+  const tally = assessmentTally();
+  for (const a of assessments) tally.add(a);
+  return tally.summary();
 }
 
 const TOP_REASONS = 5;
@@ -331,6 +344,13 @@ export function formatReport(file: string, debtors: DebtorFile, summary: Assessm
     for (const row of debtors.badRows) out.push(`  line ${row.line}: ${row.problems.join('; ')}`);
   }
 
+  out.push(...formatSegments(summary));
+  return `${out.join('\n')}\n`;
+}
+
+/** The segment distribution, the top reasons per segment and the missing data, as report lines. */
+export function formatSegments(summary: AssessmentSummary): string[] {
+  const out: string[] = [];
   const width = Math.max(...SEGMENTS.map((s) => s.length), 'total'.length);
   const pct = (n: number) => (summary.total === 0 ? '-' : `${((n / summary.total) * 100).toFixed(1)}%`);
   out.push('', 'Segments:');
@@ -355,7 +375,7 @@ export function formatReport(file: string, debtors: DebtorFile, summary: Assessm
     out.push('', `Missing data (data-collection, ${summary.bySegment['data-collection']}):`);
     for (const [item, n] of summary.missingData) out.push(`    ${String(n).padStart(6)}  ${item}`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** Reads a debtor file (.jsonl, .ndjson or .csv), segments every valid row and writes the report. */

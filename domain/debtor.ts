@@ -10,6 +10,17 @@ import { DEBTOR_FLAGS } from './segmentation/types.js';
 
 /** IANA zones only ("Europe/Berlin", "UTC"): abbreviations like "CET" name no place and no holidays. */
 export function isTimeZone(tz: string): boolean {
+  let known = checkedZones.get(tz);
+  if (known === undefined) {
+    known = isIanaZone(tz);
+    // Asking Intl costs about as much as the rest of a row's checks: a bulk import asks once per zone.
+    if (checkedZones.size < 1000) checkedZones.set(tz, known);
+  }
+  return known;
+}
+const checkedZones = new Map<string, boolean>();
+
+function isIanaZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return tz.includes('/') || tz === 'UTC';
@@ -113,3 +124,45 @@ export const invoiceSchema = z
   })
   .strict();
 export type Invoice = z.infer<typeof invoiceSchema>;
+
+/**
+ * A profile with every default spelled out (consents per reachable channel, empty flags, history
+ * and attributes), so two profiles that mean the same compare equal and a stored one reads back.
+ */
+export function effectiveProfile(p: DebtorProfile): DebtorProfile {
+  const consents: NonNullable<DebtorProfile['consents']> = {};
+  if (p.email) consents.email = p.consents?.email ?? DEFAULT_CONSENTS.email;
+  if (p.phone) {
+    consents.sms = p.consents?.sms ?? DEFAULT_CONSENTS.sms;
+    consents.call = p.consents?.call ?? DEFAULT_CONSENTS.call;
+  }
+  const optional = <K extends keyof DebtorProfile>(key: K) => (p[key] === undefined ? {} : { [key]: p[key] });
+  return {
+    name: p.name,
+    locale: p.locale,
+    timezone: p.timezone,
+    ...optional('country'),
+    ...optional('email'),
+    ...optional('phone'),
+    consents,
+    ...optional('preferredChannel'),
+    ...optional('customerValue'),
+    ...optional('digitalAffinity'),
+    flags: [...new Set(p.flags ?? [])].sort(),
+    paymentHistory: p.paymentHistory ?? {},
+    attributes: p.attributes ?? {},
+  };
+}
+
+/** Same meaning, regardless of key order and spelled-out defaults. */
+export function sameProfile(a: DebtorProfile, b: DebtorProfile): boolean {
+  return canonicalJson(effectiveProfile(a)) === canonicalJson(effectiveProfile(b));
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))
+      : v,
+  );
+}
