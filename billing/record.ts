@@ -70,6 +70,14 @@ export async function recordInvoiceAndTellCase(
     amountDue: snapshot.openAmount,
     currency: invoice.currency,
     daysPastDue: snapshot.daysPastDue,
+    assessment: {
+      segment: assessment.segment,
+      ruleId: assessment.ruleId,
+      purpose: strategy.purpose,
+      reasons: assessment.reasons,
+      missingData: assessment.missingData,
+      assessedAt: new Date().toISOString(),
+    },
   });
   return { change, caseWorkflowId: caseWorkflowId(debtorId) };
 }

@@ -125,6 +125,68 @@ describe('bulk import through the CLI against the running product', () => {
     expect(third.code).toBe(0);
   });
 
+  it('finds the imported cases by filter a page at a time, with the assessment and the stored profile', async () => {
+    type Page = { items: { debtorId: string; openAmount: { amount: number } }[]; nextCursor: string | null };
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = `/v1/cases?minAmount=5050&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await product.request('GET', query);
+      expect(page.status).toBe(200);
+      const body = page.body as Page;
+      for (const item of body.items) expect(item.openAmount.amount).toBeGreaterThanOrEqual(5050);
+      seen.push(...body.items.map((i) => i.debtorId));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    // csv-50 … csv-60 and the fixed rows but csv-102 (fixed to 5 cents): each once, in debtor id order.
+    const expected = [
+      ...Array.from({ length: 11 }, (_, i) => `csv-${50 + i}`),
+      'csv-101',
+      'csv-103',
+      'csv-104',
+      'csv-105',
+    ];
+    expect(seen).toEqual([...expected].sort());
+    expect(pages).toBe(3); // 15 cases, 7 a page
+
+    const active = await product.request('GET', '/v1/cases?status=active&segment=protected');
+    expect(active).toMatchObject({ status: 200, body: { items: [], nextCursor: null } });
+    expect((await product.request('GET', '/v1/cases?cursor=not-a-cursor!')).status).toBe(400);
+    expect((await product.request('GET', '/v1/cases?status=open')).status).toBe(400);
+
+    const found = await product.request('GET', '/v1/cases/csv-7');
+    const body = found.body as { segment: string; assessment: Record<string, unknown> };
+    expect(body.assessment).toMatchObject({
+      segment: body.segment,
+      ruleId: expect.any(String),
+      purpose: expect.stringMatching(/\w/),
+      reasons: expect.any(Array),
+      missingData: [],
+      assessedAt: expect.stringMatching(/^2026-/),
+    });
+
+    expect(await product.request('GET', '/v1/debtors/csv-7')).toEqual({
+      status: 200,
+      body: {
+        debtorId: 'csv-7',
+        name: 'Muster, Maria 7',
+        locale: 'de',
+        timezone: zone,
+        country: 'DE',
+        email: 'm7@example.com',
+        phone: '+4915123456789',
+        consents: { email: true, sms: true, call: false },
+        customerValue: 'B',
+        flags: [],
+        paymentHistory: {},
+        attributes: {},
+      },
+    });
+    expect((await product.request('GET', '/v1/debtors/nobody')).status).toBe(404);
+  });
+
   it('takes JSON Lines with the PUT bodies, reports an update, and rejects Latin-1 rows', async () => {
     const line = (id: string, name: string, amountDue: number) =>
       JSON.stringify({

@@ -51,5 +51,16 @@ export const caseResponse = z.object({
   daysPastDue: z.number().int(),
   openedAt: z.string(),
   closedAt: z.string().nullable(),
+  /** Why the case is in its segment, as data; null for cases opened before it was stored. */
+  assessment: z
+    .object({
+      segment: z.string(),
+      ruleId: z.string(),
+      purpose: z.string(),
+      reasons: z.array(z.string()),
+      missingData: z.array(z.string()),
+      assessedAt: z.string(),
+    })
+    .nullable(),
   timeline: z.array(z.object({ at: z.string(), source: z.string(), type: z.string(), summary: z.string() })),
 });

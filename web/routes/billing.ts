@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordDebtorAndTellCase, recordInvoiceAndTellCase } from '../../billing/record.js';
 import { recordPaymentAndTellCase } from '../../payments/record.js';
+import { loadDebtorProfiles } from '../../db/debtors.js';
+import { debtorProfileSchema } from '../../domain/debtor.js';
 import type { ServerDeps } from '../server.js';
 import {
   debtorBody,
@@ -11,6 +13,8 @@ import {
   invoiceParams,
   paymentBody,
 } from '../schemas.js';
+
+const storedDebtor = z.object({ debtorId: z.string() }).extend(debtorProfileSchema.shape);
 
 /**
  * The billing system's side. Each call first commits its rows, then tells the case workflow; if
@@ -37,6 +41,25 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
     async (request, reply) => {
       const { created } = await recordDebtorAndTellCase({ db, cases }, request.params.debtorId, request.body);
       return reply.status(created ? 201 : 200).send({ debtorId: request.params.debtorId, created });
+    },
+  );
+
+  app.get(
+    '/v1/debtors/:debtorId',
+    {
+      schema: {
+        summary: 'The stored debtor profile, with every default spelled out',
+        tags: ['billing'],
+        params: debtorParams,
+        response: { 200: storedDebtor, 400: errorResponse, 401: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { debtorId } = request.params;
+      const profile = (await loadDebtorProfiles(db, [debtorId])).get(debtorId);
+      if (!profile)
+        return reply.status(404).send({ error: 'not_found', message: `debtor ${debtorId} is unknown` });
+      return { debtorId, ...profile };
     },
   );
 
