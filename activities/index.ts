@@ -1,5 +1,6 @@
 import type { CaseState } from '../domain/case.js';
 import { recordCaseEvent } from '../db/case-events.js';
+import { assessmentForReport } from '../db/cases.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -110,6 +111,14 @@ export function createActivities(deps: ActivityDeps) {
         opened_at: state.openedAt,
         closed_at: state.closedAt ? new Date(state.closedAt) : null,
         updated_at: new Date(),
+        assessment: JSON.stringify(
+          await assessmentForReport(db, state.debtorId, {
+            segment: state.segment,
+            ruleId: state.ruleId,
+            purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
+            reasons: state.reasons,
+          }),
+        ),
       };
       await db.transaction().execute(async (trx) => {
         await trx

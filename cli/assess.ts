@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { debtorIdSchema } from '../domain/case.js';
+import * as debtorFields from '../domain/debtor.js';
 import {
   assess,
   CHANNELS,
-  DEBTOR_FLAGS,
   defaultSegmentationConfig,
   SEGMENTS,
   type Assessment,
@@ -34,29 +34,10 @@ export async function loadSegmentationConfigFile(file: string): Promise<Segmenta
 // ---------------------------------------------------------------------------------------------
 // Debtor rows
 
-function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const nonNegativeInt = z.number().int().nonnegative();
-const timezoneSchema = z.string().refine(isTimeZone, 'unknown IANA time zone');
-const countrySchema = z
-  .string()
-  .regex(/^[A-Za-z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as DE')
-  .transform((c) => c.toUpperCase());
-const currencySchema = z
-  .string()
-  .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 code such as EUR')
-  .transform((c) => c.toUpperCase());
-const customerValueSchema = z.enum(['A', 'B', 'C']);
-const affinitySchema = z.enum(['high', 'medium', 'low']);
-const preferredChannelSchema = z.enum([...CHANNELS, 'portal']);
-const onTimeRateSchema = z.number().min(0).max(1);
+// The field rules are the debtor's own (domain/debtor.ts); a file may spell codes in lower case.
+const upperCase = (value: unknown) => (typeof value === 'string' ? value.toUpperCase() : value);
+const countrySchema = z.preprocess(upperCase, debtorFields.countrySchema);
+const currencySchema = z.preprocess(upperCase, debtorFields.currencySchema);
 
 /** "" and whitespace count as not given. */
 const blankToNull = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? null : value);
@@ -66,25 +47,19 @@ const nullable = <T extends z.ZodType>(schema: T) =>
 /** One debtor as a JSON object: the full DebtorSnapshot shape, with defaults for what is omitted. */
 export const debtorSnapshotSchema = z.object({
   debtorId: debtorIdSchema,
-  locale: nullable(z.enum(['de', 'en'])),
-  timezone: nullable(timezoneSchema),
+  locale: nullable(debtorFields.localeSchema),
+  timezone: nullable(debtorFields.timezoneSchema),
   country: nullable(countrySchema),
-  flags: z.array(z.enum(DEBTOR_FLAGS)).default([]),
-  customerValue: nullable(customerValueSchema),
-  digitalAffinity: nullable(affinitySchema),
-  preferredChannel: nullable(preferredChannelSchema),
-  paymentHistory: z
-    .object({
-      onTimeRate: onTimeRateSchema.optional(),
-      brokenPromises: nonNegativeInt.optional(),
-      previousCases: nonNegativeInt.optional(),
-    })
-    .default({}),
+  flags: z.array(debtorFields.debtorFlagSchema).default([]),
+  customerValue: nullable(debtorFields.customerValueSchema),
+  digitalAffinity: nullable(debtorFields.digitalAffinitySchema),
+  preferredChannel: nullable(debtorFields.preferredChannelSchema),
+  paymentHistory: debtorFields.paymentHistorySchema.default({}),
   openAmount: z.number().int(),
   currency: nullable(currencySchema),
-  daysPastDue: nonNegativeInt,
+  daysPastDue: debtorFields.countSchema,
   /** A debtor in a dunning file has at least one open invoice unless told otherwise. */
-  openInvoiceCount: nonNegativeInt.default(1),
+  openInvoiceCount: debtorFields.countSchema.default(1),
   contactPoints: z
     .array(
       z.object({
@@ -95,8 +70,8 @@ export const debtorSnapshotSchema = z.object({
       }),
     )
     .default([]),
-  brokenPromisesInCase: nonNegativeInt.default(0),
-  portalVisits: nonNegativeInt.default(0),
+  brokenPromisesInCase: debtorFields.countSchema.default(0),
+  portalVisits: debtorFields.countSchema.default(0),
 });
 
 // CSV: every cell is text; blank means "not given".
@@ -115,7 +90,7 @@ const csvRate = z.preprocess((value) => {
   const text = cell(value);
   if (typeof text === 'string' && /^\d+(\.\d+)?%$/.test(text)) return Number(text.slice(0, -1)) / 100;
   return csvNumber(text);
-}, onTimeRateSchema.optional());
+}, debtorFields.onTimeRateSchema.optional());
 const truthy = new Set(['true', 'yes', 'y', '1']);
 const falsy = new Set(['false', 'no', 'n', '0']);
 const csvBoolean = z.preprocess((value) => {
@@ -125,13 +100,10 @@ const csvBoolean = z.preprocess((value) => {
   if (falsy.has(text.toLowerCase())) return false;
   return text;
 }, z.boolean().optional());
-const csvFlags = z.preprocess(
-  (value) => {
-    const text = cell(value);
-    return typeof text === 'string' ? text.split(/[;|\s]+/).filter(Boolean) : text;
-  },
-  z.array(z.enum(DEBTOR_FLAGS)).default([]),
-);
+const csvFlags = z.preprocess((value) => {
+  const text = cell(value);
+  return typeof text === 'string' ? text.split(/[;|\s]+/).filter(Boolean) : text;
+}, z.array(debtorFields.debtorFlagSchema).default([]));
 
 const contactColumns = Object.fromEntries(
   CHANNELS.flatMap((channel) => [
@@ -150,22 +122,22 @@ const contactColumns = Object.fromEntries(
 export const debtorCsvRowSchema = z
   .object({
     debtor_id: z.preprocess(cell, debtorIdSchema),
-    locale: csvText(z.enum(['de', 'en'])),
-    timezone: csvText(timezoneSchema),
+    locale: csvText(debtorFields.localeSchema),
+    timezone: csvText(debtorFields.timezoneSchema),
     country: csvText(countrySchema),
     flags: csvFlags,
-    customer_value: csvText(customerValueSchema),
-    digital_affinity: csvText(affinitySchema),
-    preferred_channel: csvText(preferredChannelSchema),
+    customer_value: csvText(debtorFields.customerValueSchema),
+    digital_affinity: csvText(debtorFields.digitalAffinitySchema),
+    preferred_channel: csvText(debtorFields.preferredChannelSchema),
     on_time_rate: csvRate,
-    broken_promises: csvInt(nonNegativeInt.optional()),
-    previous_cases: csvInt(nonNegativeInt.optional()),
+    broken_promises: csvInt(debtorFields.countSchema.optional()),
+    previous_cases: csvInt(debtorFields.countSchema.optional()),
     open_amount: csvInt(z.number().int()),
     currency: csvText(currencySchema),
-    days_past_due: csvInt(nonNegativeInt),
-    open_invoice_count: csvInt(nonNegativeInt.default(1)),
-    broken_promises_in_case: csvInt(nonNegativeInt.default(0)),
-    portal_visits: csvInt(nonNegativeInt.default(0)),
+    days_past_due: csvInt(debtorFields.countSchema),
+    open_invoice_count: csvInt(debtorFields.countSchema.default(1)),
+    broken_promises_in_case: csvInt(debtorFields.countSchema.default(0)),
+    portal_visits: csvInt(debtorFields.countSchema.default(0)),
     ...contactColumns,
   })
   .transform((row): DebtorSnapshot => {
@@ -326,22 +298,35 @@ function ranked(counts: Map<string, number>): [string, number][] {
   return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }
 
-export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
+/** Counts assessments one at a time, so a file of any size is summarized in constant memory. */
+export function assessmentTally(): { add(a: Assessment): void; summary(): AssessmentSummary } {
+  let total = 0;
   const bySegment = Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<SegmentId, number>;
   const reasonCounts = new Map<SegmentId, Map<string, number>>(SEGMENTS.map((s) => [s, new Map()]));
   const missing = new Map<string, number>();
-  for (const a of assessments) {
-    bySegment[a.segment]++;
-    const counts = reasonCounts.get(a.segment);
-    for (const pattern of new Set(a.reasons.map(reasonPattern))) {
-      counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
-    }
-    for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
-  }
-  const reasons = Object.fromEntries(
-    SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
-  ) as Record<SegmentId, [string, number][]>;
-  return { total: assessments.length, bySegment, reasons, missingData: ranked(missing) };
+  return {
+    add(a) {
+      total++;
+      bySegment[a.segment]++;
+      const counts = reasonCounts.get(a.segment);
+      for (const pattern of new Set(a.reasons.map(reasonPattern))) {
+        counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
+      }
+      for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
+    },
+    summary() {
+      const reasons = Object.fromEntries(
+        SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
+      ) as Record<SegmentId, [string, number][]>;
+      return { total, bySegment: { ...bySegment }, reasons, missingData: ranked(missing) };
+    },
+  };
+}
+
+export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
+  const tally = assessmentTally();
+  for (const a of assessments) tally.add(a);
+  return tally.summary();
 }
 
 const TOP_REASONS = 5;
@@ -359,6 +344,13 @@ export function formatReport(file: string, debtors: DebtorFile, summary: Assessm
     for (const row of debtors.badRows) out.push(`  line ${row.line}: ${row.problems.join('; ')}`);
   }
 
+  out.push(...formatSegments(summary));
+  return `${out.join('\n')}\n`;
+}
+
+/** The segment distribution, the top reasons per segment and the missing data, as report lines. */
+export function formatSegments(summary: AssessmentSummary): string[] {
+  const out: string[] = [];
   const width = Math.max(...SEGMENTS.map((s) => s.length), 'total'.length);
   const pct = (n: number) => (summary.total === 0 ? '-' : `${((n / summary.total) * 100).toFixed(1)}%`);
   out.push('', 'Segments:');
@@ -383,7 +375,7 @@ export function formatReport(file: string, debtors: DebtorFile, summary: Assessm
     out.push('', `Missing data (data-collection, ${summary.bySegment['data-collection']}):`);
     for (const [item, n] of summary.missingData) out.push(`    ${String(n).padStart(6)}  ${item}`);
   }
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** Reads a debtor file (.jsonl, .ndjson or .csv), segments every valid row and writes the report. */

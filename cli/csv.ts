@@ -12,6 +12,9 @@ export interface CsvRecord {
   error?: string;
 }
 
+/** The error of a record whose quoted field runs to the end of the text given. */
+export const UNCLOSED_QUOTE = 'quoted field is never closed';
+
 export function parseCsv(text: string): CsvRecord[] {
   const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const records: CsvRecord[] = [];
@@ -46,7 +49,7 @@ export function parseCsv(text: string): CsvRecord[] {
           field += ch;
           i++;
         }
-        if (!closed) error ??= 'quoted field is never closed';
+        if (!closed) error ??= UNCLOSED_QUOTE;
         else if (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
           error ??= 'text after a closing quote (a quote inside a field must be doubled: "")';
           while (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {

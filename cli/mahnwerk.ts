@@ -8,6 +8,7 @@ import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
 import { runAssess } from './assess.js';
 import { runSimulate, ScriptError, SimulateUsageError, simulateUsage } from './simulate.js';
+import { ImportCommandError, runImport } from './import.js';
 import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
 
@@ -25,6 +26,9 @@ Commands:
                         create an API key for a billing system and print it once
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
                         segment a debtor file offline: distribution, top reasons, missing data
+  import <debtors.csv|.jsonl|.ndjson> [--url http://127.0.0.1:3000] [--key <API key>] [--dry-run]
+                        bulk import of debtors with one invoice per row into a running instance
+                        (key from --key or MAHNWERK_API_KEY); --dry-run checks and segments locally
   ${simulateUsage}`;
 
 function openConfiguredDatabase(config: Config) {
@@ -80,6 +84,9 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       email: { type: 'string' },
       config: { type: 'string' },
+      url: { type: 'string' },
+      key: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -91,6 +98,19 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'assess') {
     if (!sub) throw new UsageError('assess needs a file: assess <debtors.jsonl|.csv> [--config file]');
     return runAssess(sub, { configPath: values.config, out: process.stdout });
+  }
+  if (command === 'import') {
+    if (!sub)
+      throw new UsageError('import needs a file: import <debtors.csv|.jsonl> [--url URL] [--dry-run]');
+    process.exitCode = await runImport({
+      file: sub,
+      url: values.url ?? `http://127.0.0.1:${process.env.PORT || '3000'}`,
+      key: values.key ?? (process.env.MAHNWERK_API_KEY || undefined),
+      dryRun: values['dry-run'] ?? false,
+      out: process.stdout,
+      err: process.stderr,
+    });
+    return;
   }
   const config = loadConfig();
   switch (command) {
@@ -147,7 +167,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof SimulateUsageError || error instanceof ScriptError) {
     process.stderr.write(`${error.message}\n\n${simulateUsage}\n`);
-  } else if (error instanceof AgentCommandError) {
+  } else if (error instanceof AgentCommandError || error instanceof ImportCommandError) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);

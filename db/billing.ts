@@ -2,29 +2,9 @@ import { sql } from 'kysely';
 import type { ContactChannel } from './schema.js';
 import { recordCaseEvent } from './case-events.js';
 import type { Database } from './database.js';
+import { DEFAULT_CONSENTS, type DebtorProfile, type Invoice } from '../domain/debtor.js';
 
-export interface DebtorProfile {
-  name: string;
-  locale: 'de' | 'en';
-  timezone: string;
-  country?: string | undefined;
-  email?: string | undefined;
-  phone?: string | undefined;
-  consents?:
-    { email?: boolean | undefined; sms?: boolean | undefined; call?: boolean | undefined } | undefined;
-  preferredChannel?: string | undefined;
-  customerValue?: 'A' | 'B' | 'C' | undefined;
-  digitalAffinity?: 'high' | 'medium' | 'low' | undefined;
-  flags?: string[] | undefined;
-  paymentHistory?:
-    | {
-        onTimeRate?: number | undefined;
-        brokenPromises?: number | undefined;
-        previousCases?: number | undefined;
-      }
-    | undefined;
-  attributes?: Record<string, unknown> | undefined;
-}
+export type { DebtorProfile };
 
 export class ConflictError extends Error {
   constructor(
@@ -76,9 +56,9 @@ export async function upsertDebtor(
     const existed = !inserted;
 
     const wanted: { channel: ContactChannel; address: string | undefined; consent: boolean }[] = [
-      { channel: 'email', address: p.email, consent: p.consents?.email ?? true },
-      { channel: 'sms', address: p.phone, consent: p.consents?.sms ?? false },
-      { channel: 'call', address: p.phone, consent: p.consents?.call ?? false },
+      { channel: 'email', address: p.email, consent: p.consents?.email ?? DEFAULT_CONSENTS.email },
+      { channel: 'sms', address: p.phone, consent: p.consents?.sms ?? DEFAULT_CONSENTS.sms },
+      { channel: 'call', address: p.phone, consent: p.consents?.call ?? DEFAULT_CONSENTS.call },
     ];
     for (const { channel, address, consent } of wanted) {
       if (!address) {
@@ -114,12 +94,7 @@ export async function upsertDebtor(
   });
 }
 
-export interface InvoiceInput {
-  currency: string;
-  amountDue: number;
-  dueDate: string;
-  issuedAt: string;
-}
+export type InvoiceInput = Invoice;
 
 export type InvoiceChange = 'created' | 'updated' | 'unchanged';
 

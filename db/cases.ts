@@ -1,5 +1,5 @@
 import type { Database } from './database.js';
-import type { CaseStatus } from './schema.js';
+import type { CaseStatus, StoredAssessment } from './schema.js';
 
 export interface CaseOpening {
   debtorId: string;
@@ -11,6 +11,7 @@ export interface CaseOpening {
   amountDue: number;
   currency: string;
   daysPastDue: number;
+  assessment: StoredAssessment;
 }
 
 /**
@@ -33,10 +34,71 @@ export async function recordCaseOpening(db: Database, c: CaseOpening): Promise<v
     opened_at: new Date(),
     closed_at: null,
     updated_at: new Date(),
+    assessment: JSON.stringify(c.assessment),
   };
   await db
     .insertInto('cases')
     .values({ debtor_id: c.debtorId, ...row })
     .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row).where('cases.closed_at', 'is not', null))
     .execute();
+}
+
+/**
+ * The assessment to store with a workflow's report: the workflow reports segment, rule and reasons;
+ * what the quality gate missed and when the rule first matched carry over from the stored one
+ * while the decision is the same.
+ */
+export async function assessmentForReport(
+  db: Database,
+  debtorId: string,
+  report: Omit<StoredAssessment, 'missingData' | 'assessedAt'>,
+): Promise<StoredAssessment> {
+  const stored = (
+    await db.selectFrom('cases').select('assessment').where('debtor_id', '=', debtorId).executeTakeFirst()
+  )?.assessment;
+  const same =
+    stored?.segment === report.segment &&
+    stored.ruleId === report.ruleId &&
+    stored.reasons.join('\n') === report.reasons.join('\n');
+  return same
+    ? { ...report, missingData: stored.missingData, assessedAt: stored.assessedAt }
+    : { ...report, missingData: [], assessedAt: new Date().toISOString() };
+}
+
+export interface CaseSearch {
+  status?: CaseStatus | undefined;
+  segment?: string | undefined;
+  minAmount?: number | undefined;
+  updatedSince?: Date | undefined;
+  limit: number;
+  /** The last debtor id of the previous page. */
+  after?: string | undefined;
+}
+
+/** Cases by debtor id, a page at a time (keyset pagination: stable while cases change). */
+export async function searchCases(db: Database, q: CaseSearch) {
+  let query = db
+    .selectFrom('cases')
+    .select([
+      'debtor_id',
+      'workflow_id',
+      'status',
+      'segment',
+      'amount_due',
+      'currency',
+      'days_past_due',
+      'opened_at',
+      'closed_at',
+      'updated_at',
+    ])
+    .orderBy('debtor_id')
+    .limit(q.limit + 1);
+  if (q.status) query = query.where('status', '=', q.status);
+  if (q.segment) query = query.where('segment', '=', q.segment);
+  if (q.minAmount !== undefined) query = query.where('amount_due', '>=', q.minAmount);
+  if (q.updatedSince) query = query.where('updated_at', '>=', q.updatedSince);
+  if (q.after !== undefined) query = query.where('debtor_id', '>', q.after);
+  const rows = await query.execute();
+  const page = rows.slice(0, q.limit);
+  return { rows: page, last: rows.length > q.limit ? page.at(-1)?.debtor_id : undefined };
 }

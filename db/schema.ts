@@ -100,6 +100,17 @@ export interface CasesTable {
   opened_at: ColumnType<Date, Date | string, Date | string>;
   closed_at: Date | null;
   updated_at: UpdatedAt;
+  /** The latest assessment: why the case is in its segment (null for rows older than 0010). */
+  assessment: ColumnType<StoredAssessment | null, string | null | undefined, string | null>;
+}
+
+export interface StoredAssessment {
+  segment: string;
+  ruleId: string;
+  purpose: string;
+  reasons: string[];
+  missingData: string[];
+  assessedAt: string;
 }
 
 export type EventSource =

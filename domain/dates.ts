@@ -2,14 +2,20 @@ const DAY_MS = 86_400_000;
 
 /** The calendar date (YYYY-MM-DD) of an instant in an IANA time zone. */
 export function localDate(instant: Date, timeZone: string): string {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD. A formatter costs far more than formatting: one per zone.
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    if (dateFormats.size < 1000) dateFormats.set(timeZone, format);
+  }
+  return format.format(instant);
 }
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Whole calendar days from a due date to the debtor's local "today"; 0 when not yet due. */
 export function daysPastDue(dueDate: string, now: Date, timeZone: string): number {

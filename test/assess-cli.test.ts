@@ -143,7 +143,7 @@ describe('mahnwerk assess on CSV', () => {
           'email_consent: expected boolean, received string',
         ],
       },
-      { line: 3, problems: ['timezone: unknown IANA time zone'] },
+      { line: 3, problems: ['timezone: unknown IANA time zone (use one such as Europe/Berlin)'] },
       { line: 4, problems: ['expected 7 fields as in the header, found 4'] },
     ]);
   });

@@ -1,94 +1,24 @@
 import { z } from 'zod';
 import { CASE_STATUSES, debtorIdSchema } from '../domain/case.js';
-import { isKnownCurrency } from '../domain/money.js';
+import {
+  currencySchema,
+  debtorProfileSchema,
+  invoiceSchema,
+  minorUnitsSchema,
+  type DebtorProfile,
+  type Invoice,
+} from '../domain/debtor.js';
 
-const isTimeZone = (tz: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz.includes('/') || tz === 'UTC';
-  } catch {
-    return false;
-  }
-};
-
-const isCalendarDate = (value: string): boolean => {
-  const parsed = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
-};
-
-export const FLAGS = ['vulnerable', 'hardship', 'insolvency', 'deceased', 'legal-hold'] as const;
-
-export const currencySchema = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
-  .refine(isKnownCurrency, 'unknown ISO 4217 currency');
-
-export const minorUnitsSchema = z
-  .number()
-  .int('must be a whole number of minor units (cents)')
-  .positive('must be greater than 0');
-
-export const phoneSchema = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +4915123456789');
+export { currencySchema, minorUnitsSchema, phoneSchema } from '../domain/debtor.js';
 
 export const debtorParams = z.object({ debtorId: debtorIdSchema });
 export const invoiceParams = z.object({ debtorId: debtorIdSchema, invoiceId: debtorIdSchema });
 
-export const debtorBody = z
-  .object({
-    name: z.string().trim().min(1).max(200),
-    locale: z.enum(['de', 'en']),
-    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin'),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE')
-      .optional(),
-    email: z.email().max(254).optional(),
-    phone: phoneSchema.optional(),
-    consents: z
-      .object({ email: z.boolean(), sms: z.boolean(), call: z.boolean() })
-      .partial()
-      .strict()
-      .optional()
-      .describe('Defaults: e-mail true (service messages about an existing contract), SMS and calls false'),
-    preferredChannel: z.enum(['email', 'sms', 'call', 'portal']).optional(),
-    customerValue: z.enum(['A', 'B', 'C']).optional(),
-    digitalAffinity: z.enum(['high', 'medium', 'low']).optional(),
-    flags: z.array(z.enum(FLAGS)).max(FLAGS.length).optional(),
-    paymentHistory: z
-      .object({
-        onTimeRate: z.number().min(0).max(1),
-        brokenPromises: z.number().int().min(0),
-        previousCases: z.number().int().min(0),
-      })
-      .partial()
-      .strict()
-      .optional(),
-    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
-  })
-  .strict()
-  .superRefine((d, ctx) => {
-    const needs = { email: d.email, sms: d.phone, call: d.phone, portal: d.email ?? d.phone } as const;
-    if (d.preferredChannel && !needs[d.preferredChannel]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['preferredChannel'],
-        message: `${d.preferredChannel} needs ${d.preferredChannel === 'email' ? 'an email' : d.preferredChannel === 'portal' ? 'an email or phone' : 'a phone'} to reach the debtor`,
-      });
-    }
-  });
-export type DebtorBody = z.infer<typeof debtorBody>;
-
-export const invoiceBody = z
-  .object({
-    currency: currencySchema,
-    amountDue: minorUnitsSchema,
-    dueDate: z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD'),
-    issuedAt: z.iso.datetime({ offset: true }),
-  })
-  .strict();
-export type InvoiceBody = z.infer<typeof invoiceBody>;
+/** The request bodies are the domain's schemas: one description of a debtor and an invoice. */
+export const debtorBody = debtorProfileSchema;
+export type DebtorBody = DebtorProfile;
+export const invoiceBody = invoiceSchema;
+export type InvoiceBody = Invoice;
 
 export const paymentBody = z
   .object({
@@ -121,5 +51,16 @@ export const caseResponse = z.object({
   daysPastDue: z.number().int(),
   openedAt: z.string(),
   closedAt: z.string().nullable(),
+  /** Why the case is in its segment, as data; null for cases opened before it was stored. */
+  assessment: z
+    .object({
+      segment: z.string(),
+      ruleId: z.string(),
+      purpose: z.string(),
+      reasons: z.array(z.string()),
+      missingData: z.array(z.string()),
+      assessedAt: z.string(),
+    })
+    .nullable(),
   timeline: z.array(z.object({ at: z.string(), source: z.string(), type: z.string(), summary: z.string() })),
 });

@@ -23,6 +23,7 @@ import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { isValidApiKey } from './auth.js';
 import { billingRoutes } from './routes/billing.js';
+import { importRoutes } from './routes/imports.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
@@ -120,6 +121,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       }
     });
     await api.register(billingRoutes, deps);
+    await api.register(importRoutes, deps);
     await api.register(caseRoutes, deps);
     await api.register(caseMessageRoutes, deps);
     await api.register(agentTaskRoutes, deps);

@@ -1,11 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { caseWorkflowId } from '../../domain/case.js';
-import { recordCaseOpening } from '../../db/cases.js';
-import { loadCaseSnapshot } from '../../db/snapshot.js';
-import { assess } from '../../domain/segmentation/assess.js';
-import { recordInvoice, upsertDebtor } from '../../db/billing.js';
+import { recordDebtorAndTellCase, recordInvoiceAndTellCase } from '../../billing/record.js';
 import { recordPaymentAndTellCase } from '../../payments/record.js';
+import { loadDebtorProfiles } from '../../db/debtors.js';
+import { debtorProfileSchema } from '../../domain/debtor.js';
 import type { ServerDeps } from '../server.js';
 import {
   debtorBody,
@@ -15,6 +13,8 @@ import {
   invoiceParams,
   paymentBody,
 } from '../schemas.js';
+
+const storedDebtor = z.object({ debtorId: z.string() }).extend(debtorProfileSchema.shape);
 
 /**
  * The billing system's side. Each call first commits its rows, then tells the case workflow; if
@@ -39,10 +39,27 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
       },
     },
     async (request, reply) => {
-      const { created } = await upsertDebtor(db, request.params.debtorId, request.body);
-      // New contact data, flags or history can move a running case to another segment.
-      if (!created) await cases.contactDataChanged(request.params.debtorId);
+      const { created } = await recordDebtorAndTellCase({ db, cases }, request.params.debtorId, request.body);
       return reply.status(created ? 201 : 200).send({ debtorId: request.params.debtorId, created });
+    },
+  );
+
+  app.get(
+    '/v1/debtors/:debtorId',
+    {
+      schema: {
+        summary: 'The stored debtor profile, with every default spelled out',
+        tags: ['billing'],
+        params: debtorParams,
+        response: { 200: storedDebtor, 400: errorResponse, 401: errorResponse, 404: errorResponse },
+      },
+    },
+    async (request, reply) => {
+      const { debtorId } = request.params;
+      const profile = (await loadDebtorProfiles(db, [debtorId])).get(debtorId);
+      if (!profile)
+        return reply.status(404).send({ error: 'not_found', message: `debtor ${debtorId} is unknown` });
+      return { debtorId, ...profile };
     },
   );
 
@@ -72,40 +89,13 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
     },
     async (request, reply) => {
       const { debtorId, invoiceId } = request.params;
-      const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, request.body);
-      // Signalled on every call while something is open: a retry after a failed signal must reach the case.
-      if (openAmount > 0) {
-        // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
-        const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
-        const assessment = assess(snapshot, policies.segmentation);
-        const { runId, strategy } = await cases.invoiceRecorded(
-          debtorId,
-          { invoiceId, amountDue: request.body.amountDue, currency: request.body.currency },
-          {
-            assessment,
-            strategy: policies.strategies[assessment.segment],
-            daysPastDue: snapshot.daysPastDue,
-            amountDue: snapshot.openAmount,
-          },
-        );
-        await recordCaseOpening(db, {
-          debtorId,
-          workflowId: caseWorkflowId(debtorId),
-          runId,
-          status: strategy.status,
-          segment: strategy.segment,
-          strategyVersion: strategy.version,
-          amountDue: snapshot.openAmount,
-          currency: request.body.currency,
-          daysPastDue: snapshot.daysPastDue,
-        });
-      }
-      return reply.status(change === 'created' ? 201 : 200).send({
+      const result = await recordInvoiceAndTellCase(
+        { db, cases, policies },
         debtorId,
         invoiceId,
-        change,
-        caseWorkflowId: openAmount > 0 ? caseWorkflowId(debtorId) : null,
-      });
+        request.body,
+      );
+      return reply.status(result.change === 'created' ? 201 : 200).send({ debtorId, invoiceId, ...result });
     },
   );
 

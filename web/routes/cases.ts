@@ -1,13 +1,89 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CASE_STATUSES } from '../../domain/case.js';
+import { CASE_STATUSES, debtorIdSchema } from '../../domain/case.js';
+import { SEGMENTS } from '../../domain/segmentation/types.js';
+import { searchCases } from '../../db/cases.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
 
+const cursorSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]*$/, 'must be the nextCursor of a previous page')
+  .transform((cursor, ctx) => {
+    const debtorId = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (!debtorIdSchema.safeParse(debtorId).success) {
+      ctx.addIssue({ code: 'custom', message: 'must be the nextCursor of a previous page' });
+      return z.NEVER;
+    }
+    return debtorId;
+  });
+
+const caseSearchQuery = z
+  .object({
+    status: z.enum(CASE_STATUSES).optional(),
+    segment: z.enum(SEGMENTS).optional(),
+    minAmount: z.coerce.number().int().min(0).optional().describe('open amount at least, in minor units'),
+    updatedSince: z.iso.datetime({ offset: true }).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: cursorSchema.optional(),
+  })
+  .strict();
+
+const caseListItem = z.object({
+  debtorId: z.string(),
+  workflowId: z.string(),
+  status: z.enum(CASE_STATUSES),
+  segment: z.string(),
+  openAmount: z.object({ amount: z.number().int(), currency: z.string().nullable() }),
+  daysPastDue: z.number().int(),
+  openedAt: z.string(),
+  closedAt: z.string().nullable(),
+  updatedAt: z.string(),
+});
+
 export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db }) => {
+  app.get(
+    '/v1/cases',
+    {
+      schema: {
+        summary: 'Search cases (from the database, ordered by debtor id, a page at a time)',
+        tags: ['cases'],
+        querystring: caseSearchQuery,
+        response: {
+          200: z.object({ items: z.array(caseListItem), nextCursor: z.string().nullable() }),
+          400: errorResponse,
+          401: errorResponse,
+        },
+      },
+    },
+    async (request) => {
+      const { cursor, updatedSince, ...filters } = request.query;
+      const { rows, last } = await searchCases(db, {
+        ...filters,
+        after: cursor,
+        updatedSince: updatedSince === undefined ? undefined : new Date(updatedSince),
+      });
+      return {
+        items: rows.map((row) => ({
+          debtorId: row.debtor_id,
+          workflowId: row.workflow_id,
+          status: row.status,
+          segment: row.segment,
+          openAmount: { amount: row.amount_due, currency: row.currency },
+          daysPastDue: row.days_past_due,
+          openedAt: row.opened_at.toISOString(),
+          closedAt: row.closed_at?.toISOString() ?? null,
+          updatedAt: row.updated_at.toISOString(),
+        })),
+        nextCursor: last === undefined ? null : Buffer.from(last, 'utf8').toString('base64url'),
+      };
+    },
+  );
+
   app.get(
     '/v1/cases/:debtorId',
     {
@@ -51,6 +127,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         daysPastDue: facts.openAmount > 0 ? facts.daysPastDue : row.days_past_due,
         openedAt: row.opened_at.toISOString(),
         closedAt: row.closed_at?.toISOString() ?? null,
+        assessment: row.assessment,
         timeline: timeline.map((e) => ({
           at: e.at.toISOString(),
           source: e.source,

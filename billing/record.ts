@@ -1,0 +1,93 @@
+import type { Policies } from '../activities/index.js';
+import type { CaseClient } from '../client/cases.js';
+import { recordInvoice, upsertDebtor, type InvoiceChange } from '../db/billing.js';
+import { recordCaseOpening } from '../db/cases.js';
+import type { Database } from '../db/database.js';
+import { loadCaseSnapshot } from '../db/snapshot.js';
+import { caseWorkflowId } from '../domain/case.js';
+import type { DebtorProfile, Invoice } from '../domain/debtor.js';
+import { assess } from '../domain/segmentation/assess.js';
+
+export interface BillingDeps {
+  db: Database;
+  cases: CaseClient;
+  policies: Policies;
+}
+
+/**
+ * The one way a debtor profile enters Mahnwerk (PUT /v1/debtors/{id}, the bulk import): stored,
+ * then a running case is told, since new contact data, flags or history can move it to another
+ * segment.
+ */
+export async function recordDebtorAndTellCase(
+  { db, cases }: Pick<BillingDeps, 'db' | 'cases'>,
+  debtorId: string,
+  profile: DebtorProfile,
+): Promise<{ created: boolean }> {
+  const { created } = await upsertDebtor(db, debtorId, profile);
+  if (!created) await cases.contactDataChanged(debtorId);
+  return { created };
+}
+
+/**
+ * The one way an overdue invoice enters Mahnwerk, from PUT /v1/debtors/{id}/invoices/{invoiceId}
+ * and from the bulk import: the row is committed first, then the case opens in the workflow of the
+ * debtor's segment (signal-with-start, idempotent by workflow id) or the running case is told.
+ * `tellCase: 'always'` tells the case on a repeat too, so a retry after a failed signal reaches it;
+ * 'when-needed' skips an unchanged invoice of a case that is already running (a re-import).
+ */
+export async function recordInvoiceAndTellCase(
+  { db, cases, policies }: BillingDeps,
+  debtorId: string,
+  invoiceId: string,
+  invoice: Invoice,
+  tellCase: 'always' | 'when-needed' = 'always',
+): Promise<{ change: InvoiceChange; caseWorkflowId: string | null }> {
+  const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, invoice);
+  if (openAmount <= 0) return { change, caseWorkflowId: null };
+  if (tellCase === 'when-needed' && change === 'unchanged' && (await hasRunningCase(db, debtorId)))
+    return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+  // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
+  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
+  const assessment = assess(snapshot, policies.segmentation);
+  const { runId, strategy } = await cases.invoiceRecorded(
+    debtorId,
+    { invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
+    {
+      assessment,
+      strategy: policies.strategies[assessment.segment],
+      daysPastDue: snapshot.daysPastDue,
+      amountDue: snapshot.openAmount,
+    },
+  );
+  await recordCaseOpening(db, {
+    debtorId,
+    workflowId: caseWorkflowId(debtorId),
+    runId,
+    status: strategy.status,
+    segment: strategy.segment,
+    strategyVersion: strategy.version,
+    amountDue: snapshot.openAmount,
+    currency: invoice.currency,
+    daysPastDue: snapshot.daysPastDue,
+    assessment: {
+      segment: assessment.segment,
+      ruleId: assessment.ruleId,
+      purpose: strategy.purpose,
+      reasons: assessment.reasons,
+      missingData: assessment.missingData,
+      assessedAt: new Date().toISOString(),
+    },
+  });
+  return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+}
+
+async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('cases')
+    .select('debtor_id')
+    .where('debtor_id', '=', debtorId)
+    .where('closed_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
