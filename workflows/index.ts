@@ -1,1 +1,2 @@
 export * from './segments.js';
+export * from './webhooks.js';
