@@ -15,7 +15,7 @@ const BATCH = 100;
 /** How long one call waits for new deliveries before the workflow asks again. */
 const WAIT_MS = 30_000;
 const POLL_MS = 500;
-const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 /** Bodies of error answers are kept this short in the delivery log. */
 const ERROR_EXCERPT = 200;
 

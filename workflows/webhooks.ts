@@ -9,13 +9,14 @@ export const webhookDeliveriesWorkflowId = (subscriptionId: string) => `webhooks
 
 const { nextWebhookDeliveries, markWebhookFailed } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '20 seconds',
+  // It heartbeats every half second: a worker that died is noticed within seconds.
+  heartbeatTimeout: '5 seconds',
   retry: { maximumInterval: '1 minute' },
 });
 
 /** A receiver gets each event for three days, backing off from one second to an hour between tries. */
 const { deliverWebhook } = proxyActivities<WebhookActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '20 seconds',
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour' },
 });
