@@ -25,6 +25,7 @@ import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
+import { ensureSweepSchedules } from './schedules.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
 export type Role = 'all' | 'worker' | 'api';
@@ -172,6 +173,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         await running;
         await nativeConnection.close();
       });
+      await ensureSweepSchedules(client, config.temporal.taskQueue, logger);
       // A subscription whose workflow could not be started when it was created gets it now.
       for (const subscriptionId of await activeSubscriptionIds(db))
         await webhooks.ensureDelivering(subscriptionId);
