@@ -14,6 +14,8 @@ import type { SegmentId } from '../domain/segmentation/types.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
+import { createSweepActivities } from './sweeps.js';
+import { createWebhookActivities } from './webhooks.js';
 import {
   createMessageSender,
   type MessageDeps,
@@ -54,6 +56,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
+
+    ...createWebhookActivities(db),
+
+    ...createSweepActivities(db),
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {

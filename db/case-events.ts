@@ -1,5 +1,6 @@
 import type { Database } from './database.js';
 import type { EventSource } from './schema.js';
+import { enqueueWebhooks } from './webhooks.js';
 
 export interface CaseEventInput {
   debtorId: string;
@@ -11,8 +12,13 @@ export interface CaseEventInput {
   dedupeKey?: string;
 }
 
+/** Writes a timeline event and, in the same transaction, the webhook deliveries it causes. */
 export async function recordCaseEvent(db: Database, event: CaseEventInput): Promise<void> {
-  await db
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => recordCaseEvent(trx, event));
+    return;
+  }
+  const written = await db
     .insertInto('case_events')
     .values({
       debtor_id: event.debtorId,
@@ -23,7 +29,10 @@ export async function recordCaseEvent(db: Database, event: CaseEventInput): Prom
       dedupe_key: event.dedupeKey ?? null,
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
+    .returning(['id', 'at'])
+    .executeTakeFirst();
+  // Nothing written: a retry of an event already recorded (and already enqueued).
+  if (written) await enqueueWebhooks(db, { ...written, ...event, data: event.data ?? {} });
 }
 
 export async function listCaseEvents(db: Database, debtorId: string, limit = 200) {

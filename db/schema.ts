@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AgentRole } from '../domain/agents.js';
+import type { WebhookEventType } from '../domain/webhooks.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -248,7 +249,48 @@ export interface PortalEventsTable {
   data: Json<Record<string, unknown>>;
 }
 
+export type WebhookSubscriptionStatus = 'active' | 'disabled' | 'deleted';
+
+export interface WebhookSubscriptionsTable {
+  id: string;
+  url: string;
+  events: Json<string[]>;
+  description: string | null;
+  /** whsec_…: the receiver needs it to verify; shown once when the subscription is created. */
+  secret: string;
+  status: ColumnType<
+    WebhookSubscriptionStatus,
+    WebhookSubscriptionStatus | undefined,
+    WebhookSubscriptionStatus
+  >;
+  disabled_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'discarded';
+
+/** One event for one subscription; `message_id` is the `webhook-id` of every attempt. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  message_id: string;
+  subscription_id: string;
+  case_event_id: number;
+  debtor_id: string;
+  type: WebhookEventType;
+  payload: Json<Record<string, unknown>>;
+  status: ColumnType<WebhookDeliveryStatus, WebhookDeliveryStatus | undefined, WebhookDeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+}
+
 export interface DatabaseSchema {
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
   portal_events: PortalEventsTable;

@@ -8,8 +8,10 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
+import { WebhookDeliveryClient } from '../client/webhooks.js';
 import type { Config } from '../config/env.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import { activeSubscriptionIds } from '../db/webhooks.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
 import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
@@ -23,6 +25,7 @@ import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
+import { ensureSweepSchedules } from './schedules.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
 export type Role = 'all' | 'worker' | 'api';
@@ -108,6 +111,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     }
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const cases = new CaseClient(client, config.temporal.taskQueue);
+    const webhooks = new WebhookDeliveryClient(client, config.temporal.taskQueue);
 
     const db = openDatabase({
       url: config.databaseUrl,
@@ -169,6 +173,10 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         await running;
         await nativeConnection.close();
       });
+      await ensureSweepSchedules(client, config.temporal.taskQueue, logger);
+      // A subscription whose workflow could not be started when it was created gets it now.
+      for (const subscriptionId of await activeSubscriptionIds(db))
+        await webhooks.ensureDelivering(subscriptionId);
     }
 
     let apiUrl: string | undefined;
@@ -177,6 +185,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       const app: FastifyInstance = await buildServer({
         db,
         cases,
+        webhooks,
         logger,
         devOutbox,
         twilio: { authToken: twilioAccount.authToken, publicUrl: config.http.publicUrl, devSink: devSms },

@@ -11,6 +11,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { CaseClient } from '../client/cases.js';
+import type { WebhookDeliveryClient } from '../client/webhooks.js';
 import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
@@ -30,12 +31,15 @@ import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
 
 export interface ServerDeps {
   db: Database;
   cases: CaseClient;
+  /** Starts a subscription's delivery workflow. */
+  webhooks: WebhookDeliveryClient;
   logger: Logger;
   policies: Policies;
   links: LinkSigner;
@@ -126,6 +130,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(caseMessageRoutes, deps);
     await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
+    await api.register(webhookRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 

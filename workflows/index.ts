@@ -1,1 +1,3 @@
 export * from './segments.js';
+export * from './webhooks.js';
+export * from './sweeps.js';

@@ -97,7 +97,8 @@ export async function startProduct(
     ...env,
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    // A restart test passes the queue of the instance it restarts.
+    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE ?? `test-${randomUUID()}`,
     // A real port, not 0: links in messages and Twilio's signed webhooks name the public URL.
     PORT: String(await unusedPort()),
     SMTP_OUTBOX_PORT: '0',
