@@ -1,4 +1,5 @@
 import type { CaseState } from '../domain/case.js';
+import { defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
@@ -27,6 +28,8 @@ export interface Policies {
   segmentation: SegmentationConfig;
   contactPolicy: ContactPolicyConfig;
   strategies: Record<SegmentId, Strategy>;
+  /** Interest, fees and payment allocation (domain/claim/). */
+  creditor: CreditorPolicy;
 }
 
 export interface ActivityDeps extends MessageDeps {
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
     strategies: defaultStrategies,
+    creditor: defaultCreditorPolicy(),
   };
   return {
     /** Read once per episode: the episode keeps the policies it started with. */

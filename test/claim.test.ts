@@ -154,7 +154,10 @@ describe('claim breakdown (hand-computed)', () => {
   });
 
   it('thirty days after due date and receipt, without any reminder', () => {
-    const rules = { ...defaultCreditorPolicy().rules, defaultBegins: 'thirty-days' as const };
+    const rules = {
+      ...defaultCreditorPolicy().rules,
+      defaultBegins: { consumer: 'thirty-days' as const, business: 'earliest' as const },
+    };
     const claim = computeClaim(facts({ reminders: [] }), { kind: 'rules', rules });
     // Due 15 May: the 30 days end on 14 June, interest runs from 15 June (16 days in June).
     expect(interestLines(claim.lines)[0]?.slice(0, 3)).toEqual(['2024-06-15', '2024-06-30', 16]);
@@ -252,7 +255,13 @@ describe('claim properties', () => {
             reminders: s.reminders,
             asOf: s.asOf,
           },
-          { kind: 'rules', rules: { ...defaultCreditorPolicy().rules, defaultBegins: s.defaultBegins } },
+          {
+            kind: 'rules',
+            rules: {
+              ...defaultCreditorPolicy().rules,
+              defaultBegins: { consumer: s.defaultBegins, business: s.defaultBegins },
+            },
+          },
         );
         expect(claim.open).toBeGreaterThanOrEqual(0);
         expect(Object.values(claim.outstanding).every((v) => v >= 0)).toBe(true);

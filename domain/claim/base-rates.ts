@@ -61,3 +61,8 @@ export function baseRateOn(date: string, rates: readonly BaseRate[] = BASE_RATES
   if (!found) throw new Error(`no base rate for ${date}: the table starts on ${rates[0]?.from}`);
   return found;
 }
+
+/** The start-up check: which half-year of `date` has no base rate yet, if any. */
+export function missingBaseRate(date: string, rates: readonly BaseRate[] = BASE_RATES): string | undefined {
+  return hasBaseRateFor(date, rates) ? undefined : halfYearStart(date);
+}

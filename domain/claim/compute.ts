@@ -1,6 +1,6 @@
 import { BASE_RATES, baseRateOn, hasBaseRateFor, type BaseRate } from './base-rates.js';
 import { addDays, dateOfDay, dayNumber } from './days.js';
-import type { AllocationPart, ClaimRules, ClaimTerms } from './rules.js';
+import type { AllocationPart, ClaimRules, ClaimTerms, DefaultBegins } from './rules.js';
 
 /**
  * The claim of a case, computed from facts alone (no I/O, workflow-safe).
@@ -99,7 +99,12 @@ export function computeClaim(
     (a, b) => a.dueDate.localeCompare(b.dueDate) || a.id.localeCompare(b.id),
   );
   const reminders = [...facts.reminders].sort();
-  const defaultFrom = new Map(invoices.map((i) => [i.id, rules ? defaultStart(i, reminders, rules) : null]));
+  const defaultFrom = new Map(
+    invoices.map((i) => [
+      i.id,
+      rules ? defaultStart(i, reminders, rules.defaultBegins[facts.debtorType]) : null,
+    ]),
+  );
   const margin = rules
     ? facts.debtorType === 'business'
       ? rules.businessMarginBasisPoints
@@ -245,13 +250,13 @@ export function computeClaim(
 }
 
 /** The first day of default interest for one invoice under the rule of § 286 BGB in force. */
-function defaultStart(invoice: ClaimInvoice, reminders: string[], rules: ClaimRules): string | null {
+function defaultStart(invoice: ClaimInvoice, reminders: string[], rule: DefaultBegins): string | null {
   const reminder = reminders.find((day) => day > invoice.dueDate);
   const afterReminder = reminder ? addDays(reminder, 1) : null;
   const later = invoice.dueDate > invoice.issuedOn ? invoice.dueDate : invoice.issuedOn;
   const afterThirtyDays = addDays(later, 31);
-  if (rules.defaultBegins === 'first-reminder') return afterReminder;
-  if (rules.defaultBegins === 'thirty-days') return afterThirtyDays;
+  if (rule === 'first-reminder') return afterReminder;
+  if (rule === 'thirty-days') return afterThirtyDays;
   return afterReminder && afterReminder < afterThirtyDays ? afterReminder : afterThirtyDays;
 }
 

@@ -1,4 +1,11 @@
-export { BASE_RATES, baseRateOn, hasBaseRateFor, halfYearStart, type BaseRate } from './base-rates.js';
+export {
+  BASE_RATES,
+  baseRateOn,
+  hasBaseRateFor,
+  halfYearStart,
+  missingBaseRate,
+  type BaseRate,
+} from './base-rates.js';
 export {
   computeClaim,
   type ClaimBreakdown,

@@ -10,6 +10,7 @@ export const ALLOCATION_PARTS = ['costs', 'interest', 'principal'] as const;
 export type AllocationPart = (typeof ALLOCATION_PARTS)[number];
 
 export const DEFAULT_BEGINS = ['first-reminder', 'thirty-days', 'earliest'] as const;
+export type DefaultBegins = (typeof DEFAULT_BEGINS)[number];
 
 const minor = z.number().int().min(0);
 
@@ -20,7 +21,10 @@ const ruleValues = {
   interest: z.boolean(),
   consumerMarginBasisPoints: marginBasisPoints,
   businessMarginBasisPoints: marginBasisPoints,
-  defaultBegins: z.enum(DEFAULT_BEGINS),
+  defaultBegins: z.strictObject({
+    consumer: z.enum(DEFAULT_BEGINS).default('first-reminder'),
+    business: z.enum(DEFAULT_BEGINS).default('earliest'),
+  }),
   dunningFee: z.strictObject({
     amount: minor.default(250),
     freeReminders: z.number().int().min(0).default(1),
@@ -41,11 +45,12 @@ export const claimRulesSchema = z.strictObject({
   consumerMarginBasisPoints: marginBasisPoints.default(500),
   businessMarginBasisPoints: marginBasisPoints.default(900),
   /**
-   * When default begins (§ 286 BGB): the day after a reminder past the due date reached the debtor
-   * (`first-reminder`), 30 days after the due date and receipt of the invoice (`thirty-days`; for
-   * consumers only if the invoice said so), or whichever comes first (`earliest`).
+   * When default begins (§ 286 BGB), per debtor type: the day after a reminder past the due date
+   * reached the debtor (`first-reminder`), 30 days after the due date and receipt of the invoice
+   * (`thirty-days`), or whichever comes first (`earliest`). § 286 (3) holds against consumers only
+   * if the invoice said so, hence `first-reminder` for consumers and `earliest` for businesses.
    */
-  defaultBegins: ruleValues.defaultBegins.default('first-reminder'),
+  defaultBegins: ruleValues.defaultBegins.prefault({}),
   /** A fee per dunning reminder, in the claim's minor units; the first `freeReminders` are free. */
   dunningFee: ruleValues.dunningFee.prefault({}),
   /** § 288 (5) BGB: a flat fee once per claim against businesses (set off against dunning fees). */

@@ -3,16 +3,17 @@ import { z } from 'zod';
 import { CASE_STATUSES } from '../../domain/case.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
+import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
 
-export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db }) => {
+export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, policies }) => {
   app.get(
     '/v1/cases/:debtorId',
     {
       schema: {
-        summary: "The debtor's case: status, steps, open amount and timeline",
+        summary: "The debtor's case: status, steps, open amount, the claim's breakdown and timeline",
         tags: ['cases'],
         params: debtorParams,
         response: { 200: caseResponse, 401: errorResponse, 404: errorResponse },
@@ -35,6 +36,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         });
       }
       const timeline = await listCaseEvents(db, debtorId);
+      const claim = await loadClaim(db, debtorId, new Date(), policies.creditor);
       return {
         debtorId,
         workflowId: row.workflow_id,
@@ -51,6 +53,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         daysPastDue: facts.openAmount > 0 ? facts.daysPastDue : row.days_past_due,
         openedAt: row.opened_at.toISOString(),
         closedAt: row.closed_at?.toISOString() ?? null,
+        claim: claim ?? null,
         timeline: timeline.map((e) => ({
           at: e.at.toISOString(),
           source: e.source,
