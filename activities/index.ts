@@ -39,7 +39,7 @@ export interface ActivityDeps extends MessageDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { db, policies } = deps;
-  const sendThroughOutbox = createMessageSender(deps);
+  const sendThroughOutbox = createMessageSender({ ...deps, creditorPolicy: policies?.creditor });
   const inForce: Policies = policies ?? {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,

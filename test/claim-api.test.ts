@@ -55,6 +55,14 @@ describe('the claim in GET /v1/cases/{id}', () => {
         { kind: 'fee', fee: 'flat-fee', date: addDays(dueDate, 31), amount: 4000 },
       ]),
     );
+
+    // The reminder e-mail asks for the whole claim and says what it is made of.
+    const mail = await product.devOutbox!.waitFor((m) => m.to.includes('gmbh@example.com'));
+    const text = mail.text.replaceAll('\u00a0', ' ');
+    expect(mail.subject.replaceAll('\u00a0', ' ')).toContain('170,59 €');
+    expect(text).toContain(
+      'Davon: Hauptforderung 129,50 €, Verzugszinsen 1,09 € (10,27 % pro Jahr), Kosten 40,00 €.',
+    );
   });
 
   it('a debtor abroad in another currency gets no German rules', async () => {
