@@ -1,4 +1,5 @@
 import type { CaseState } from '../domain/case.js';
+import { defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import { assessmentForReport } from '../db/cases.js';
 import { loadDebtorFacts } from '../db/facts.js';
@@ -30,6 +31,8 @@ export interface Policies {
   segmentation: SegmentationConfig;
   contactPolicy: ContactPolicyConfig;
   strategies: Record<SegmentId, Strategy>;
+  /** Interest, fees and payment allocation (domain/claim/). */
+  creditor: CreditorPolicy;
 }
 
 export interface ActivityDeps extends MessageDeps {
@@ -39,11 +42,12 @@ export interface ActivityDeps extends MessageDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const { db, policies } = deps;
-  const sendThroughOutbox = createMessageSender(deps);
+  const sendThroughOutbox = createMessageSender({ ...deps, creditorPolicy: policies?.creditor });
   const inForce: Policies = policies ?? {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
     strategies: defaultStrategies,
+    creditor: defaultCreditorPolicy(),
   };
   return {
     /** Read once per episode: the episode keeps the policies it started with. */

@@ -6,7 +6,9 @@ import { renderEmail, renderSms } from '../channels/templates.js';
 import type { Config } from '../config/env.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
+import { loadClaim } from '../db/claim.js';
 import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
+import { defaultCreditorPolicy, type ClaimBreakdown, type CreditorPolicy } from '../domain/claim/index.js';
 import type { OutboxStatus } from '../db/schema.js';
 import type { Channel } from '../domain/segmentation/types.js';
 import type { CaseStatus } from '../domain/case.js';
@@ -38,6 +40,8 @@ export interface MessageDeps {
   sms?: SmsSender | undefined;
   config: Pick<Config, 'creditor'> & { http: { publicUrl: string }; portalLinkDays: number };
   links: LinkSigner;
+  /** Interest and fees in the messages; default: the built-in creditor policy. */
+  creditorPolicy?: CreditorPolicy | undefined;
 }
 
 /** An opt-out link must keep working long after the message: a year. */
@@ -85,7 +89,8 @@ interface Refusal {
  * after the workflow decided wins), and a retry never sends what an earlier attempt already handed
  * to the provider. The README's "Delivery guarantee" section states what that means per channel.
  */
-export function createMessageSender({ db, mailer, sms, config, links }: MessageDeps) {
+export function createMessageSender({ db, mailer, sms, config, links, creditorPolicy }: MessageDeps) {
+  const claimPolicy = creditorPolicy ?? defaultCreditorPolicy();
   const skip = async (input: SendMessageInput, reason: string): Promise<SendResult> => {
     await recordCaseEvent(db, {
       debtorId: input.debtorId,
@@ -151,7 +156,13 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     const issuedAt = previous?.created_at ?? new Date();
     const delivery =
       input.channel === 'email'
-        ? emailDelivery(input, facts, address, issuedAt)
+        ? emailDelivery(
+            input,
+            facts,
+            address,
+            issuedAt,
+            await loadClaim(db, input.debtorId, issuedAt, claimPolicy),
+          )
         : sms && smsDelivery(input, facts, address, issuedAt, sms);
     if (!delivery) return skip(input, 'no SMS provider is configured');
 
@@ -210,7 +221,13 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
     };
   }
 
-  function emailDelivery(input: SendMessageInput, facts: DebtorFacts, to: string, issuedAt: Date): Delivery {
+  function emailDelivery(
+    input: SendMessageInput,
+    facts: DebtorFacts,
+    to: string,
+    issuedAt: Date,
+    claim: ClaimBreakdown | undefined,
+  ): Delivery {
     const { portalUrl, unsubscribeUrl } = messageLinks(input, 'email', issuedAt);
     const rendered = renderEmail({
       portalUrl,
@@ -222,7 +239,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
       // The row's creation time: a retry writes the very same text.
       now: issuedAt,
       debtorName: facts.debtor?.name ?? '',
-      total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
+      total: { amount: claim?.open ?? facts.openAmount, currency: facts.currency ?? 'EUR' },
       invoices: facts.openInvoices.map((i) => ({
         id: i.id,
         open: { amount: i.open, currency: i.currency },
@@ -230,6 +247,7 @@ export function createMessageSender({ db, mailer, sms, config, links }: MessageD
       })),
       creditor: config.creditor,
       instalment: instalmentOf(input, facts),
+      claim,
     });
     // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
     const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Policies } from '../activities/index.js';
+import { creditorPolicySchema } from '../domain/claim/index.js';
 import { contactPolicyConfigSchema } from '../domain/contact-policy/index.js';
 import { segmentationConfigSchema } from '../domain/segmentation/config.js';
 import {
@@ -13,13 +14,14 @@ import {
 } from '../domain/strategies/config.js';
 
 /**
- * The policy file: segmentation thresholds, contact policy and strategy cadences, each section
- * optional. YAML or JSON; every problem names the path of the bad field.
+ * The policy file: segmentation thresholds, contact policy, strategy cadences and the creditor
+ * policy (interest, fees, payment allocation), each section optional. YAML or JSON; every problem names the path of the bad field.
  */
 const policyFileSchema = z.strictObject({
   segmentation: segmentationConfigSchema.prefault({}),
   contactPolicy: contactPolicyConfigSchema.prefault({}),
   strategies: strategiesConfigSchema.prefault({}),
+  creditor: creditorPolicySchema.prefault({}),
 });
 
 export const DEFAULT_POLICY_FILES = ['mahnwerk.config.yaml', 'mahnwerk.config.yml', 'mahnwerk.config.json'];
@@ -68,6 +70,7 @@ export async function readPolicyFile(file: string): Promise<Policies> {
       segmentation: parsed.data.segmentation,
       contactPolicy: parsed.data.contactPolicy,
       strategies: applyStrategyOverrides(parsed.data.strategies),
+      creditor: parsed.data.creditor,
     };
   } catch (error) {
     if (error instanceof StrategyConfigError) throw new PolicyFileError(file, [error.message]);

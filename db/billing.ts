@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { PostalAddress } from '../domain/postal-address.js';
 import type { ContactChannel } from './schema.js';
 import { recordCaseEvent } from './case-events.js';
 import type { Database } from './database.js';
@@ -44,6 +45,8 @@ export async function upsertDebtor(
       flags: JSON.stringify(p.flags ?? []),
       payment_history: JSON.stringify(p.paymentHistory ?? {}),
       attributes: JSON.stringify(p.attributes ?? {}),
+      debtor_type: p.type ?? 'consumer',
+      postal_address: p.address ? JSON.stringify(p.address) : null,
       updated_at: new Date(),
     };
     // xmax = 0 only on a freshly inserted row: tells "created" from "updated" even under concurrency.

@@ -12,6 +12,7 @@ import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import * as caseAssessment from './migrations/0010_case_assessment.js';
 import * as webhooks from './migrations/0015_webhooks.js';
+import * as debtorTypeAddress from './migrations/0020_debtor_type_address.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0005_sms_outbox': smsOutbox,
   '0010_case_assessment': caseAssessment,
   '0015_webhooks': webhooks,
+  '0020_debtor_type_address': debtorTypeAddress,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AgentRole } from '../domain/agents.js';
 import type { WebhookEventType } from '../domain/webhooks.js';
+import type { PostalAddress } from '../domain/postal-address.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -34,6 +35,14 @@ export interface DebtorsTable {
   attributes: Json<Record<string, unknown>>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** § 288 BGB: the interest margin and the flat fee depend on it. */
+  debtor_type: ColumnType<
+    'consumer' | 'business',
+    'consumer' | 'business' | undefined,
+    'consumer' | 'business'
+  >;
+  /** Where letters go; validated by domain/postal-address.ts. */
+  postal_address: ColumnType<PostalAddress | null, string | null | undefined, string | null>;
 }
 
 export type ContactChannel = 'email' | 'sms' | 'call';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownCurrency } from './money.js';
+import { postalAddressSchema } from './postal-address.js';
 import { DEBTOR_FLAGS } from './segmentation/types.js';
 
 /**
@@ -94,6 +95,13 @@ const profileFields = z
     flags: z.array(debtorFlagSchema).max(DEBTOR_FLAGS.length).optional(),
     paymentHistory: paymentHistorySchema.optional(),
     attributes: z.record(z.string(), attributeValueSchema).optional(),
+    type: z
+      .enum(['consumer', 'business'])
+      .optional()
+      .describe('§ 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer'),
+    address: postalAddressSchema
+      .optional()
+      .describe('Postal address for letters; the postcode is checked per country'),
   })
   .strict();
 
@@ -151,6 +159,8 @@ export function effectiveProfile(p: DebtorProfile): DebtorProfile {
     flags: [...new Set(p.flags ?? [])].sort(),
     paymentHistory: p.paymentHistory ?? {},
     attributes: p.attributes ?? {},
+    ...optional('type'),
+    ...optional('address'),
   };
 }
 

@@ -26,6 +26,7 @@ import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSweepSchedules } from './schedules.js';
+import { warnOnMissingBaseRate } from './base-rate-check.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
 export type Role = 'all' | 'worker' | 'api';
@@ -77,6 +78,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const secret = linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir);
     const links = new LinkSigner(secret);
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
+    warnOnMissingBaseRate(logger, new Date());
     // Every template is read and checked now: a broken file stops start-up, not a send.
     useTemplates(loadTemplates({ overrideDir: config.templatesDir }));
     logger.info({ templatesDir: config.templatesDir ?? 'built-in' }, 'message templates loaded');

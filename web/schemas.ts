@@ -39,6 +39,60 @@ export const errorResponse = z.object({
 
 const money = z.object({ amount: z.number().int(), currency: z.string().nullable() });
 
+const parts = z.object({ costs: z.number().int(), interest: z.number().int(), principal: z.number().int() });
+
+/** The claim of domain/claim/compute.ts: minor units of `currency`, rates in basis points (1 % = 100). */
+export const claimResponse = z.object({
+  currency: z.string(),
+  principal: z.number().int(),
+  interest: z.number().int(),
+  fees: z.number().int(),
+  paid: z.number().int(),
+  credit: z.number().int(),
+  open: z.number().int(),
+  outstanding: parts,
+  interestRate: z.number().int().nullable().describe('default interest rate on asOf, basis points a year'),
+  asOf: z.string(),
+  waiver: z.object({ reason: z.string() }).nullable(),
+  baseRateMissing: z.boolean(),
+  lines: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({
+        kind: z.literal('principal'),
+        invoiceId: z.string(),
+        dueDate: z.string(),
+        defaultFrom: z.string().nullable(),
+        amount: z.number().int(),
+      }),
+      z.object({
+        kind: z.literal('interest'),
+        invoiceId: z.string(),
+        from: z.string(),
+        to: z.string(),
+        days: z.number().int(),
+        base: z.number().int(),
+        rateBasisPoints: z.number().int(),
+        amount: z.number().int(),
+      }),
+      z.object({
+        kind: z.literal('fee'),
+        fee: z.enum(['dunning-fee', 'flat-fee', 'flat-fee-set-off']),
+        date: z.string(),
+        amount: z.number().int(),
+      }),
+      z.object({
+        kind: z.literal('payment'),
+        paymentId: z.string(),
+        date: z.string(),
+        amount: z.number().int(),
+        applied: parts,
+        credit: z.number().int(),
+        remaining: parts,
+      }),
+    ]),
+  ),
+});
+
 export const caseResponse = z.object({
   debtorId: z.string(),
   workflowId: z.string(),

@@ -1,3 +1,4 @@
+import type { ClaimBreakdown } from '../../domain/claim/index.js';
 import { formatDueDate, localDate } from '../../domain/dates.js';
 import { formatMoney, type Money } from '../../domain/money.js';
 import type { MessageTemplate, Tone } from '../../domain/strategies/types.js';
@@ -19,6 +20,8 @@ export interface EmailContext {
   portalUrl: string;
   /** The instalment a plan reminder is about. */
   instalment?: Instalment | undefined;
+  /** What the total is made of (domain/claim/): principal, default interest, fees, payments. */
+  claim?: ClaimBreakdown | undefined;
   /** A visible opt-out link besides the List-Unsubscribe header; without it the text points at the header. */
   unsubscribeUrl?: string;
   /** The debtor's IANA time zone: "payments booked by <date>" is the debtor's today. Default UTC. */
@@ -65,6 +68,28 @@ function instalmentValues(instalment: Instalment | undefined, locale: Locale) {
   };
 }
 
+/** "10,27 %" / "10.27%": basis points as the debtor's locale writes a percentage. */
+export function formatRate(basisPoints: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', minimumFractionDigits: 2 }).format(
+    basisPoints / 10_000,
+  );
+}
+
+/** `{{claim.*}}`: empty strings when there is nothing beyond the principal to explain. */
+function claimValues(claim: ClaimBreakdown | undefined, locale: Locale) {
+  const money = (amount: number) => (claim ? formatMoney({ amount, currency: claim.currency }, locale) : '');
+  const explained = claim !== undefined && (claim.interest > 0 || claim.fees > 0 || claim.paid > 0);
+  return {
+    /** Non-empty when interest, fees or payments make the total differ from the principal. */
+    breakdown: explained ? 'yes' : '',
+    principal: money(claim?.principal ?? 0),
+    interest: money(claim?.interest ?? 0),
+    interestRate: claim?.interestRate != null ? formatRate(claim.interestRate, locale) : '',
+    fees: claim && claim.fees > 0 ? money(claim.fees) : '',
+    paid: claim && claim.paid > 0 ? money(claim.paid) : '',
+  };
+}
+
 /** The placeholders of an e-mail template, formatted for the debtor's locale. */
 export function emailValues(ctx: EmailContext) {
   const money = (m: Money) => formatMoney(m, ctx.locale);
@@ -82,6 +107,7 @@ export function emailValues(ctx: EmailContext) {
     portalUrl: ctx.portalUrl,
     unsubscribeUrl: ctx.unsubscribeUrl ?? '',
     instalment: instalmentValues(ctx.instalment, ctx.locale),
+    claim: claimValues(ctx.claim, ctx.locale),
   };
 }
 export type EmailValues = ReturnType<typeof emailValues>;
@@ -96,6 +122,22 @@ export function smsValues(ctx: SmsContext) {
   };
 }
 export type SmsValues = ReturnType<typeof smsValues>;
+
+const SAMPLE_CLAIM: ClaimBreakdown = {
+  currency: 'EUR',
+  principal: 1_190_000,
+  interest: 40_567,
+  fees: 4_000,
+  paid: 0,
+  credit: 0,
+  open: 1_234_567,
+  outstanding: { costs: 4_000, interest: 40_567, principal: 1_190_000 },
+  interestRate: 1027,
+  asOf: '2026-09-30',
+  waiver: null,
+  baseRateMissing: false,
+  lines: [],
+};
 
 /** A link as long as a real portal link (about 75 characters), so length checks at load are honest. */
 export const SAMPLE_PORTAL_URL = `https://zahlung.example-stadtwerke.de/p/${'x'.repeat(35)}`;
@@ -124,6 +166,7 @@ export function sampleContexts(locale: Locale): { email: EmailContext; sms: SmsC
         phone: '+49 30 1234567',
       },
       unsubscribeUrl: 'https://zahlung.example-stadtwerke.de/u/sample',
+      claim: SAMPLE_CLAIM,
     },
     sms: { ...base, creditor: { name: 'Stadtwerke Musterstadt GmbH' } },
   };

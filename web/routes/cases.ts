@@ -5,6 +5,7 @@ import { SEGMENTS } from '../../domain/segmentation/types.js';
 import { searchCases } from '../../db/cases.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
+import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
@@ -45,7 +46,7 @@ const caseListItem = z.object({
   updatedAt: z.string(),
 });
 
-export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db }) => {
+export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, policies }) => {
   app.get(
     '/v1/cases',
     {
@@ -88,7 +89,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
     '/v1/cases/:debtorId',
     {
       schema: {
-        summary: "The debtor's case: status, steps, open amount and timeline",
+        summary: "The debtor's case: status, steps, open amount, the claim's breakdown and timeline",
         tags: ['cases'],
         params: debtorParams,
         response: { 200: caseResponse, 401: errorResponse, 404: errorResponse },
@@ -111,6 +112,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         });
       }
       const timeline = await listCaseEvents(db, debtorId);
+      const claim = await loadClaim(db, debtorId, new Date(), policies.creditor);
       return {
         debtorId,
         workflowId: row.workflow_id,
@@ -128,6 +130,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
         openedAt: row.opened_at.toISOString(),
         closedAt: row.closed_at?.toISOString() ?? null,
         assessment: row.assessment,
+        claim: claim ?? null,
         timeline: timeline.map((e) => ({
           at: e.at.toISOString(),
           source: e.source,
