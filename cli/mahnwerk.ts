@@ -6,6 +6,7 @@ import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
+import { generateKeyEntry } from '../crypto/master-keys.js';
 import { runAssess } from './assess.js';
 import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
@@ -20,6 +21,8 @@ Commands:
   agent create-admin --email <email> --name <name>
                         create the first admin of the agent inbox (password from
                         MAHNWERK_ADMIN_PASSWORD, else asked for)
+  payload-key generate  print a new payload master key entry (put it first in MAHNWERK_PAYLOAD_KEYS
+                        or the key file to rotate; keep the old ones after it)
   api-key create --name <name>
                         create an API key for a billing system and print it once
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
@@ -87,6 +90,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'assess') {
     if (!sub) throw new UsageError('assess needs a file: assess <debtors.jsonl|.csv> [--config file]');
     return runAssess(sub, { configPath: values.config, out: process.stdout });
+  }
+  if (command === 'payload-key') {
+    if (sub !== 'generate') throw new UsageError('payload-key generate');
+    process.stdout.write(`${generateKeyEntry()}\n`);
+    return;
   }
   const config = loadConfig();
   switch (command) {

@@ -236,7 +236,16 @@ export interface PortalEventsTable {
   data: Json<Record<string, unknown>>;
 }
 
+/** A debtor's payload data key, wrapped by the master key `master_key_id`. */
+export interface PayloadDataKeysTable {
+  debtor_id: string;
+  master_key_id: string;
+  wrapped_key: string;
+  created_at: CreatedAt;
+}
+
 export interface DatabaseSchema {
+  payload_data_keys: PayloadDataKeysTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
   portal_events: PortalEventsTable;

@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
+import { PayloadKeyRing } from '../crypto/key-ring.js';
+import { loadMasterKeys } from '../crypto/master-keys.js';
+import { encryptedDataConverter } from '../crypto/payload-codec.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
@@ -41,6 +45,9 @@ export interface Mahnwerk {
   db: Database;
   client: Client;
   cases: CaseClient;
+  /** The payload codec's keys (erasure destroys a debtor's) and the converter built on them. */
+  payloadKeys: PayloadKeyRing;
+  dataConverter: DataConverter;
   temporalAddress: string;
   apiUrl: string | undefined;
   temporalUiUrl: string | undefined;
@@ -100,15 +107,6 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
     }
 
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
-    if (config.temporal.address) {
-      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
-      if (added.length) logger.info({ added }, 'registered search attributes');
-    }
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const cases = new CaseClient(client, config.temporal.taskQueue);
-
     const db = openDatabase({
       url: config.databaseUrl,
       pgliteDir: options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite'),
@@ -116,6 +114,24 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
+
+    // Every payload this process hands to Temporal is encrypted (crypto/payload-codec.ts).
+    const masterKeys = loadMasterKeys(
+      config.payloadKeys,
+      options.inMemoryDatabase ? undefined : config.dataDir,
+    );
+    const payloadKeys = new PayloadKeyRing(masterKeys, db);
+    const dataConverter = encryptedDataConverter(payloadKeys);
+    logger.info({ activeMasterKey: masterKeys.active.id }, 'Temporal payloads are encrypted');
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    if (config.temporal.address) {
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) logger.info({ added }, 'registered search attributes');
+    }
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+    const cases = new CaseClient(client, config.temporal.taskQueue);
 
     // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
     // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
@@ -161,6 +177,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({ db, mailer, sms, config, policies, links }),
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        dataConverter,
         channelRates: config.channelRates,
       });
       const running = workers.run();
@@ -200,6 +217,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       db,
       client,
       cases,
+      payloadKeys,
+      dataConverter,
       temporalAddress,
       apiUrl,
       temporalUiUrl,
