@@ -38,6 +38,12 @@ const envSchema = z
     TEMPORAL_PORT: port(7233),
     TEMPORAL_UI_PORT: port(8233),
     TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    /** Web UI origins allowed to call the codec server with the staff cookie (comma-separated). */
+    TEMPORAL_UI_ORIGINS: z
+      .string()
+      .transform((text) => text.split(',').map((o) => o.trim()))
+      .pipe(z.array(z.url().transform((u) => new URL(u).origin)))
+      .optional(),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
     SMTP_OUTBOX_PORT: port(2525),
     MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
@@ -144,6 +150,8 @@ export interface Config {
     port: number;
     uiPort: number;
     cliPath: string | undefined;
+    /** Origins of the Web UI that may call `/codec/*`; default the embedded UI's. */
+    uiOrigins: string[];
   };
   /** undefined: the embedded loopback SMTP outbox. */
   smtpUrl: string | undefined;
@@ -220,6 +228,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: env.TEMPORAL_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
       cliPath: env.TEMPORAL_CLI_PATH,
+      uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+      ],
     },
     smtpUrl: env.SMTP_URL,
     smtpOutboxPort: env.SMTP_OUTBOX_PORT,

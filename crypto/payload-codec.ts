@@ -51,6 +51,4 @@ export class EncryptionCodec implements PayloadCodec {
 }
 
 /** The data converter of every Mahnwerk client and worker. */
-export const encryptedDataConverter = (keys: PayloadKeyRing): DataConverter => ({
-  payloadCodecs: [new EncryptionCodec(keys)],
-});
+export const encryptedDataConverter = (codec: EncryptionCodec): DataConverter => ({ payloadCodecs: [codec] });

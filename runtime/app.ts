@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { PayloadKeyRing } from '../crypto/key-ring.js';
 import { loadMasterKeys } from '../crypto/master-keys.js';
-import { encryptedDataConverter } from '../crypto/payload-codec.js';
+import { EncryptionCodec, encryptedDataConverter } from '../crypto/payload-codec.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
@@ -100,6 +100,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
           ui: true,
           uiPort: config.temporal.uiPort,
           searchAttributes: sa.allSearchAttributeKeys,
+          // The UI decodes payloads through our codec server, for signed-in staff only.
+          extraArgs: ['--ui-codec-endpoint', `${config.http.publicUrl}/codec`],
         },
       });
       stops.push(() => env.teardown());
@@ -121,7 +123,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       options.inMemoryDatabase ? undefined : config.dataDir,
     );
     const payloadKeys = new PayloadKeyRing(masterKeys, db);
-    const dataConverter = encryptedDataConverter(payloadKeys);
+    const codec = new EncryptionCodec(payloadKeys);
+    const dataConverter = encryptedDataConverter(codec);
     logger.info({ activeMasterKey: masterKeys.active.id }, 'Temporal payloads are encrypted');
 
     const connection = await Connection.connect({ address: temporalAddress });
@@ -202,6 +205,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         creditor: config.creditor,
         portal: config.portal,
         publicUrl: config.http.publicUrl,
+        codec: { codec, uiOrigins: config.temporal.uiOrigins },
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());

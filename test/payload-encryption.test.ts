@@ -10,6 +10,7 @@ import { eventually } from './setup/eventually.js';
 import {
   openCaseThroughApi,
   startProduct,
+  TEST_API_KEY,
   TEST_PAYLOAD_KEYS,
   zoneInContactWindowNow,
   type RunningProduct,
@@ -143,5 +144,99 @@ describe('payload key configuration', () => {
     expect(() => loadConfig({ MAHNWERK_PAYLOAD_KEYS: `${TEST_PAYLOAD_KEYS},${TEST_PAYLOAD_KEYS}` })).toThrow(
       /unique/,
     );
+  });
+});
+
+/** Logs in to the inbox as a real agent would (login form, CSRF cookie); answers the session cookie. */
+async function agentSessionCookie(): Promise<string> {
+  const password = 'codec-test-password-123';
+  const created = await product.request('POST', '/v1/agents', {
+    email: 'ops@agents.test',
+    name: 'Olga Operator',
+    skills: [],
+    role: 'supervisor',
+    password,
+  });
+  expect(created.status).toBe(201);
+  const form = await fetch(`${product.apiUrl}/inbox/login`);
+  const loginCookie = form.headers.getSetCookie()[0]!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+  const login = await fetch(`${product.apiUrl}/inbox/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, email: 'ops@agents.test', password }).toString(),
+  });
+  expect(login.status).toBe(303);
+  const session = login.headers.getSetCookie().find((c) => c.startsWith('mw_session='));
+  return session!.split(';')[0]!;
+}
+
+describe('codec server for the Temporal Web UI', () => {
+  const uiOrigin = 'http://localhost:8233';
+  const wire = (payloads: ReturnType<typeof payloadsIn>) => ({
+    payloads: payloads.map((p) => ({
+      metadata: Object.fromEntries(
+        Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+      ),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    })),
+  });
+  const decodeCall = (body: unknown, headers: Record<string, string>) =>
+    fetch(`${product.apiUrl}/codec/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: uiOrigin, 'x-namespace': 'default', ...headers },
+      body: JSON.stringify(body),
+    });
+  const decodedTexts = async (response: Response) =>
+    ((await response.json()) as { payloads: { data: string }[] }).payloads.map((p) =>
+      Buffer.from(p.data, 'base64').toString('utf8'),
+    );
+
+  it('decodes for a signed-in agent (with CORS for the UI origin) and refuses without a session', async () => {
+    const body = wire(payloadsIn(await rawHistory(debtorId)));
+
+    const anonymous = await decodeCall(body, {});
+    expect(anonymous.status).toBe(401);
+    expect(JSON.stringify(await anonymous.json())).not.toContain(secrets.note);
+
+    const cookie = await agentSessionCookie();
+    const asAgent = await decodeCall(body, { cookie });
+    expect(asAgent.status).toBe(200);
+    expect(asAgent.headers.get('access-control-allow-origin')).toBe(uiOrigin);
+    expect(asAgent.headers.get('access-control-allow-credentials')).toBe('true');
+    expect((await decodedTexts(asAgent)).some((t) => t.includes(secrets.note))).toBe(true);
+
+    const preflight = await fetch(`${product.apiUrl}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: uiOrigin, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('x-namespace');
+    const foreign = await decodeCall(body, { cookie, origin: 'https://evil.example' });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('encodes and decodes round trip with an API key; a malformed body is a 400 naming the field', async () => {
+    const auth = { authorization: `Bearer ${TEST_API_KEY}` };
+    const plain = {
+      payloads: [
+        { metadata: { encoding: btoa('json/plain') }, data: Buffer.from('"Grüße"').toString('base64') },
+      ],
+    };
+    const encoded = await fetch(`${product.apiUrl}/codec/encode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify(plain),
+    });
+    expect(encoded.status).toBe(200);
+    const sealed = (await encoded.json()) as { payloads: { metadata: Record<string, string> }[] };
+    expect(atob(sealed.payloads[0]!.metadata.encoding!)).toBe(ENCRYPTED_ENCODING);
+    const decoded = await decodeCall(sealed, auth);
+    expect(await decodedTexts(decoded)).toEqual(['"Grüße"']);
+
+    const bad = await decodeCall({ payloads: [{ data: '***' }] }, auth);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain('payloads.0.data');
   });
 });

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
 import { PayloadKeyRing } from '../../crypto/key-ring.js';
 import { masterKeysSchema } from '../../crypto/master-keys.js';
-import { encryptedDataConverter } from '../../crypto/payload-codec.js';
+import { EncryptionCodec, encryptedDataConverter } from '../../crypto/payload-codec.js';
 import type { Database } from '../../db/database.js';
 import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
@@ -79,7 +79,9 @@ export const TEST_PAYLOAD_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')
 
 /** The product's encrypting data converter over the test master key and this database's data keys. */
 export const testDataConverter = (db: Database): DataConverter =>
-  encryptedDataConverter(new PayloadKeyRing(masterKeysSchema.parse(TEST_PAYLOAD_KEYS), db));
+  encryptedDataConverter(
+    new EncryptionCodec(new PayloadKeyRing(masterKeysSchema.parse(TEST_PAYLOAD_KEYS), db)),
+  );
 
 export interface RunningProduct extends Mahnwerk {
   apiUrl: string;
