@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { resolveNotes } from './notes.js';
 import type { EventSource } from './schema.js';
 
 export interface CaseEventInput {
@@ -26,8 +27,9 @@ export async function recordCaseEvent(db: Database, event: CaseEventInput): Prom
     .execute();
 }
 
+/** The timeline, with note references (`[note:<id>]`, written by the workflow) shown as the notes. */
 export async function listCaseEvents(db: Database, debtorId: string, limit = 200) {
-  return db
+  const events = await db
     .selectFrom('case_events')
     .select(['at', 'source', 'type', 'summary', 'data'])
     .where('debtor_id', '=', debtorId)
@@ -35,4 +37,9 @@ export async function listCaseEvents(db: Database, debtorId: string, limit = 200
     .orderBy('id')
     .limit(limit)
     .execute();
+  const summaries = await resolveNotes(
+    db,
+    events.map((e) => e.summary),
+  );
+  return events.map((e, i) => ({ ...e, summary: summaries[i]! }));
 }

@@ -11,6 +11,7 @@ import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import * as payloadDataKeys from './migrations/0025_payload_data_keys.js';
+import * as notes from './migrations/0026_notes.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0004_portal': portal,
   '0005_sms_outbox': smsOutbox,
   '0025_payload_data_keys': payloadDataKeys,
+  '0026_notes': notes,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -244,7 +244,16 @@ export interface PayloadDataKeysTable {
   created_at: CreatedAt;
 }
 
+/** A free-text note, referenced from workflow messages as `[note:<id>]`. */
+export interface NotesTable {
+  id: Generated<number>;
+  debtor_id: string;
+  text: string;
+  created_at: CreatedAt;
+}
+
 export interface DatabaseSchema {
+  notes: NotesTable;
   payload_data_keys: PayloadDataKeysTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;

@@ -134,7 +134,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       if (added.length) logger.info({ added }, 'registered search attributes');
     }
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
-    const cases = new CaseClient(client, config.temporal.taskQueue);
+    const cases = new CaseClient(client, config.temporal.taskQueue, db);
 
     // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
     // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.

@@ -26,6 +26,7 @@ const secrets = {
   email: 'wilhelmine.geheim@example.com',
   phone: '+4915112345678',
   note: 'Mahnung trotz Ratenzahlung laut Telefonat vom 3. November',
+  resolution: 'Geklärt mit Herrn Obermeier, Ratenplan bestätigt',
 };
 
 let product: RunningProduct;
@@ -53,6 +54,11 @@ beforeAll(async () => {
     note: secrets.note,
   });
   expect(dispute.status).toBe(200);
+  const resolved = await product.request('POST', `/v1/cases/${debtorId}/dispute/resolve`, {
+    outcome: 'resume',
+    note: secrets.resolution,
+  });
+  expect(resolved.status).toBe(200);
 });
 afterAll(async () => {
   await product?.stop();
@@ -73,12 +79,24 @@ describe('payload encryption', () => {
     for (const secret of Object.values(secrets)) expect(bytes.includes(secret)).toBe(false);
   });
 
-  it('the product codec decodes the same history back to the case data', async () => {
+  it('decoded, the history holds the case data but only a reference to the note; the timeline shows the note', async () => {
     const history = await rawHistory(debtorId);
     await decodePayloadsIn(history, product.dataConverter.payloadCodecs ?? []);
     const plain = payloadsIn(history).map((p) => text(p.data));
     expect(plain.some((json) => json.includes(`"debtorId":"${debtorId}"`))).toBe(true);
-    expect(plain.some((json) => json.includes(secrets.note))).toBe(true);
+    expect(plain.some((json) => /"note":"\[note:\d+\]"/.test(json))).toBe(true);
+    expect(plain.some((json) => json.includes(secrets.note))).toBe(false);
+    const notes = await product.db
+      .selectFrom('notes')
+      .select('text')
+      .where('debtor_id', '=', debtorId)
+      .execute();
+    expect(notes.map((n) => n.text).sort()).toEqual([secrets.resolution, secrets.note].sort());
+    const caseView = await eventually(
+      async () => JSON.stringify((await product.request('GET', `/v1/cases/${debtorId}`)).body),
+      (body) => body.includes('Dispute resolved'),
+    );
+    expect(caseView).toContain(`Dispute resolved: resume (${secrets.resolution})`);
   });
 
   it('a master key rotation keeps old cases readable; dropping the old key or the data key makes them unreadable', async () => {
@@ -198,14 +216,14 @@ describe('codec server for the Temporal Web UI', () => {
 
     const anonymous = await decodeCall(body, {});
     expect(anonymous.status).toBe(401);
-    expect(JSON.stringify(await anonymous.json())).not.toContain(secrets.note);
+    expect(JSON.stringify(await anonymous.json())).not.toContain(debtorId);
 
     const cookie = await agentSessionCookie();
     const asAgent = await decodeCall(body, { cookie });
     expect(asAgent.status).toBe(200);
     expect(asAgent.headers.get('access-control-allow-origin')).toBe(uiOrigin);
     expect(asAgent.headers.get('access-control-allow-credentials')).toBe('true');
-    expect((await decodedTexts(asAgent)).some((t) => t.includes(secrets.note))).toBe(true);
+    expect((await decodedTexts(asAgent)).some((t) => t.includes(`"debtorId":"${debtorId}"`))).toBe(true);
 
     const preflight = await fetch(`${product.apiUrl}/codec/decode`, {
       method: 'OPTIONS',

@@ -54,7 +54,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
       client: { dataConverter: world.dataConverter },
     });
     await addSearchAttributes(world.env.connection, 'default');
-    world.cases = new CaseClient(world.env.client, taskQueue);
+    world.cases = new CaseClient(world.env.client, taskQueue, world.db);
   });
   afterEach(async () => {
     await world.env?.teardown();
