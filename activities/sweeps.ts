@@ -33,7 +33,7 @@ export interface Mismatch {
 export function createSweepActivities(db: Database) {
   const clients = () => {
     const { client, info } = Context.current();
-    return { cases: new CaseClient(client, info.taskQueue), client, taskQueue: info.taskQueue };
+    return { cases: new CaseClient(client, info.taskQueue, db), client, taskQueue: info.taskQueue };
   };
   return {
     async openCaseIds({ after, limit }: { after: string; limit: number }): Promise<string[]> {

@@ -6,6 +6,7 @@ import { createLogger } from '../config/logger.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { startMahnwerk, type Role } from '../runtime/app.js';
 import { storeApiKey } from '../web/auth.js';
+import { generateKeyEntry } from '../crypto/master-keys.js';
 import { runAssess } from './assess.js';
 import { runSimulate, ScriptError, SimulateUsageError, simulateUsage } from './simulate.js';
 import { ImportCommandError, runImport } from './import.js';
@@ -22,6 +23,8 @@ Commands:
   agent create-admin --email <email> --name <name>
                         create the first admin of the agent inbox (password from
                         MAHNWERK_ADMIN_PASSWORD, else asked for)
+  payload-key generate  print a new payload master key entry (put it first in MAHNWERK_PAYLOAD_KEYS
+                        or the key file to rotate; keep the old ones after it)
   api-key create --name <name>
                         create an API key for a billing system and print it once
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
@@ -110,6 +113,11 @@ async function main(argv: string[]): Promise<void> {
       out: process.stdout,
       err: process.stderr,
     });
+    return;
+  }
+  if (command === 'payload-key') {
+    if (sub !== 'generate') throw new UsageError('payload-key generate');
+    process.stdout.write(`${generateKeyEntry()}\n`);
     return;
   }
   const config = loadConfig();

@@ -11,6 +11,8 @@ import {
   type InvoiceRecorded,
   type PaymentRecorded,
 } from '../domain/case.js';
+import type { Database } from '../db/database.js';
+import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
@@ -40,6 +42,8 @@ export class CaseClient {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Notes are stored here; the workflow gets only their reference (db/notes.ts). */
+    private readonly db: Database,
   ) {}
 
   /**
@@ -89,16 +93,19 @@ export class CaseClient {
     return this.handle(debtorId).executeUpdate(promiseToPayUpdate, { args: [promise] });
   }
 
-  openDispute(debtorId: string, dispute: DisputeOpened): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(openDisputeUpdate, { args: [dispute] });
+  async openDispute(debtorId: string, dispute: DisputeOpened): Promise<CaseAnswer> {
+    const note = await this.noteReference(debtorId, dispute.note);
+    return this.handle(debtorId).executeUpdate(openDisputeUpdate, { args: [{ ...dispute, note }] });
   }
 
   /** Accepted within the segment's plan policy; rejected with a PlanRejection (see `planRejectionOf`). */
-  proposePaymentPlan(debtorId: string, proposal: PaymentPlanProposal): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(proposePaymentPlanUpdate, { args: [proposal] });
+  async proposePaymentPlan(debtorId: string, proposal: PaymentPlanProposal): Promise<CaseAnswer> {
+    const note = await this.noteReference(debtorId, proposal.note);
+    return this.handle(debtorId).executeUpdate(proposePaymentPlanUpdate, { args: [{ ...proposal, note }] });
   }
 
-  resolveDispute(debtorId: string, outcome: 'resume' | 'cancel', note?: string): Promise<CaseAnswer> {
+  async resolveDispute(debtorId: string, outcome: 'resume' | 'cancel', text?: string): Promise<CaseAnswer> {
+    const note = await this.noteReference(debtorId, text);
     return this.handle(debtorId).executeUpdate(resolveDisputeUpdate, { args: [{ outcome, note }] });
   }
 
@@ -114,8 +121,14 @@ export class CaseClient {
     return this.handle(debtorId).executeUpdate(cancelUpdate, { args: [{ reason }] });
   }
 
-  recordAgentOutcome(debtorId: string, report: AgentOutcomeReport): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(recordAgentOutcomeUpdate, { args: [report] });
+  async recordAgentOutcome(debtorId: string, report: AgentOutcomeReport): Promise<CaseAnswer> {
+    const note = await this.noteReference(debtorId, report.note);
+    return this.handle(debtorId).executeUpdate(recordAgentOutcomeUpdate, { args: [{ ...report, note }] });
+  }
+
+  /** Free text stays in the database; history carries `[note:<id>]` in its place. */
+  private async noteReference(debtorId: string, text: string | undefined): Promise<string | undefined> {
+    return text ? storeNote(this.db, debtorId, text) : undefined;
   }
 
   state(debtorId: string): Promise<CaseState> {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { masterKeysSchema, type MasterKeySource } from '../crypto/master-keys.js';
 import { BIC_PATTERN, isValidIban, normalizeIban } from '../domain/payments/sepa.js';
 
 /**
@@ -21,7 +22,11 @@ const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_
 
 const envSchema = z
   .object({
+    NODE_ENV: z.string().optional(),
     MAHNWERK_DATA_DIR: z.string().min(1).default('data'),
+    /** Payload master keys `id:base64,…`; the first encrypts (crypto/master-keys.ts). */
+    MAHNWERK_PAYLOAD_KEYS: masterKeysSchema.optional(),
+    MAHNWERK_PAYLOAD_KEY_FILE: z.string().min(1).optional(),
     MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
     PORT: port(3000),
     MAHNWERK_PUBLIC_URL: z.url().optional(),
@@ -33,6 +38,12 @@ const envSchema = z
     TEMPORAL_PORT: port(7233),
     TEMPORAL_UI_PORT: port(8233),
     TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    /** Web UI origins allowed to call the codec server with the staff cookie (comma-separated). */
+    TEMPORAL_UI_ORIGINS: z
+      .string()
+      .transform((text) => text.split(',').map((o) => o.trim()))
+      .pipe(z.array(z.url().transform((u) => new URL(u).origin)))
+      .optional(),
     SMTP_URL: optionalUrl(['smtp', 'smtps']),
     SMTP_OUTBOX_PORT: port(2525),
     MAIL_FROM: z.string().min(3).default('Mahnwerk Demo GmbH <billing@mahnwerk.test>'),
@@ -93,6 +104,13 @@ const envSchema = z
       if (env[a] !== undefined && env[b] === undefined)
         ctx.addIssue({ code: 'custom', path: [b], message: `is required with ${a}` });
     };
+    if (env.NODE_ENV === 'production' && !env.MAHNWERK_PAYLOAD_KEYS && !env.MAHNWERK_PAYLOAD_KEY_FILE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAHNWERK_PAYLOAD_KEYS'],
+        message:
+          'is required when NODE_ENV=production (or MAHNWERK_PAYLOAD_KEY_FILE): create a key with `npm run mahnwerk -- payload-key generate`',
+      });
     together('STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET');
     together('STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY');
     together('PORTAL_SEPA_BIC', 'PORTAL_SEPA_IBAN');
@@ -116,6 +134,10 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   dataDir: string;
+  /** NODE_ENV=production: nothing security-relevant is generated on the fly. */
+  production: boolean;
+  /** Master keys of the Temporal payload codec; neither set: generated under dataDir (not in production). */
+  payloadKeys: MasterKeySource;
   http: { host: string; port: number; publicUrl: string };
   devApiKey: string | undefined;
   /** undefined: the embedded PGlite under dataDir. */
@@ -128,6 +150,8 @@ export interface Config {
     port: number;
     uiPort: number;
     cliPath: string | undefined;
+    /** Origins of the Web UI that may call `/codec/*`; default the embedded UI's. */
+    uiOrigins: string[];
   };
   /** undefined: the embedded loopback SMTP outbox. */
   smtpUrl: string | undefined;
@@ -185,6 +209,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const env = parsed.data;
   return {
     dataDir: path.resolve(env.MAHNWERK_DATA_DIR),
+    production: env.NODE_ENV === 'production',
+    payloadKeys: {
+      keys: env.MAHNWERK_PAYLOAD_KEYS,
+      keyFile: env.MAHNWERK_PAYLOAD_KEY_FILE && path.resolve(env.MAHNWERK_PAYLOAD_KEY_FILE),
+    },
     http: {
       host: env.MAHNWERK_HOST,
       port: env.PORT,
@@ -199,6 +228,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       port: env.TEMPORAL_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
       cliPath: env.TEMPORAL_CLI_PATH,
+      uiOrigins: env.TEMPORAL_UI_ORIGINS ?? [
+        `http://localhost:${env.TEMPORAL_UI_PORT}`,
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}`,
+      ],
     },
     smtpUrl: env.SMTP_URL,
     smtpOutboxPort: env.SMTP_OUTBOX_PORT,

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { hasSkills, isSupervisor } from '../domain/agents.js';
 import type { Agent } from './agents.js';
 import type { Database } from './database.js';
+import { resolveNotes } from './notes.js';
 import { requiredSkills, TASK_QUESTIONS, taskPriority } from '../domain/agent-tasks.js';
 import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
 import type { AgentTaskKind } from '../domain/strategies/types.js';
@@ -98,8 +99,13 @@ export async function inboxFor(db: Database, agent: Agent, now: Date, limit = 10
   return { mine, queue, withdrawn };
 }
 
+/** The task, its outcome's note reference shown as the note's words. */
 export async function findTask(db: Database, id: number): Promise<AgentTask | undefined> {
-  return taskQuery(db).where('t.id', '=', id).executeTakeFirst();
+  const task = await taskQuery(db).where('t.id', '=', id).executeTakeFirst();
+  const note = task?.outcome?.note;
+  if (!task || typeof note !== 'string') return task;
+  const [text] = await resolveNotes(db, [note]);
+  return { ...task, outcome: { ...task.outcome, note: text } };
 }
 
 export type TaskAccess = 'ok' | 'not-found' | 'forbidden';

@@ -1,4 +1,5 @@
 import type { Database } from './database.js';
+import { resolveNotes } from './notes.js';
 import type { EventSource } from './schema.js';
 import { enqueueWebhooks } from './webhooks.js';
 
@@ -35,8 +36,9 @@ export async function recordCaseEvent(db: Database, event: CaseEventInput): Prom
   if (written) await enqueueWebhooks(db, { ...written, ...event, data: event.data ?? {} });
 }
 
+/** The timeline, with note references (`[note:<id>]`, written by the workflow) shown as the notes. */
 export async function listCaseEvents(db: Database, debtorId: string, limit = 200) {
-  return db
+  const events = await db
     .selectFrom('case_events')
     .select(['at', 'source', 'type', 'summary', 'data'])
     .where('debtor_id', '=', debtorId)
@@ -44,6 +46,11 @@ export async function listCaseEvents(db: Database, debtorId: string, limit = 200
     .orderBy('id')
     .limit(limit)
     .execute();
+  const summaries = await resolveNotes(
+    db,
+    events.map((e) => e.summary),
+  );
+  return events.map((e, i) => ({ ...e, summary: summaries[i]! }));
 }
 
 /** The newest event's id (0 for none): a mark to find what was recorded after it. */

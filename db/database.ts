@@ -13,6 +13,8 @@ import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import * as caseAssessment from './migrations/0010_case_assessment.js';
 import * as webhooks from './migrations/0015_webhooks.js';
 import * as debtorTypeAddress from './migrations/0020_debtor_type_address.js';
+import * as payloadDataKeys from './migrations/0025_payload_data_keys.js';
+import * as notes from './migrations/0026_notes.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -30,6 +32,8 @@ const migrations: Record<string, Migration> = {
   '0010_case_assessment': caseAssessment,
   '0015_webhooks': webhooks,
   '0020_debtor_type_address': debtorTypeAddress,
+  '0025_payload_data_keys': payloadDataKeys,
+  '0026_notes': notes,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -297,9 +297,27 @@ export interface WebhookDeliveriesTable {
   delivered_at: Date | null;
 }
 
+/** A debtor's payload data key, wrapped by the master key `master_key_id`. */
+export interface PayloadDataKeysTable {
+  debtor_id: string;
+  master_key_id: string;
+  wrapped_key: string;
+  created_at: CreatedAt;
+}
+
+/** A free-text note, referenced from workflow messages as `[note:<id>]`. */
+export interface NotesTable {
+  id: Generated<number>;
+  debtor_id: string;
+  text: string;
+  created_at: CreatedAt;
+}
+
 export interface DatabaseSchema {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  notes: NotesTable;
+  payload_data_keys: PayloadDataKeysTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
   portal_events: PortalEventsTable;

@@ -24,8 +24,10 @@ export const debtorIdSchema = z
   .max(100)
   .regex(/^[A-Za-z0-9._:-]+$/, 'use letters, digits and . _ : - only (an opaque id, not an e-mail or name)');
 
+const CASE_WORKFLOW_PREFIX = 'case-';
+
 export function caseWorkflowId(debtorId: string): string {
-  return `case-${debtorId}`;
+  return `${CASE_WORKFLOW_PREFIX}${debtorId}`;
 }
 
 export const caseInputSchema = z.object({
@@ -95,4 +97,11 @@ export interface CaseState {
 export interface CaseOutcome {
   status: CaseStatus;
   closedAt: string;
+}
+
+/** The debtor of a case workflow id; undefined for any other workflow. */
+export function debtorIdOfCaseWorkflow(workflowId: string): string | undefined {
+  return workflowId.startsWith(CASE_WORKFLOW_PREFIX)
+    ? workflowId.slice(CASE_WORKFLOW_PREFIX.length)
+    : undefined;
 }

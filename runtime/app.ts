@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities/index.js';
+import { PayloadKeyRing } from '../crypto/key-ring.js';
+import { loadMasterKeys } from '../crypto/master-keys.js';
+import { EncryptionCodec, encryptedDataConverter } from '../crypto/payload-codec.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import { WebhookDeliveryClient } from '../client/webhooks.js';
@@ -45,6 +49,9 @@ export interface Mahnwerk {
   db: Database;
   client: Client;
   cases: CaseClient;
+  /** The payload codec's keys (erasure destroys a debtor's) and the converter built on them. */
+  payloadKeys: PayloadKeyRing;
+  dataConverter: DataConverter;
   temporalAddress: string;
   apiUrl: string | undefined;
   temporalUiUrl: string | undefined;
@@ -98,22 +105,14 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
           ui: true,
           uiPort: config.temporal.uiPort,
           searchAttributes: sa.allSearchAttributeKeys,
+          // The UI decodes payloads through our codec server, for signed-in staff only.
+          extraArgs: ['--ui-codec-endpoint', `${config.http.publicUrl}/codec`],
         },
       });
       stops.push(() => env.teardown());
       temporalAddress = env.address;
       temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
     }
-
-    const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
-    if (config.temporal.address) {
-      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
-      if (added.length) logger.info({ added }, 'registered search attributes');
-    }
-    const client = new Client({ connection, namespace: config.temporal.namespace });
-    const cases = new CaseClient(client, config.temporal.taskQueue);
-    const webhooks = new WebhookDeliveryClient(client, config.temporal.taskQueue);
 
     const db = openDatabase({
       url: config.databaseUrl,
@@ -122,6 +121,26 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
+
+    // Every payload this process hands to Temporal is encrypted (crypto/payload-codec.ts).
+    const masterKeys = loadMasterKeys(
+      config.payloadKeys,
+      options.inMemoryDatabase ? undefined : config.dataDir,
+    );
+    const payloadKeys = new PayloadKeyRing(masterKeys, db);
+    const codec = new EncryptionCodec(payloadKeys);
+    const dataConverter = encryptedDataConverter(codec);
+    logger.info({ activeMasterKey: masterKeys.active.id }, 'Temporal payloads are encrypted');
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    if (config.temporal.address) {
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) logger.info({ added }, 'registered search attributes');
+    }
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+    const cases = new CaseClient(client, config.temporal.taskQueue, db);
+    const webhooks = new WebhookDeliveryClient(client, config.temporal.taskQueue);
 
     // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
     // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
@@ -167,6 +186,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({ db, mailer, sms, config, policies, links }),
         workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        dataConverter,
         channelRates: config.channelRates,
       });
       const running = workers.run();
@@ -196,6 +216,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         creditor: config.creditor,
         portal: config.portal,
         publicUrl: config.http.publicUrl,
+        codec: { codec, uiOrigins: config.temporal.uiOrigins },
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());
@@ -211,6 +232,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       db,
       client,
       cases,
+      payloadKeys,
+      dataConverter,
       temporalAddress,
       apiUrl,
       temporalUiUrl,

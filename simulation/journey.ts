@@ -8,6 +8,9 @@ import { createMailer } from '../channels/email/mailer.js';
 import { LinkSigner } from '../channels/links.js';
 import { createSmsSender } from '../channels/sms/sender.js';
 import { CaseClient } from '../client/cases.js';
+import { PayloadKeyRing } from '../crypto/key-ring.js';
+import { loadMasterKeys } from '../crypto/master-keys.js';
+import { EncryptionCodec, encryptedDataConverter } from '../crypto/payload-codec.js';
 import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../db/billing.js';
 import { lastCaseEventId, listCaseEvents, redateCaseEventsAfter } from '../db/case-events.js';
 import { markAddress } from '../db/contact-points.js';
@@ -76,15 +79,21 @@ export interface JourneyOptions {
 export async function simulateJourney(options: JourneyOptions): Promise<Journey> {
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
+    const db = openDatabase({ url: undefined });
+    cleanups.push(() => db.destroy());
+    await migrateToLatest(db);
+    // Payloads are encrypted as in the product, with a key that lives as long as the simulation.
+    const dataConverter = encryptedDataConverter(
+      new EncryptionCodec(
+        new PayloadKeyRing(loadMasterKeys({ keys: undefined, keyFile: undefined }, undefined), db),
+      ),
+    );
     const env = await TestWorkflowEnvironment.createTimeSkipping({
+      client: { dataConverter },
       server: { executable: { type: 'existing-path', path: TEST_SERVER } },
     });
     cleanups.push(() => env.teardown());
     await addSearchAttributes(env.connection, 'default');
-
-    const db = openDatabase({ url: undefined });
-    cleanups.push(() => db.destroy());
-    await migrateToLatest(db);
     const outbox = await startSmtpOutbox({ port: 0 });
     cleanups.push(() => outbox.close());
     const account = { accountSid: `AC${'0'.repeat(32)}`, authToken: 'simulation', from: '+15005550006' };
@@ -111,8 +120,9 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
       workflowBundle: options.workflowBundle,
       activities,
       channelRates: { email: 1000, sms: 1000 },
+      dataConverter,
     });
-    const cases = new CaseClient(env.client, TASK_QUEUE);
+    const cases = new CaseClient(env.client, TASK_QUEUE, db);
 
     const { debtor } = options;
     const profile = profileOf(debtor);

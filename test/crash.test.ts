@@ -10,6 +10,7 @@ import { mulberry32 } from '../demo/generate.js';
 import { caseWorkflowId } from '../domain/case.js';
 import {
   openCaseThroughApi,
+  TEST_PAYLOAD_KEYS,
   startProduct,
   zoneInContactWindowNow,
   type RunningProduct,
@@ -119,6 +120,7 @@ describe.skipIf(!postgres)(`crash safety: a worker process SIGKILLed in the midd
         SMS_RATE_PER_SECOND: '25',
         MAHNWERK_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mahnwerk-crash-')),
         MAHNWERK_SECRET: 'crash-test-secret-0123456789abcdef',
+        MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         LOG_LEVEL: 'warn',
       };
       const smsSent = () => sink.messages().filter((m) => m.direction === 'outbound-api');

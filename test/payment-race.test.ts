@@ -46,18 +46,23 @@ beforeAll(async () => {
   const sms = createSmsSender({ ...twilio, from: '+15005550006', apiBaseUrl: sink.url });
   const real = createActivities({ ...testActivityDeps(product.db, mailer), sms });
   connection = await NativeConnection.connect({ address: product.temporalAddress });
-  workers = await caseWorkersFor(connection, product.config.temporal.taskQueue, {
-    ...real,
-    async sendMessage(input: SendMessageInput) {
-      const hold = held.get(input.debtorId);
-      if (hold) {
-        held.delete(input.debtorId);
-        hold.reached();
-        await hold.release;
-      }
-      return real.sendMessage(input);
+  workers = await caseWorkersFor(
+    connection,
+    product.config.temporal.taskQueue,
+    {
+      ...real,
+      async sendMessage(input: SendMessageInput) {
+        const hold = held.get(input.debtorId);
+        if (hold) {
+          held.delete(input.debtorId);
+          hold.reached();
+          await hold.release;
+        }
+        return real.sendMessage(input);
+      },
     },
-  });
+    product.dataConverter,
+  );
   running = workers.run();
 });
 afterAll(async () => {

@@ -267,7 +267,11 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   }
   // A plain client: the time-skipping client's result() unlocks time skipping, and the test server
   // then jumps to the 10-year run timeout it keeps for every closed workflow.
-  const plain = new Client({ connection: world.env.connection, namespace: 'default' });
+  const plain = new Client({
+    connection: world.env.connection,
+    namespace: 'default',
+    dataConverter: world.dataConverter,
+  });
   const outcome = (await plain.workflow.getHandle(caseWorkflowId(id)).result()) as CaseOutcome;
   seen.log.push(
     `  closed: ${outcome.status} at +${((Date.parse(outcome.closedAt) - start) / days(1)).toFixed(2)} d`,

@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import type { PayloadCodec } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -29,6 +30,7 @@ import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
+import { codecRoutes } from './routes/codec.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -49,6 +51,8 @@ export interface ServerDeps {
   publicUrl: string;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
+  /** The payload codec behind `/codec/*` (Temporal Web UI) and the UI origins allowed to call it. */
+  codec?: { codec: PayloadCodec; uiOrigins: readonly string[] } | undefined;
   /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
   twilio?: { authToken: string; publicUrl: string; devSink?: SmsSink | undefined };
 }
@@ -133,6 +137,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(webhookRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
+  if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });
 
   await app.register(linkRoutes, {
     db: deps.db,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { createActivities } from '../activities/index.js';
@@ -24,6 +25,8 @@ export interface CaseWorkerOptions {
   /** The case queue: the workflows and every activity but the channel sends. */
   taskQueue: string;
   workflowBundle: WorkflowBundle;
+  /** The encrypting converter (crypto/payload-codec.ts); the client that starts the cases uses the same keys. */
+  dataConverter: DataConverter;
   /** Usually `createActivities(deps)`; tests wrap them to watch or hold a send. */
   activities: Activities;
   /** Sends per second each channel's provider accepts; the server hands out no more than this. */
@@ -68,6 +71,7 @@ export async function createCaseWorkers(options: CaseWorkerOptions): Promise<Cas
     namespace,
     taskQueue,
     workflowBundle: options.workflowBundle,
+    dataConverter: options.dataConverter,
     // sendMessage stays registered here too: an attempt scheduled on the case queue by the workflow
     // code before sends had queues of their own still finds a worker after an upgrade.
     activities,
@@ -81,6 +85,7 @@ export async function createCaseWorkers(options: CaseWorkerOptions): Promise<Cas
         namespace,
         taskQueue: channelTaskQueue(taskQueue, channel),
         activities: { sendMessage: activities.sendMessage },
+        dataConverter: options.dataConverter,
         maxTaskQueueActivitiesPerSecond: options.channelRates[channel],
       }),
     ),

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, WorkflowBundle } from '@temporalio/worker';
 import pg from 'pg';
 import { loadConfig } from '../../config/env.js';
+import { PayloadKeyRing } from '../../crypto/key-ring.js';
+import { masterKeysSchema } from '../../crypto/master-keys.js';
+import { EncryptionCodec, encryptedDataConverter } from '../../crypto/payload-codec.js';
+import type { Database } from '../../db/database.js';
 import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
@@ -25,6 +30,7 @@ export async function caseWorkersFor(
   connection: NativeConnection,
   taskQueue: string,
   activities: Activities,
+  dataConverter: DataConverter,
 ): Promise<CaseWorkers> {
   return createCaseWorkers({
     connection,
@@ -32,6 +38,7 @@ export async function caseWorkersFor(
     taskQueue,
     workflowBundle: await sharedBundle(),
     activities,
+    dataConverter,
     channelRates: { email: 1000, sms: 1000 },
   });
 }
@@ -67,6 +74,15 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
 
 export const TEST_API_KEY = 'test-key-0123456789abcdefghij';
 
+/** The payload master key of every test process (a worker process needs the API's keys). */
+export const TEST_PAYLOAD_KEYS = `test1:${Buffer.alloc(32, 7).toString('base64')}`;
+
+/** The product's encrypting data converter over the test master key and this database's data keys. */
+export const testDataConverter = (db: Database): DataConverter =>
+  encryptedDataConverter(
+    new EncryptionCodec(new PayloadKeyRing(masterKeysSchema.parse(TEST_PAYLOAD_KEYS), db)),
+  );
+
 export interface RunningProduct extends Mahnwerk {
   apiUrl: string;
   request(
@@ -94,6 +110,7 @@ export async function startProduct(
   const { env = {}, role = 'all' } = options;
   const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
   const config = loadConfig({
+    MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     ...env,
     DATABASE_URL: postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,

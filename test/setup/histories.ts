@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 
 const { History } = proto.temporal.api.history.v1;
@@ -15,10 +16,39 @@ const historiesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..
 export async function keepHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(historiesDir, { recursive: true });
-  writeFileSync(
-    path.join(historiesDir, `${name}.binpb`),
-    History.encode(await handle.fetchHistory()).finish(),
-  );
+  // Kept decrypted: the data keys live in the test's throwaway database.
+  const history = await handle.fetchHistory();
+  await decodePayloadsIn(history, handle.client.options.loadedDataConverter.payloadCodecs);
+  writeFileSync(path.join(historiesDir, `${name}.binpb`), History.encode(history).finish());
+}
+
+type Payload = proto.temporal.api.common.v1.IPayload;
+/** A payload always has its metadata (the encoding); `data` may be left out when empty. */
+const isPayload = (value: object): value is Payload => Object.hasOwn(value, 'metadata') && 'data' in value;
+
+/**
+ * Every payload in a history or any other protobuf object — inputs, results, signals, updates,
+ * failure details, user metadata — except search attributes, which Temporal indexes in plaintext.
+ */
+export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return found;
+  if (isPayload(value)) {
+    found.push(value);
+    return found;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (key !== 'searchAttributes') payloadsIn(child, found);
+  }
+  return found;
+}
+
+/** Decodes, in place, every payload in `value` with the codecs. */
+export async function decodePayloadsIn(value: unknown, codecs: PayloadCodec[]): Promise<void> {
+  for (const payload of payloadsIn(value)) {
+    let decoded = [payload];
+    for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+    Object.assign(payload, { metadata: decoded[0]?.metadata, data: decoded[0]?.data });
+  }
 }
 
 export function recordedHistories(): {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createActivities, type SendMessageInput } from '../../activities/index.js';
@@ -24,7 +25,7 @@ import { days } from '../../domain/dates.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../../runtime/temporal.js';
 import { testActivityDeps } from './activities.js';
-import { caseWorkersFor } from './harness.js';
+import { caseWorkersFor, testDataConverter } from './harness.js';
 
 export const TZ = 'Europe/Berlin';
 
@@ -45,13 +46,16 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
     outbox: SmtpOutbox;
     mailer: Mailer;
     cases: CaseClient;
+    /** Encrypts with the test master key and data keys in `db`, as the product does. */
+    dataConverter: DataConverter;
   };
   beforeEach(async () => {
     world.env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
+      client: { dataConverter: world.dataConverter },
     });
     await addSearchAttributes(world.env.connection, 'default');
-    world.cases = new CaseClient(world.env.client, taskQueue);
+    world.cases = new CaseClient(world.env.client, taskQueue, world.db);
   });
   afterEach(async () => {
     await world.env?.teardown();
@@ -59,6 +63,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
   beforeAll(async () => {
     world.db = openDatabase({ url: undefined });
     await migrateToLatest(world.db);
+    world.dataConverter = testDataConverter(world.db);
     world.outbox = await startSmtpOutbox({ port: 0 });
     world.mailer = createMailer({ smtpUrl: world.outbox.url, from: 'Creditor <billing@creditor.test>' });
   });
@@ -97,7 +102,12 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
           return result;
         },
       };
-      const workers = await caseWorkersFor(world.env.nativeConnection, taskQueue, activities);
+      const workers = await caseWorkersFor(
+        world.env.nativeConnection,
+        taskQueue,
+        activities,
+        world.dataConverter,
+      );
       await workers.runUntil(run);
     },
 
