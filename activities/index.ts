@@ -10,6 +10,7 @@ import {
 import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { SegmentId } from '../domain/segmentation/types.js';
+import { defaultUnitCosts, type UnitCosts } from '../domain/kpis/unit-costs.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
@@ -27,6 +28,8 @@ export interface Policies {
   segmentation: SegmentationConfig;
   contactPolicy: ContactPolicyConfig;
   strategies: Record<SegmentId, Strategy>;
+  /** Unit costs per currency for the KPIs. */
+  costs: UnitCosts;
 }
 
 export interface ActivityDeps extends MessageDeps {
@@ -41,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     segmentation: defaultSegmentationConfig,
     contactPolicy: defaultContactPolicyConfig,
     strategies: defaultStrategies,
+    costs: defaultUnitCosts,
   };
   return {
     /** Read once per episode: the episode keeps the policies it started with. */

@@ -11,6 +11,7 @@ import {
   strategiesConfigSchema,
   StrategyConfigError,
 } from '../domain/strategies/config.js';
+import { defaultUnitCosts, unitCostsSchema } from '../domain/kpis/unit-costs.js';
 
 /**
  * The policy file: segmentation thresholds, contact policy and strategy cadences, each section
@@ -20,6 +21,8 @@ const policyFileSchema = z.strictObject({
   segmentation: segmentationConfigSchema.prefault({}),
   contactPolicy: contactPolicyConfigSchema.prefault({}),
   strategies: strategiesConfigSchema.prefault({}),
+  /** Unit costs per currency for the cost KPIs (`costs.EUR.smsSegment`, …). */
+  costs: unitCostsSchema.default(defaultUnitCosts),
 });
 
 export const DEFAULT_POLICY_FILES = ['mahnwerk.config.yaml', 'mahnwerk.config.yml', 'mahnwerk.config.json'];
@@ -68,6 +71,7 @@ export async function readPolicyFile(file: string): Promise<Policies> {
       segmentation: parsed.data.segmentation,
       contactPolicy: parsed.data.contactPolicy,
       strategies: applyStrategyOverrides(parsed.data.strategies),
+      costs: parsed.data.costs,
     };
   } catch (error) {
     if (error instanceof StrategyConfigError) throw new PolicyFileError(file, [error.message]);

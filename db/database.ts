@@ -10,6 +10,7 @@ import * as agentTasks from './migrations/0002_agent_tasks.js';
 import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
+import * as kpis from './migrations/0030_kpis.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0003_agents': agents,
   '0004_portal': portal,
   '0005_sms_outbox': smsOutbox,
+  '0030_kpis': kpis,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

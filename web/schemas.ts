@@ -16,6 +16,8 @@ const isCalendarDate = (value: string): boolean => {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
 };
 
+export const calendarDateSchema = z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD');
+
 export const FLAGS = ['vulnerable', 'hardship', 'insolvency', 'deceased', 'legal-hold'] as const;
 
 export const currencySchema = z
@@ -84,7 +86,7 @@ export const invoiceBody = z
   .object({
     currency: currencySchema,
     amountDue: minorUnitsSchema,
-    dueDate: z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD'),
+    dueDate: calendarDateSchema,
     issuedAt: z.iso.datetime({ offset: true }),
   })
   .strict();

@@ -28,6 +28,7 @@ import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
+import { kpiRoutes } from './routes/kpis.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
@@ -124,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(caseMessageRoutes, deps);
     await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
+    await api.register(kpiRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 
