@@ -11,6 +11,7 @@ import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import * as kpis from './migrations/0030_kpis.js';
+import * as managerRole from './migrations/0031_manager_role.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0004_portal': portal,
   '0005_sms_outbox': smsOutbox,
   '0030_kpis': kpis,
+  '0031_manager_role': managerRole,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -27,6 +27,7 @@ import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
+import { cockpitAssetRoutes } from './cockpit/assets.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { kpiRoutes } from './routes/kpis.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
@@ -128,6 +129,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(kpiRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
+  await app.register(cockpitAssetRoutes);
 
   await app.register(linkRoutes, {
     db: deps.db,
