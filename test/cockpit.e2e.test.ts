@@ -4,7 +4,6 @@ import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
 import { kpiReport } from '../web/kpis/report.js';
 import { launchBrowser, screenshot, seriousA11yViolations } from './setup/browser.js';
 import { startProduct, type RunningProduct } from './setup/harness.js';
-import { insertKpiSeed, kpiSeed } from './setup/kpi-seed.js';
 
 /** The strategy cockpit in Chromium: a manager logs in and reads the charts and their tables. */
 let product: RunningProduct;
@@ -34,8 +33,18 @@ async function logIn(email: string, path: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  product = await startProduct(inject('temporalAddress'), 'pglite', { role: 'api' });
-  await insertKpiSeed(product.db, kpiSeed());
+  product = await startProduct(inject('temporalAddress'));
+  // As `npm run demo` does it: the demo history through the development route, once.
+  expect(await product.request('POST', '/v1/dev/demo-history')).toEqual({
+    status: 201,
+    body: { loaded: true, cases: 40 },
+  });
+  expect(await product.request('POST', '/v1/dev/demo-history')).toEqual({
+    status: 200,
+    body: { loaded: false, cases: 40 },
+  });
+  const marked = await product.db.selectFrom('cases').select('run_id').distinct().execute();
+  expect(marked).toEqual([{ run_id: 'demo-history' }]);
   browser = await launchBrowser();
   await createStaff('mia@managers.test', 'manager');
   await createStaff('anna@agents.test', 'agent');

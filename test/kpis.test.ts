@@ -4,7 +4,7 @@ import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
 import type { KpiGroup } from '../db/kpis.js';
 import { agentReport, kpiReport } from '../web/kpis/report.js';
 import { startProduct, testDatabases, TEST_API_KEY, type RunningProduct } from './setup/harness.js';
-import { AS_OF, insertKpiSeed, kpiSeed, type KpiSeed, type SeedCase } from './setup/kpi-seed.js';
+import { historySeed, insertHistory, type KpiSeed, type SeedCase } from '../demo/history.js';
 
 /**
  * The KPI SQL against figures computed here, in plain TypeScript over the same seed, straight from
@@ -12,7 +12,8 @@ import { AS_OF, insertKpiSeed, kpiSeed, type KpiSeed, type SeedCase } from './se
  */
 
 const DAY = 86_400_000;
-const seed = kpiSeed();
+const AS_OF = new Date('2026-12-01T00:00:00Z');
+const seed = historySeed({ asOf: AS_OF, prefix: 'k-' });
 
 function isoWeek(d: Date): string {
   const day = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
@@ -281,7 +282,7 @@ describe.each(testDatabases)('KPIs on a seeded portfolio (%s)', (database) => {
   let product: RunningProduct;
   beforeAll(async () => {
     product = await startProduct(inject('temporalAddress'), database, { role: 'api' });
-    await insertKpiSeed(product.db, seed);
+    await insertHistory(product.db, seed);
   });
   afterAll(async () => {
     await product?.stop();

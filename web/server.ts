@@ -30,6 +30,7 @@ import { inboxRoutes } from './inbox/routes.js';
 import { cockpitAssetRoutes } from './cockpit/assets.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { kpiRoutes } from './routes/kpis.js';
+import { demoHistoryRoutes } from './routes/demo-history.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
@@ -127,6 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
     await api.register(kpiRoutes, deps);
+    if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
   await app.register(cockpitAssetRoutes);
