@@ -12,6 +12,7 @@ import {
 import { Context } from '@temporalio/activity';
 import { defaultSegmentationConfig, type SegmentationConfig } from '../domain/segmentation/config.js';
 import type { SegmentId } from '../domain/segmentation/types.js';
+import { defaultUnitCosts, type UnitCosts } from '../domain/kpis/unit-costs.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
@@ -33,6 +34,8 @@ export interface Policies {
   strategies: Record<SegmentId, Strategy>;
   /** Interest, fees and payment allocation (domain/claim/). */
   creditor: CreditorPolicy;
+  /** Unit costs per currency for the KPIs. */
+  costs: UnitCosts;
 }
 
 export interface ActivityDeps extends MessageDeps {
@@ -48,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     contactPolicy: defaultContactPolicyConfig,
     strategies: defaultStrategies,
     creditor: defaultCreditorPolicy(),
+    costs: defaultUnitCosts,
   };
   return {
     /** Read once per episode: the episode keeps the policies it started with. */

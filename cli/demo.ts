@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { generateDemoDebtors } from '../demo/generate.js';
 import { createDemoAgents, describeDemoAgents } from '../demo/agents.js';
 import { DemoLoadError, loadDemoDebtors, normalizeBaseUrl, summarize } from '../demo/load.js';
+import { requestDemoHistory } from '../demo/history.js';
 
 const usage = `Usage: npm run demo -- [--count 30] [--seed 42] [--url http://127.0.0.1:3000] [--key <API key>]
 
 Loads synthetic demo debtors (demo-001, demo-002, …) with overdue invoices into a running Mahnwerk
 (\`npm start\` in another terminal) through the public API. The first seven cover every segment.
-Also creates demo agents for the inbox (agent-de@, agent-en@, supervisor@mahnwerk.test) and prints
-their passwords.
+Also creates demo agents for the inbox (agent-de@, agent-en@, manager@, supervisor@mahnwerk.test) and
+prints their passwords, and loads 40 past cases marked as demo history for the strategy cockpit.
 
 Options:
   --count <n>        debtors to load, 1-1000 (default 30)
@@ -96,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       seed: args.seed,
     })}\n`,
   );
+  process.stdout.write(`${await requestDemoHistory({ url: args.url, apiKey: args.key })}\n`);
   const agents = await createDemoAgents({ url: args.url, apiKey: args.key });
   process.stdout.write(`${describeDemoAgents(`${normalizeBaseUrl(args.url)}/inbox`, agents)}\n`);
   if (result.failed.length > 0) {

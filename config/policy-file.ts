@@ -12,6 +12,7 @@ import {
   strategiesConfigSchema,
   StrategyConfigError,
 } from '../domain/strategies/config.js';
+import { defaultUnitCosts, unitCostsSchema } from '../domain/kpis/unit-costs.js';
 
 /**
  * The policy file: segmentation thresholds, contact policy, strategy cadences and the creditor
@@ -22,6 +23,8 @@ const policyFileSchema = z.strictObject({
   contactPolicy: contactPolicyConfigSchema.prefault({}),
   strategies: strategiesConfigSchema.prefault({}),
   creditor: creditorPolicySchema.prefault({}),
+  /** Unit costs per currency for the cost KPIs (`costs.EUR.smsSegment`, …). */
+  costs: unitCostsSchema.default(defaultUnitCosts),
 });
 
 export const DEFAULT_POLICY_FILES = ['mahnwerk.config.yaml', 'mahnwerk.config.yml', 'mahnwerk.config.json'];
@@ -71,6 +74,7 @@ export async function readPolicyFile(file: string): Promise<Policies> {
       contactPolicy: parsed.data.contactPolicy,
       strategies: applyStrategyOverrides(parsed.data.strategies),
       creditor: parsed.data.creditor,
+      costs: parsed.data.costs,
     };
   } catch (error) {
     if (error instanceof StrategyConfigError) throw new PolicyFileError(file, [error.message]);

@@ -31,6 +31,7 @@ export async function recordCaseOpening(db: Database, c: CaseOpening): Promise<v
     amount_due: c.amountDue,
     currency: c.currency,
     days_past_due: c.daysPastDue,
+    days_past_due_at_open: c.daysPastDue,
     opened_at: new Date(),
     closed_at: null,
     updated_at: new Date(),

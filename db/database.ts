@@ -15,6 +15,8 @@ import * as webhooks from './migrations/0015_webhooks.js';
 import * as debtorTypeAddress from './migrations/0020_debtor_type_address.js';
 import * as payloadDataKeys from './migrations/0025_payload_data_keys.js';
 import * as notes from './migrations/0026_notes.js';
+import * as kpis from './migrations/0030_kpis.js';
+import * as managerRole from './migrations/0031_manager_role.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -34,6 +36,8 @@ const migrations: Record<string, Migration> = {
   '0020_debtor_type_address': debtorTypeAddress,
   '0025_payload_data_keys': payloadDataKeys,
   '0026_notes': notes,
+  '0030_kpis': kpis,
+  '0031_manager_role': managerRole,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -110,6 +110,10 @@ export interface CasesTable {
   opened_at: ColumnType<Date, Date | string, Date | string>;
   closed_at: Date | null;
   updated_at: UpdatedAt;
+  /** Where the case started, for roll rates; null for rows from before migration 0030. */
+  days_past_due_at_open: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The experiment variant the case was assigned at opening; null outside an experiment. */
+  strategy_variant: ColumnType<string | null, string | null | undefined, string | null>;
   /** The latest assessment: why the case is in its segment (null for rows older than 0010). */
   assessment: ColumnType<StoredAssessment | null, string | null | undefined, string | null>;
 }

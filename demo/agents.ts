@@ -5,6 +5,7 @@ import { normalizeBaseUrl, DemoLoadError } from './load.js';
 export const DEMO_AGENTS = [
   { email: 'agent-de@mahnwerk.test', name: 'Anna Agentin', role: 'agent', skills: ['lang:de'] },
   { email: 'agent-en@mahnwerk.test', name: 'Ben Agent', role: 'agent', skills: ['lang:en'] },
+  { email: 'manager@mahnwerk.test', name: 'Mia Managerin', role: 'manager', skills: ['lang:de', 'lang:en'] },
   {
     email: 'supervisor@mahnwerk.test',
     name: 'Sabine Supervisor',
@@ -54,5 +55,6 @@ export function describeDemoAgents(inboxUrl: string, logins: DemoAgentLogin[]): 
     `Agent inbox       ${inboxUrl}  (log in as one of these; passwords are new on every demo run)`,
     ...logins.map((l) => `  ${l.email.padEnd(26)} ${l.password}  ${l.role}, skills ${l.skills.join(' ')}`),
     '  Personal-segment debtors get an agent call as their first step, inside their contact window.',
+    `Strategy cockpit  ${inboxUrl.replace(/\/inbox$/, '/cockpit')}  (manager@, supervisor@)`,
   ].join('\n');
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
  * Agents: people who work agent tasks. A task names the skills it needs; an agent may work it only
  * with every one of them. Pure, shared by the inbox, the API and the CLI.
  */
-export const AGENT_ROLES = ['agent', 'supervisor', 'admin'] as const;
+/** A manager steers strategies in the cockpit; supervisors and admins may too, agents may not. */
+export const AGENT_ROLES = ['agent', 'manager', 'supervisor', 'admin'] as const;
 export type AgentRole = (typeof AGENT_ROLES)[number];
 
 /** The skills the product derives for tasks; supervisors may give agents any others too. */
@@ -36,6 +37,7 @@ export const skillListSchema = z
   .transform((skills) => [...new Set(skills)].sort());
 
 export const isSupervisor = (role: AgentRole): boolean => role === 'supervisor' || role === 'admin';
+export const mayUseCockpit = (role: AgentRole): boolean => role === 'manager' || isSupervisor(role);
 
 /** True when the agent has every skill the task requires. */
 export const hasSkills = (agentSkills: readonly string[], required: readonly string[]): boolean =>

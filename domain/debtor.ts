@@ -35,6 +35,8 @@ export function isCalendarDate(value: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
 }
 
+export const calendarDateSchema = z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD');
+
 export const timezoneSchema = z
   .string()
   .refine(isTimeZone, 'unknown IANA time zone (use one such as Europe/Berlin)');
@@ -127,7 +129,7 @@ export const invoiceSchema = z
   .object({
     currency: currencySchema,
     amountDue: minorUnitsSchema,
-    dueDate: z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD'),
+    dueDate: calendarDateSchema,
     issuedAt: z.iso.datetime({ offset: true }),
   })
   .strict();

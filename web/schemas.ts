@@ -9,7 +9,7 @@ import {
   type Invoice,
 } from '../domain/debtor.js';
 
-export { currencySchema, minorUnitsSchema, phoneSchema } from '../domain/debtor.js';
+export { calendarDateSchema, currencySchema, minorUnitsSchema, phoneSchema } from '../domain/debtor.js';
 
 export const debtorParams = z.object({ debtorId: debtorIdSchema });
 export const invoiceParams = z.object({ debtorId: debtorIdSchema, invoiceId: debtorIdSchema });

@@ -31,7 +31,10 @@ import { devOutboxRoutes } from './routes/dev-outbox.js';
 import { agentTaskRoutes } from './routes/agent-tasks.js';
 import { inboxRoutes } from './inbox/routes.js';
 import { codecRoutes } from './routes/codec.js';
+import { cockpitAssetRoutes } from './cockpit/assets.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
+import { kpiRoutes } from './routes/kpis.js';
+import { demoHistoryRoutes } from './routes/demo-history.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
@@ -135,9 +138,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
     await api.register(webhookRoutes, deps);
+    await api.register(kpiRoutes, deps);
+    if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
   if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });
+  await app.register(cockpitAssetRoutes);
 
   await app.register(linkRoutes, {
     db: deps.db,

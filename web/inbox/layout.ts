@@ -1,3 +1,4 @@
+import { isSupervisor, mayUseCockpit } from '../../domain/agents.js';
 import { escapeHtml } from '../pages.js';
 import type { AgentSession } from './session.js';
 
@@ -19,16 +20,22 @@ export function notice(message: { kind: 'error' | 'ok'; text: string } | undefin
     : '';
 }
 
-export function staffPage(title: string, session: AgentSession | undefined, body: string): string {
+/** `lang` and extra `<head>` content (the cockpit's scripts) for pages beyond the English inbox. */
+export function staffPage(
+  title: string,
+  session: AgentSession | undefined,
+  body: string,
+  page: { lang?: 'de' | 'en'; head?: string } = {},
+): string {
   const nav = session
     ? `<nav><a href="/inbox">Inbox</a>${
-        session.agent.role === 'agent'
-          ? ''
-          : ' · <a href="/inbox/supervisor">Supervisor</a> · <a href="/inbox/agents">Agents</a>'
-      } · <span>${h(session.agent.name)} (${h(session.agent.role)}; skills: ${h(session.agent.skills.join(', ') || '—')})</span> ${postButton(session, '/inbox/logout', 'Log out')}</nav>`
+        isSupervisor(session.agent.role)
+          ? ' · <a href="/inbox/supervisor">Supervisor</a> · <a href="/inbox/agents">Agents</a>'
+          : ''
+      }${mayUseCockpit(session.agent.role) ? ' · <a href="/cockpit">Cockpit</a>' : ''} · <span>${h(session.agent.name)} (${h(session.agent.role)}; skills: ${h(session.agent.skills.join(', ') || '—')})</span> ${postButton(session, '/inbox/logout', 'Log out')}</nav>`
     : '';
   return `<!doctype html>
-<html lang="en">
+<html lang="${page.lang ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -48,7 +55,7 @@ form.inline{display:inline}label{display:block;margin:.35rem 0}input,select,text
 section.card{background:#fff;padding:.75rem 1rem;border-radius:.4rem;border:1px solid #ddd}
 details{background:#fff;border:1px solid #ddd;border-radius:.35rem;padding:.4rem .8rem;margin:.4rem 0}
 a:focus-visible,button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
-</style>
+</style>${page.head ?? ''}
 </head>
 <body>
 <header>${nav || '<span>Mahnwerk agent inbox</span>'}</header>

@@ -23,6 +23,7 @@ import {
 import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
+import { cockpitPages } from '../cockpit/routes.js';
 import { loadCaseFile } from './case-file.js';
 import { LoginThrottle } from './login-throttle.js';
 import { parseOutcomeForm } from './outcome-form.js';
@@ -66,7 +67,7 @@ const newAgentForm = agentForm.extend({
 
 /** Only paths inside the inbox are followed after login. */
 const safeNext = (next: string | undefined): string =>
-  next && /^\/inbox(\/[\w/-]*)?$/.test(next) ? next : '/inbox';
+  next && /^\/(inbox|cockpit)(\/[\w/-]*)?(\?[\w=&%.-]*)?$/.test(next) ? next : '/inbox';
 
 const html = (reply: FastifyReply, status: number, body: string) =>
   reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -147,6 +148,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
       request.agentSession = session;
     });
     await staffRoutes(staff, { db, cases, policies, service });
+    await cockpitPages(staff, { db, policies, sessionOf });
   });
 };
 

@@ -1,0 +1,389 @@
+import type { Database } from '../db/database.js';
+import { DemoLoadError, normalizeBaseUrl } from './load.js';
+
+/**
+ * Past cases as plain facts: 40 cases opened every three days over the four months before `asOf`,
+ * with payments, promises, plans, disputes, opt-outs, messages, calls and portal visits. The KPI tests
+ * compute their expected figures from it, and `npm run demo` loads it so every cockpit chart shows
+ * something. Every edge the KPI definitions name is in it (payments before the opening and surplus
+ * credits, unsent outbox rows, events of an earlier case, cases that have not matured, unknown days
+ * past due at opening, cases in a second currency).
+ *
+ * Marked as demo history where it is stored: debtor ids start with the prefix, debtors carry the
+ * attribute `demoHistory: true`, case rows the run id `demo-history`, events the source `system`
+ * and the summary "demo history: …". No workflow runs for these cases.
+ */
+
+const DAY = 86_400_000;
+/** The seed spans 120 days before asOf: cases open from day 0 to day 117. */
+const SPAN_DAYS = 120;
+export const DEMO_HISTORY_RUN_ID = 'demo-history';
+
+export interface SeedCase {
+  debtorId: string;
+  segment: string;
+  strategyVersion: string;
+  variant: string | null;
+  currency: string;
+  status: 'active' | 'paid' | 'written-off' | 'promised';
+  amountDue: number;
+  openedAt: Date;
+  closedAt: Date | null;
+  dpdOpen: number | null;
+}
+export interface SeedPayment {
+  id: string;
+  debtorId: string;
+  currency: string;
+  amount: number;
+  allocated: number;
+  paidAt: Date;
+}
+export interface SeedEvent {
+  debtorId: string;
+  at: Date;
+  type: string;
+  channel?: string;
+}
+export interface SeedOutbox {
+  debtorId: string;
+  channel: 'email' | 'sms' | 'letter';
+  sentAt: Date | null;
+  segments: number | null;
+}
+export interface SeedTask {
+  key: string;
+  debtorId: string;
+  kind: 'call' | 'dispute-review';
+  closedAt: Date;
+  callResult: 'attempt' | 'conversation' | null;
+  agentId: string | null;
+  outcome: Record<string, unknown> | null;
+}
+export interface SeedPortal {
+  debtorId: string;
+  at: Date;
+  type: 'opened' | 'payment-started' | 'paid';
+  channel: string | null;
+}
+export interface KpiSeed {
+  cases: SeedCase[];
+  payments: SeedPayment[];
+  events: SeedEvent[];
+  outbox: SeedOutbox[];
+  tasks: SeedTask[];
+  portal: SeedPortal[];
+  agents: { id: string; name: string }[];
+}
+
+const at = (base: Date, days: number, hours = 0) => new Date(base.getTime() + days * DAY + hours * 3_600_000);
+const dateOnly = (d: Date) => d.toISOString().slice(0, 10);
+
+export interface HistoryOptions {
+  asOf: Date;
+  /** Debtor ids are `<prefix><n>`. */
+  prefix: string;
+}
+
+export function historySeed({ asOf, prefix }: HistoryOptions): KpiSeed {
+  const seed: KpiSeed = {
+    cases: [],
+    payments: [],
+    events: [],
+    outbox: [],
+    tasks: [],
+    portal: [],
+    agents: [
+      { id: `${prefix}agent-1`, name: 'Anna Archiv (demo history)' },
+      { id: `${prefix}agent-2`, name: 'Ben Backlog (demo history)' },
+    ],
+  };
+  const segments = ['assisted', 'self-service', 'personal', 'small-balance'];
+  for (let i = 0; i < 40; i++) {
+    const debtorId = `${prefix}${i}`;
+    const segment = segments[i % 4] as string;
+    const currency = i % 7 === 3 ? 'USD' : 'EUR';
+    const openedAt = at(new Date(asOf.getTime() - SPAN_DAYS * DAY), i * 3, 9 + (i % 5) * 3);
+    const placed = 10_000 + i * 1_000;
+    const age = (asOf.getTime() - openedAt.getTime()) / DAY;
+    let recovered = 0;
+    let status: SeedCase['status'] = 'active';
+    let closedAt: Date | null = null;
+    const pay = (id: string, days: number, amount: number, allocated = amount) => {
+      const paidAt = at(openedAt, days, 2);
+      if (paidAt > asOf) return;
+      seed.payments.push({ id: `${debtorId}-${id}`, debtorId, currency, amount, allocated, paidAt });
+      if (days >= 0) recovered += allocated;
+    };
+    if (i % 3 === 0) {
+      const days = 5 + (i % 40) * 2;
+      if (days + 1 < age) {
+        pay('a', days - 3, Math.round(placed * 0.4));
+        pay('b', days, placed - Math.round(placed * 0.4));
+        status = 'paid';
+        closedAt = at(openedAt, days, 3);
+      } else pay('a', 1, 1_000);
+    } else if (i % 3 === 1) {
+      pay(
+        'a',
+        20 + (i % 4) * 25,
+        Math.round(placed * 0.3),
+        i === 10 ? Math.round(placed * 0.3) - 500 : undefined,
+      );
+      if (i % 6 === 1) status = 'promised';
+    } else if (age > 46) {
+      status = 'written-off';
+      closedAt = at(openedAt, 45);
+    }
+    // A payment before the opening belongs to an earlier case; a surplus (i = 10) stays a credit.
+    if (i % 11 === 5) pay('old', -10, 700);
+    seed.cases.push({
+      debtorId,
+      segment,
+      strategyVersion: `${segment}-v${i % 3 === 0 ? 2 : 1}`,
+      variant: i % 5 === 0 ? null : i % 2 === 1 ? 'champion' : 'challenger',
+      currency,
+      status,
+      amountDue: status === 'paid' ? 0 : placed - recovered,
+      openedAt,
+      closedAt,
+      dpdOpen: i % 9 === 4 ? null : ([5, 20, 35, 50, 70, 95][i % 6] as number),
+    });
+
+    const event = (days: number, type: string, channel?: string) => {
+      const when = at(openedAt, days, 1);
+      if (when <= asOf) seed.events.push({ debtorId, at: when, type, ...(channel ? { channel } : {}) });
+    };
+    event(-30, 'promise-made'); // an earlier case's
+    if (i % 4 === 1) {
+      event(3, 'promise-made');
+      event(10, i % 8 === 1 ? 'promise-kept' : 'promise-broken');
+    }
+    if (i % 6 === 2) {
+      event(4, 'plan-accepted');
+      event(40, i % 12 === 2 ? 'plan-completed' : 'plan-broken');
+    }
+    if (i % 7 === 2) event(6, 'dispute-opened');
+    if (i % 9 === 3) event(2, 'opted-out', 'email');
+    if (i % 10 === 7) event(8, 'opted-out', 'sms');
+
+    for (let k = 0; k < (i % 4) + 1; k++) {
+      seed.outbox.push({ debtorId, channel: 'email', sentAt: at(openedAt, 1 + k * 4), segments: null });
+    }
+    seed.outbox.push({ debtorId, channel: 'email', sentAt: null, segments: null }); // skipped, never sent
+    if (i % 3 !== 2) {
+      seed.outbox.push({
+        debtorId,
+        channel: 'sms',
+        sentAt: at(openedAt, 2),
+        segments: i % 5 === 0 ? null : (i % 2) + 1,
+      });
+    }
+    if (i % 10 === 0)
+      seed.outbox.push({ debtorId, channel: 'letter', sentAt: at(openedAt, 12), segments: null });
+    seed.outbox.push({ debtorId, channel: 'email', sentAt: at(openedAt, -20), segments: null }); // earlier case
+
+    if (i % 4 === 2) {
+      for (let k = 0; k < 3; k++) {
+        seed.tasks.push({
+          key: `${debtorId}/call-${k}`,
+          debtorId,
+          kind: 'call',
+          closedAt: at(openedAt, 4 + k),
+          callResult: k === 2 && i % 8 === 2 ? 'conversation' : 'attempt',
+          agentId: i % 8 === 2 ? `${prefix}agent-1` : `${prefix}agent-2`,
+          outcome:
+            k === 2 && i % 8 === 2
+              ? {
+                  kind: 'promise',
+                  date: dateOnly(at(openedAt, 45)),
+                  ...(i % 16 === 2 ? {} : { amount: 4_000 }),
+                }
+              : { kind: 'not-reached', reason: 'no-answer' },
+        });
+      }
+    }
+    if (i % 7 === 2) {
+      seed.tasks.push({
+        key: `${debtorId}/dispute`,
+        debtorId,
+        kind: 'dispute-review',
+        closedAt: at(openedAt, 9),
+        callResult: null,
+        agentId: `${prefix}agent-1`,
+        outcome: { kind: 'refuses' },
+      });
+    }
+
+    if (i % 2 === 0) {
+      const channel = i % 6 === 0 ? 'email' : i % 6 === 2 ? 'sms' : null;
+      seed.portal.push({ debtorId, at: at(openedAt, 2, 5), type: 'opened', channel });
+      seed.portal.push({ debtorId, at: at(openedAt, 3, 5), type: 'opened', channel });
+      if (i % 4 === 0)
+        seed.portal.push({ debtorId, at: at(openedAt, 3, 6), type: 'payment-started', channel });
+      if (i % 8 === 0) seed.portal.push({ debtorId, at: at(openedAt, 3, 7), type: 'paid', channel });
+    }
+  }
+  return {
+    ...seed,
+    events: seed.events.filter((e) => e.at <= asOf),
+    outbox: seed.outbox.filter((o) => !o.sentAt || o.sentAt <= asOf),
+    tasks: seed.tasks.filter((t) => t.closedAt <= asOf),
+    portal: seed.portal.filter((p) => p.at <= asOf),
+  };
+}
+
+/** Writes the seed as facts in one transaction: all of it or nothing. */
+export async function insertHistory(database: Database, seed: KpiSeed): Promise<void> {
+  await database.transaction().execute(async (db) => {
+    await db
+      .insertInto('debtors')
+      .values(
+        seed.cases.map((c) => ({
+          id: c.debtorId,
+          name: `Demo history ${c.debtorId}`,
+          locale: 'de' as const,
+          timezone: 'Europe/Berlin',
+          country: 'DE',
+          preferred_channel: null,
+          customer_value: null,
+          digital_affinity: null,
+          flags: '[]',
+          payment_history: '{}',
+          attributes: JSON.stringify({ demoHistory: true }),
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('cases')
+      .values(
+        seed.cases.map((c) => ({
+          debtor_id: c.debtorId,
+          workflow_id: `case-${c.debtorId}`,
+          run_id: DEMO_HISTORY_RUN_ID,
+          status: c.status,
+          segment: c.segment,
+          strategy_version: c.strategyVersion,
+          strategy_variant: c.variant,
+          current_step: null,
+          next_step: null,
+          next_step_at: null,
+          amount_due: c.amountDue,
+          currency: c.currency,
+          days_past_due: 0,
+          days_past_due_at_open: c.dpdOpen,
+          opened_at: c.openedAt,
+          closed_at: c.closedAt,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('payments')
+      .values(
+        seed.payments.map((p) => ({
+          id: p.id,
+          debtor_id: p.debtorId,
+          invoice_id: null,
+          amount: p.amount,
+          currency: p.currency,
+          paid_at: p.paidAt,
+          allocations: JSON.stringify([{ invoiceId: 'inv', amount: p.allocated }]),
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('case_events')
+      .values(
+        seed.events.map((e) => ({
+          debtor_id: e.debtorId,
+          at: e.at,
+          source: 'system' as const,
+          type: e.type,
+          summary: `demo history: ${e.type}`,
+          data: JSON.stringify(e.channel ? { channel: e.channel } : {}),
+          dedupe_key: null,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('outbox')
+      .values(
+        seed.outbox.map((o, n) => ({
+          idempotency_key: `${DEMO_HISTORY_RUN_ID}/${o.debtorId}/${n}`,
+          debtor_id: o.debtorId,
+          channel: o.channel as 'email',
+          template: 'reminder-1',
+          locale: 'de',
+          recipient: 'demo history',
+          content_hash: DEMO_HISTORY_RUN_ID,
+          status: o.sentAt ? ('sent' as const) : ('skipped' as const),
+          sent_at: o.sentAt,
+          segments: o.segments,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('agents')
+      .values(
+        seed.agents.map((a) => ({
+          id: a.id,
+          email: `${a.id}@history.mahnwerk.test`,
+          name: a.name,
+          password_hash: 'demo history: no login',
+          role: 'agent' as const,
+          skills: '[]',
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('agent_tasks')
+      .values(
+        seed.tasks.map((t) => ({
+          task_key: t.key,
+          debtor_id: t.debtorId,
+          kind: t.kind,
+          label: t.kind,
+          required_skills: '[]',
+          status: 'done' as const,
+          due_at: t.closedAt,
+          closed_at: t.closedAt,
+          call_result: t.callResult,
+          outcome_by: t.agentId,
+          outcome: t.outcome ? JSON.stringify(t.outcome) : null,
+        })),
+      )
+      .execute();
+    await db
+      .insertInto('portal_events')
+      .values(
+        seed.portal.map((p) => ({
+          at: p.at,
+          debtor_id: p.debtorId,
+          case_opened_at: null,
+          segment: null,
+          channel: p.channel,
+          type: p.type,
+          data: '{}',
+        })),
+      )
+      .execute();
+  });
+}
+
+/** Asks a running instance to load the demo history; a line for the demo's output. */
+export async function requestDemoHistory(options: { url: string; apiKey: string }): Promise<string> {
+  const response = await fetch(`${normalizeBaseUrl(options.url)}/v1/dev/demo-history`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${options.apiKey}` },
+  });
+  if (response.status === 404) {
+    return 'Demo history: not offered here (only on the embedded development setup of `npm start`).';
+  }
+  if (!response.ok) {
+    throw new DemoLoadError(`POST /v1/dev/demo-history: ${response.status} ${await response.text()}`);
+  }
+  const body = (await response.json()) as { loaded: boolean; cases: number };
+  return body.loaded
+    ? `Demo history: ${body.cases} past cases loaded (debtor ids demo-history-…) for the cockpit.`
+    : 'Demo history: already loaded.';
+}

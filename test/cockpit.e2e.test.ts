@@ -1,0 +1,103 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
+import { kpiReport } from '../web/kpis/report.js';
+import { launchBrowser, screenshot, seriousA11yViolations } from './setup/browser.js';
+import { startProduct, type RunningProduct } from './setup/harness.js';
+
+/** The strategy cockpit in Chromium: a manager logs in and reads the charts and their tables. */
+let product: RunningProduct;
+let browser: Browser;
+const PASSWORD = 'correct-horse-battery';
+
+async function createStaff(email: string, role: string): Promise<void> {
+  const created = await product.request('POST', '/v1/agents', {
+    email,
+    name: `${role} ${email}`,
+    skills: ['lang:de'],
+    role,
+    password: PASSWORD,
+  });
+  expect(created.status).toBe(201);
+}
+
+async function logIn(email: string, path: string): Promise<Page> {
+  const page = await (await browser.newContext({ baseURL: product.apiUrl })).newPage();
+  await page.goto(path);
+  await expect.poll(() => page.url()).toContain('/inbox/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForLoadState();
+  return page;
+}
+
+beforeAll(async () => {
+  product = await startProduct(inject('temporalAddress'));
+  // As `npm run demo` does it: the demo history through the development route, once.
+  expect(await product.request('POST', '/v1/dev/demo-history')).toEqual({
+    status: 201,
+    body: { loaded: true, cases: 40 },
+  });
+  expect(await product.request('POST', '/v1/dev/demo-history')).toEqual({
+    status: 200,
+    body: { loaded: false, cases: 40 },
+  });
+  const marked = await product.db.selectFrom('cases').select('run_id').distinct().execute();
+  expect(marked).toEqual([{ run_id: 'demo-history' }]);
+  browser = await launchBrowser();
+  await createStaff('mia@managers.test', 'manager');
+  await createStaff('anna@agents.test', 'agent');
+});
+afterAll(async () => {
+  await browser?.close();
+  await product?.stop();
+});
+
+describe('strategy cockpit', () => {
+  it('a manager sees every chart drawn, with its numbers in a table, in English and German', async () => {
+    const page = await logIn('mia@managers.test', '/cockpit');
+    await page.waitForURL(`${product.apiUrl}/cockpit`);
+    await expect.poll(() => page.locator('canvas[data-drawn="true"]').count()).toBe(6);
+    expect(await page.locator('h1').textContent()).toContain('Strategy cockpit (EUR)');
+
+    // The table under the segment recovery curve shows what the KPI query says.
+    const rows = await kpiReport(product.db, defaultUnitCosts, { groupBy: 'segment', currency: 'EUR' });
+    const assisted = rows.find((r) => r.group === 'assisted');
+    expect(assisted?.recoveryRate30).toBeGreaterThan(0);
+    const curve = page.locator('table[data-table="recovery-segment"]');
+    expect(await curve.locator('thead th').allTextContents()).toEqual(['Group', ...rows.map((r) => r.group)]);
+    const at30 = await curve.locator('tbody tr').first().locator('td').allTextContents();
+    const percent = new Intl.NumberFormat('en-GB', { style: 'percent', maximumFractionDigits: 1 });
+    expect(at30).toEqual(
+      rows.map((r) => (r.recoveryRate30 === null ? '—' : percent.format(r.recoveryRate30))),
+    );
+    const funnel = await page.locator('table[data-table="funnel"] tbody th').allTextContents();
+    expect(funnel).toEqual(['email', 'sms', 'unknown']);
+    expect(await page.locator('table[data-table="roll"] tbody tr').count()).toBe(rows.length);
+    await screenshot(page, 'cockpit-en');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Deutsch' }).click();
+    await page.waitForURL(/lang=de/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
+    expect(await page.locator('h1').textContent()).toContain('Strategie-Cockpit');
+    await expect.poll(() => page.locator('canvas[data-drawn="true"]').count()).toBe(6);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByLabel('Währung').selectOption('USD');
+    await page.getByRole('button', { name: 'Anzeigen' }).click();
+    await page.waitForURL(/currency=USD/);
+    expect(await page.locator('h1').textContent()).toContain('(USD)');
+  });
+
+  it('an agent is refused, and the chart library comes from the product itself', async () => {
+    const page = await logIn('anna@agents.test', '/cockpit');
+    const answer = await page.goto('/cockpit');
+    expect(answer?.status()).toBe(403);
+    expect(await page.textContent('body')).toContain('Only managers, supervisors and admins');
+    const library = await fetch(`${product.apiUrl}/cockpit/assets/chart.umd.min.js`);
+    expect(library.headers.get('content-type')).toContain('javascript');
+    expect(await library.text()).toContain('Chart.js');
+  });
+});
