@@ -34,13 +34,21 @@ export async function loadSegmentationConfigFile(file: string): Promise<Segmenta
 // ---------------------------------------------------------------------------------------------
 // Debtor rows
 
+// Building an Intl.DateTimeFormat is the costliest step of a row; a file names few zones.
+const knownZones = new Map<string, boolean>();
 function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(value);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: value });
+      known = true;
+    } catch {
+      known = false;
+    }
+    // Bounded: a file of made-up zone names must not grow the cache without end.
+    if (knownZones.size < 10_000) knownZones.set(value, known);
   }
+  return known;
 }
 
 const nonNegativeInt = z.number().int().nonnegative();

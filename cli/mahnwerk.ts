@@ -32,24 +32,51 @@ function openConfiguredDatabase(config: Config) {
 async function serve(config: Config, role: Role): Promise<void> {
   const logger = createLogger(config.logLevel);
   const mahnwerk = await startMahnwerk(config, { role, logger });
-  const lines = [
-    '',
-    'Mahnwerk is running.',
-    mahnwerk.apiUrl && `  API             ${mahnwerk.apiUrl}/v1`,
-    mahnwerk.apiUrl && `  API docs        ${mahnwerk.apiUrl}/docs`,
-    mahnwerk.temporalUiUrl && `  Temporal Web UI ${mahnwerk.temporalUiUrl}`,
-    `  Temporal        ${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`,
-    mahnwerk.devOutbox &&
-      mahnwerk.apiUrl &&
-      `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url}${mahnwerk.devSms ? `, Twilio-compatible SMS ${mahnwerk.devSms.url}` : ''})`,
-    `  SMS             ${config.sms ? `Twilio account ${config.sms.accountSid}` : 'embedded Twilio-compatible sink (set TWILIO_ACCOUNT_SID for real SMS)'}`,
-    `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
-    `  Policies        ${mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)'}`,
-    mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
-    mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
-    '\nPress Ctrl-C to stop.',
+  const { apiUrl, devOutbox, devSms } = mahnwerk;
+  const where: [label: string, value: string | undefined][] = [
+    ['API', apiUrl && `${apiUrl}/v1`],
+    ['API docs', apiUrl && `${apiUrl}/docs`],
+    ['Temporal Web UI', mahnwerk.temporalUiUrl],
+    ['Temporal', `${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`],
+    [
+      'Dev outbox',
+      devOutbox &&
+        apiUrl &&
+        `${apiUrl}/dev/outbox (SMTP ${devOutbox.url}${devSms ? `, Twilio-compatible SMS ${devSms.url}` : ''})`,
+    ],
+    [
+      'SMS',
+      config.sms
+        ? `Twilio account ${config.sms.accountSid}`
+        : 'embedded Twilio-compatible sink (set TWILIO_ACCOUNT_SID for real SMS)',
+    ],
+    [
+      'Database',
+      config.databaseUrl
+        ? 'PostgreSQL (DATABASE_URL)'
+        : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`,
+    ],
+    [
+      'Policies',
+      mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)',
+    ],
+    ['Dev API key', mahnwerk.devApiKey],
   ];
-  process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+  const shown = where.filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (process.stdout.isTTY) {
+    // A person is watching: the banner, next to logs that are pretty-printed too.
+    const lines = [
+      '',
+      'Mahnwerk is running.',
+      ...shown.map(([label, value]) => `  ${label.padEnd(15)} ${value}`),
+      mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
+      '\nPress Ctrl-C to stop.',
+    ];
+    process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+  } else {
+    // Piped into a collector: one JSON line like every other, with the addresses as fields.
+    logger.info(Object.fromEntries(shown), 'Mahnwerk is running.');
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {

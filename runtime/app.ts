@@ -9,7 +9,7 @@ import { createActivities } from '../activities/index.js';
 import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import type { Config } from '../config/env.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import { initEmbeddedDatabase, migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
 import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
@@ -77,6 +77,16 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     // Every template is read and checked now: a broken file stops start-up, not a send.
     useTemplates(loadTemplates({ overrideDir: config.templatesDir }));
     logger.info({ templatesDir: config.templatesDir ?? 'built-in' }, 'message templates loaded');
+    // The slow parts of a start run side by side: bundling the workflows (CPU), creating the
+    // embedded database (CPU, first start only) and the Temporal dev server (its own process).
+    // The no-op catches only keep an early failure from counting as unhandled; each is awaited below.
+    const bundling =
+      role === 'api' ? undefined : Promise.resolve(options.workflowBundle ?? bundleWorkflows());
+    bundling?.catch(() => {});
+    const pgliteDir =
+      config.databaseUrl || options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite');
+    const databaseFiles = pgliteDir ? initEmbeddedDatabase(pgliteDir) : Promise.resolve();
+    databaseFiles.catch(() => {});
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
@@ -109,10 +119,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const cases = new CaseClient(client, config.temporal.taskQueue);
 
-    const db = openDatabase({
-      url: config.databaseUrl,
-      pgliteDir: options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite'),
-    });
+    await databaseFiles;
+    const db = openDatabase({ url: config.databaseUrl, pgliteDir });
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
@@ -153,14 +161,14 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       stops.push(async () => activeMailer.close());
     }
 
-    if (mailer) {
+    if (mailer && bundling) {
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
       const workers = await createCaseWorkers({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({ db, mailer, sms, config, policies, links }),
-        workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        workflowBundle: await bundling,
         channelRates: config.channelRates,
       });
       const running = workers.run();

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection } from '@temporalio/worker';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { createActivities } from '../activities/index.js';
+import { runNodeScript } from '../runtime/node-script.js';
 import {
   channelTaskQueue,
   RATE_LIMITED_CHANNELS,
@@ -12,10 +13,23 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
 
 export type Activities = ReturnType<typeof createActivities>;
 
+// Runs in a process of its own: webpack leaves a few hundred MB behind in the heap it bundled
+// in. Webpack's report is noise for an operator; warnings and errors still come through.
+const bundlerScript = `
+  const [bundler, worker, workflowsPath] = process.argv.slice(-3);
+  const [{ bundleWorkflowCode }, { DefaultLogger }] = await Promise.all([import(bundler), import(worker)]);
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  process.stdout.write(code);`;
+
 /** Bundles the workflow code once; pass the result to every worker (and to replay tests). */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
-  // Webpack's report is noise for an operator; warnings and errors still come through.
-  return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const code = await runNodeScript('bundling the workflows', bundlerScript, [
+    import.meta.resolve('@temporalio/worker/lib/workflow/bundler.js'),
+    import.meta.resolve('@temporalio/worker'),
+    workflowsPath,
+  ]);
+  if (!code) throw new Error(`bundling the workflows (${workflowsPath}) returned no code`);
+  return { code };
 }
 
 export interface CaseWorkerOptions {
