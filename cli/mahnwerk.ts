@@ -3,9 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { PolicyFileError } from '../config/policy-file.js';
 import { TemplateError } from '../channels/templates.js';
 import { createLogger } from '../config/logger.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
-import { startMahnwerk, type Role } from '../runtime/app.js';
-import { storeApiKey } from '../web/auth.js';
+import type { Role } from '../runtime/app.js';
 import { runAssess } from './assess.js';
 import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
@@ -25,12 +23,17 @@ Commands:
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
                         segment a debtor file offline: distribution, top reasons, missing data`;
 
-function openConfiguredDatabase(config: Config) {
-  return openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+// The server, the database and the web modules are loaded only by the commands that use them:
+// `assess` starts in a fraction of the time (and so do its worker threads).
+async function openConfiguredDatabase(config: Config) {
+  const { migrateToLatest, openDatabase } = await import('../db/database.js');
+  const db = openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  return { db, migrateToLatest: () => migrateToLatest(db) };
 }
 
 async function serve(config: Config, role: Role): Promise<void> {
   const logger = createLogger(config.logLevel);
+  const { startMahnwerk } = await import('../runtime/app.js');
   const mahnwerk = await startMahnwerk(config, { role, logger });
   const { apiUrl, devOutbox, devSms } = mahnwerk;
   const where: [label: string, value: string | undefined][] = [
@@ -74,8 +77,9 @@ async function serve(config: Config, role: Role): Promise<void> {
     ];
     process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
   } else {
-    // Piped into a collector: one JSON line like every other, with the addresses as fields.
-    logger.info(Object.fromEntries(shown), 'Mahnwerk is running.');
+    // Piped into a collector: one JSON line like every other, with the addresses as fields; at
+    // level info even when LOG_LEVEL is quieter, since supervisors and tests wait for this line.
+    logger.child({}, { level: 'info' }).info(Object.fromEntries(shown), 'Mahnwerk is running.');
   }
 
   let stopping = false;
@@ -123,16 +127,17 @@ async function main(argv: string[]): Promise<void> {
     case 'api':
       return serve(config, command);
     case 'migrate': {
-      const db = openConfiguredDatabase(config);
-      const applied = await migrateToLatest(db);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
+      const applied = await migrateToLatest();
       await db.destroy();
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
       return;
     }
     case 'api-key': {
       if (sub !== 'create' || !values.name) throw new UsageError('api-key create needs --name <name>');
-      const db = openConfiguredDatabase(config);
-      await migrateToLatest(db);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
+      await migrateToLatest();
+      const { storeApiKey } = await import('../web/auth.js');
       const key = await storeApiKey(db, values.name);
       await db.destroy();
       process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);
@@ -140,9 +145,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'agent': {
       if (sub !== 'create-admin') throw new UsageError('agent create-admin --email <email> --name <name>');
-      const db = openConfiguredDatabase(config);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
       try {
-        await migrateToLatest(db);
+        await migrateToLatest();
         const line = await createAdmin(db, {
           email: values.email,
           name: values.name,
