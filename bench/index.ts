@@ -46,7 +46,7 @@ const options = z
   );
 
 const counts = options.quick
-  ? { rawStarts: 200, ingestCases: 150, loadCases: 200, payments: 30, assessDebtors: 100_000, idle: 400 }
+  ? { rawStarts: 100, ingestCases: 100, loadCases: 150, payments: 20, assessDebtors: 50_000, idle: 300 }
   : {
       rawStarts: 1000,
       ingestCases: 1000,
@@ -143,7 +143,7 @@ async function main(): Promise<BenchResult> {
     const channel = await measureChannelThroughput(`127.0.0.1:${temporalPort}`, {
       channel: 'email',
       rate: 20,
-      cases: options.quick ? 30 : 200,
+      cases: options.quick ? 20 : 200,
     });
 
     progress(`mahnwerk assess on ${counts.assessDebtors} debtors`);

@@ -103,6 +103,14 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
           ui: true,
           uiPort: config.temporal.uiPort,
           searchAttributes: sa.allSearchAttributeKeys,
+          // One partition per task queue: the server then hands out tasks strictly by priority
+          // (with several, only roughly), so a payment overtakes a bulk import (client/cases.ts).
+          extraArgs: [
+            '--dynamic-config-value',
+            'matching.numTaskqueueReadPartitions=1',
+            '--dynamic-config-value',
+            'matching.numTaskqueueWritePartitions=1',
+          ],
         },
       });
       stops.push(() => env.teardown());
