@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
       if (sub !== 'create' || !values.name) throw new UsageError('api-key create needs --name <name>');
       const { db, migrateToLatest } = await openConfiguredDatabase(config);
       await migrateToLatest();
-      const { storeApiKey } = await import('../web/auth.js');
+      const { storeApiKey } = await import('../db/api-keys.js');
       const key = await storeApiKey(db, values.name);
       await db.destroy();
       process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);

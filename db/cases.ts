@@ -40,3 +40,8 @@ export async function recordCaseOpening(db: Database, c: CaseOpening): Promise<v
     .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row).where('cases.closed_at', 'is not', null))
     .execute();
 }
+
+/** The case row the workflow last reported for the debtor, if a case was ever opened. */
+export function findCase(db: Database, debtorId: string) {
+  return db.selectFrom('cases').selectAll().where('debtor_id', '=', debtorId).executeTakeFirst();
+}

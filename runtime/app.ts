@@ -19,7 +19,7 @@ import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
 import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
-import { storeApiKey } from '../web/auth.js';
+import { storeApiKey } from '../db/api-keys.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';

@@ -21,7 +21,7 @@ import { configuredPayments } from '../payments/index.js';
 import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
-import { isValidApiKey } from './auth.js';
+import { isValidApiKey } from '../db/api-keys.js';
 import { billingRoutes } from './routes/billing.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
 import { devOutboxRoutes } from './routes/dev-outbox.js';

@@ -4,6 +4,7 @@ import { CASE_STATUSES } from '../../domain/case.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadDebtorFacts } from '../../db/facts.js';
+import { findCase } from '../../db/cases.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
 
@@ -23,11 +24,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db })
       const facts = await loadDebtorFacts(db, debtorId, new Date());
       if (!facts.debtorExists)
         return reply.status(404).send({ error: 'not_found', message: `debtor ${debtorId} is unknown` });
-      const row = await db
-        .selectFrom('cases')
-        .selectAll()
-        .where('debtor_id', '=', debtorId)
-        .executeTakeFirst();
+      const row = await findCase(db, debtorId);
       if (!row) {
         return reply.status(404).send({
           error: 'not_found',
