@@ -27,6 +27,29 @@ const ioModules = [
   '@temporalio/activity',
 ];
 
+// The domain is pure rules and arithmetic, testable without a database or network: I/O lives in
+// db/, activities/, channels/ and web/.
+const domainIoModules = [
+  'node:fs',
+  'node:fs/*',
+  'fs',
+  'fs/*',
+  'node:net',
+  'net',
+  'node:http',
+  'node:https',
+  'http',
+  'https',
+  'node:child_process',
+  'child_process',
+  'pg',
+  'kysely',
+  'kysely-*',
+  '@electric-sql/*',
+  '**/db/*',
+  '**/db/**',
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.tools/**', 'dist/**', 'test-artifacts/**'] },
   js.configs.recommended,
@@ -58,6 +81,22 @@ export default tseslint.config(
         {
           patterns: [
             { group: ioModules, message: 'workflows/ must stay deterministic: do I/O in activities/.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: domainIoModules,
+              message: 'domain/ stays free of I/O: read and write in db/ or activities/ and pass values in.',
+            },
           ],
         },
       ],

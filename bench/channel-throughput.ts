@@ -2,41 +2,18 @@
  * How fast do sends leave at a given channel rate? Opens N small-balance cases at once (one
  * reminder each, by e-mail or SMS) through the public API of an in-process Mahnwerk on a real
  * Temporal dev server, and reads from the workflow histories when the server handed each send to
- * the worker.
- *
- *   npm run bench -- --cases 200 --rates 5,20,100 [--channel email|sms]
+ * the worker. Part of `npm run bench` (bench/index.ts).
  */
-import { parseArgs } from 'node:util';
-import { createLogger } from '../config/logger.js';
+import type { RunningProduct } from '../test/setup/harness.js';
 import { caseWorkflowId } from '../domain/case.js';
-import { installTemporalLogging } from '../runtime/temporal-logging.js';
-import { startTemporalDevServer } from '../test/setup/global-temporal.js';
 import { openCaseThroughApi, startProduct, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { eventTime, historyUntil, type HistoryEvent } from '../test/setup/histories.js';
+import { percentile } from './pool.js';
 
-const { values } = parseArgs({
-  options: {
-    cases: { type: 'string', default: '100' },
-    rates: { type: 'string', default: '5,20,100' },
-    channel: { type: 'string', default: 'email' },
-  },
-});
-const channel = values.channel;
-const cases = Number(values.cases);
-const rates = values.rates.split(',').map(Number);
-if (
-  !Number.isInteger(cases) ||
-  cases < 2 ||
-  rates.some((r) => !(r > 0)) ||
-  !['email', 'sms'].includes(channel)
-) {
-  throw new Error(
-    '--cases must be an integer ≥ 2, --rates positive numbers and --channel email or sms, e.g. --cases 200 --rates 5,20',
-  );
-}
+export type Channel = 'email' | 'sms';
 
 /** A debtor reachable only on the measured channel. */
-const contact = (i: number) =>
+const contact = (channel: Channel, i: number) =>
   channel === 'email'
     ? { email: `bench-${i}@example.com` }
     : {
@@ -66,11 +43,21 @@ function busiestSecond(starts: number[]): number {
   return most;
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+export interface ChannelThroughput {
+  channel: Channel;
+  rateLimitPerSecond: number;
+  sends: number;
+  achievedPerSecond: number;
+  busiestSecond: number;
+  waitP95Seconds: number;
+  atTheProvider: number;
+}
 
-async function measure(temporalAddress: string, rate: number) {
-  const product = await startProduct(temporalAddress, 'pglite', {
+export async function measureChannelThroughput(
+  temporalAddress: string,
+  { channel, rate, cases }: { channel: Channel; rate: number; cases: number },
+): Promise<ChannelThroughput> {
+  const product: RunningProduct = await startProduct(temporalAddress, 'pglite', {
     env: { [channel === 'email' ? 'EMAIL_RATE_PER_SECOND' : 'SMS_RATE_PER_SECOND']: String(rate) },
   });
   try {
@@ -81,7 +68,7 @@ async function measure(temporalAddress: string, rate: number) {
         openCaseThroughApi(
           product,
           id,
-          { name: 'Bench Debtor', locale: 'en', timezone: zone, ...contact(i) },
+          { name: 'Bench Debtor', locale: 'en', timezone: zone, ...contact(channel, i) },
           2000,
         ),
       ),
@@ -92,34 +79,21 @@ async function measure(temporalAddress: string, rate: number) {
       ),
     );
     const starts = times.map((t) => t.started).sort((a, b) => a - b);
-    const waits = times.map((t) => t.started - t.scheduled).sort((a, b) => a - b);
+    const waits = times.map((t) => t.started - t.scheduled);
     const spanSeconds = (starts.at(-1)! - starts[0]!) / 1000;
     return {
       channel,
-      'rate limit /s': rate,
+      rateLimitPerSecond: rate,
       sends: cases,
-      'first→last start s': spanSeconds.toFixed(2),
-      'achieved /s': ((cases - 1) / spanSeconds).toFixed(1),
-      'busiest second': busiestSecond(starts),
-      'wait p50 s': (percentile(waits, 0.5) / 1000).toFixed(2),
-      'wait p95 s': (percentile(waits, 0.95) / 1000).toFixed(2),
-      'at the provider':
-        channel === 'email'
+      achievedPerSecond: (cases - 1) / spanSeconds,
+      busiestSecond: busiestSecond(starts),
+      waitP95Seconds: percentile(waits, 0.95) / 1000,
+      atTheProvider:
+        (channel === 'email'
           ? product.devOutbox?.messages().length
-          : product.devSms?.messages().filter((m) => m.direction === 'outbound-api').length,
+          : product.devSms?.messages().filter((m) => m.direction === 'outbound-api').length) ?? 0,
     };
   } finally {
     await product.stop();
   }
-}
-
-// Before anything starts the SDK's runtime: its logs go through pino, warnings only.
-installTemporalLogging(createLogger('warn'));
-const temporal = await startTemporalDevServer();
-try {
-  const rows = [];
-  for (const rate of rates) rows.push(await measure(temporal.address, rate));
-  console.table(rows);
-} finally {
-  await temporal.teardown();
 }

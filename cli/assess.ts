@@ -15,7 +15,7 @@ import {
   type SegmentId,
 } from '../domain/segmentation/index.js';
 import { issueTexts, readPolicyFile } from '../config/policy-file.js';
-import { parseCsv } from './csv.js';
+import { parseCsv, type CsvRecord } from './csv.js';
 
 /**
  * `mahnwerk assess <file> [--config file]`: segments a file of debtors offline and prints the
@@ -178,7 +178,7 @@ export const debtorCsvRowSchema = z
     };
   });
 
-const csvColumns = new Set(Object.keys(debtorCsvRowSchema.in.shape));
+const knownCsvColumns = new Set(Object.keys(debtorCsvRowSchema.in.shape));
 const jsonFields = new Set(Object.keys(debtorSnapshotSchema.shape));
 
 /** "debtorId", "Debtor-ID", "debtor id" → "debtor_id"; "time_zone" → "timezone". */
@@ -203,11 +203,12 @@ export interface DebtorFile {
   ignoredFields: string[];
 }
 
-export function parseJsonLines(text: string): DebtorFile {
+/** Parses JSON Lines; `firstLine` numbers the text's first line when it is a part of a file. */
+export function parseJsonLines(text: string, firstLine = 1): DebtorFile {
   const result: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
   const ignored = new Set<string>();
   text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
+    const line = firstLine + index;
     if (raw.trim() === '') return;
     let data: unknown;
     try {
@@ -228,16 +229,19 @@ export function parseJsonLines(text: string): DebtorFile {
   return result;
 }
 
-export function parseDebtorCsv(text: string): DebtorFile {
-  const result: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
-  const [header, ...records] = parseCsv(text);
-  if (!header) return result;
-  if (header.error) {
-    result.badRows.push({ line: header.line, problems: [`header: ${header.error}`] });
-    return result;
-  }
-  const columns = header.fields.map(columnName);
-  result.ignoredFields = columns.filter((c) => !csvColumns.has(c));
+/** The header of a debtor CSV as column names; an error names the header's problem. */
+export function csvColumns(header: CsvRecord): { columns: string[] } | { error: BadRow } {
+  if (header.error) return { error: { line: header.line, problems: [`header: ${header.error}`] } };
+  return { columns: header.fields.map(columnName) };
+}
+
+/** Debtor CSV records after the header (a whole file's or a part's), read by `columns`. */
+export function debtorsFromCsvRecords(records: readonly CsvRecord[], columns: readonly string[]): DebtorFile {
+  const result: DebtorFile = {
+    snapshots: [],
+    badRows: [],
+    ignoredFields: columns.filter((c) => !knownCsvColumns.has(c)),
+  };
   for (const record of records) {
     if (record.error) {
       result.badRows.push({ line: record.line, problems: [record.error] });
@@ -252,7 +256,7 @@ export function parseDebtorCsv(text: string): DebtorFile {
     }
     const row: Record<string, string> = {};
     columns.forEach((column, i) => {
-      if (csvColumns.has(column)) row[column] = record.fields[i] ?? '';
+      if (knownCsvColumns.has(column)) row[column] = record.fields[i] ?? '';
     });
     const parsed = debtorCsvRowSchema.safeParse(row);
     if (parsed.success) result.snapshots.push({ line: record.line, snapshot: parsed.data });
@@ -265,17 +269,91 @@ export function parseDebtorCsv(text: string): DebtorFile {
   return result;
 }
 
-export async function readDebtorFile(file: string): Promise<DebtorFile> {
+export function parseDebtorCsv(text: string): DebtorFile {
+  const [header, ...records] = parseCsv(text);
+  if (!header) return { snapshots: [], badRows: [], ignoredFields: [] };
+  const read = csvColumns(header);
+  if ('error' in read) return { snapshots: [], badRows: [read.error], ignoredFields: [] };
+  return debtorsFromCsvRecords(records, read.columns);
+}
+
+export type DebtorFileKind = 'jsonl' | 'csv';
+
+export function debtorFileKind(file: string): DebtorFileKind {
   const extension = path.extname(file).toLowerCase();
   if (extension !== '.jsonl' && extension !== '.ndjson' && extension !== '.csv') {
     throw new Error(`${file}: unsupported file type "${extension}", use .jsonl, .ndjson or .csv`);
   }
+  return extension === '.csv' ? 'csv' : 'jsonl';
+}
+
+/** The whole file at once: for small files and tests (`runAssess` streams). */
+export async function readDebtorFile(file: string): Promise<DebtorFile> {
+  const kind = debtorFileKind(file);
   const text = await readFile(file, 'utf8');
-  return extension === '.csv' ? parseDebtorCsv(text) : parseJsonLines(text);
+  return kind === 'csv' ? parseDebtorCsv(text) : parseJsonLines(text);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Summary and report
+// Tally and report
+
+/**
+ * Counts over a part of a file, small whatever the part's size, and merged part by part: what a
+ * worker thread hands back. Reasons are counted by pattern (see `reasonPattern`).
+ */
+export interface Tally {
+  total: number;
+  bySegment: Record<SegmentId, number>;
+  reasons: Record<SegmentId, Record<string, number>>;
+  missingData: Record<string, number>;
+  badRows: BadRow[];
+  ignoredFields: string[];
+}
+
+export function emptyTally(): Tally {
+  return {
+    total: 0,
+    bySegment: Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<SegmentId, number>,
+    reasons: Object.fromEntries(SEGMENTS.map((s) => [s, {}])) as Record<SegmentId, Record<string, number>>,
+    missingData: {},
+    badRows: [],
+    ignoredFields: [],
+  };
+}
+
+const count = (counts: Record<string, number>, key: string, n = 1) => {
+  counts[key] = (counts[key] ?? 0) + n;
+};
+
+/** Assesses every valid debtor of a parsed file (or part) and counts the results. */
+export function tallyDebtors(debtors: DebtorFile, config: SegmentationConfig): Tally {
+  const tally = emptyTally();
+  tally.badRows = debtors.badRows;
+  tally.ignoredFields = debtors.ignoredFields;
+  for (const { snapshot } of debtors.snapshots) countAssessment(tally, assess(snapshot, config));
+  return tally;
+}
+
+function countAssessment(tally: Tally, a: Assessment): void {
+  tally.total++;
+  tally.bySegment[a.segment]++;
+  for (const pattern of new Set(a.reasons.map(reasonPattern))) count(tally.reasons[a.segment], pattern);
+  for (const item of a.missingData) count(tally.missingData, item);
+}
+
+/** Adds `part` into `into` (bad rows are re-sorted by line: parts may finish out of order). */
+export function mergeTally(into: Tally, part: Tally): Tally {
+  into.total += part.total;
+  for (const segment of SEGMENTS) {
+    into.bySegment[segment] += part.bySegment[segment];
+    for (const [pattern, n] of Object.entries(part.reasons[segment]))
+      count(into.reasons[segment], pattern, n);
+  }
+  for (const [item, n] of Object.entries(part.missingData)) count(into.missingData, item, n);
+  if (part.badRows.length) into.badRows = [...into.badRows, ...part.badRows].sort((a, b) => a.line - b.line);
+  into.ignoredFields = [...new Set([...into.ignoredFields, ...part.ignoredFields])];
+  return into;
+}
 
 export interface AssessmentSummary {
   total: number;
@@ -294,44 +372,31 @@ export function reasonPattern(reason: string): string {
   return reason.replace(/(?<![\d.])(?<!threshold |minimum )-?\d+(?:\.\d+)?/g, '#');
 }
 
-function ranked(counts: Map<string, number>): [string, number][] {
-  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+function ranked(counts: Record<string, number>): [string, number][] {
+  return Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 }
 
-/** Counts assessments one at a time, so a file of any size is summarized in constant memory. */
+export function summarize(tally: Tally): AssessmentSummary {
+  const reasons = Object.fromEntries(SEGMENTS.map((s) => [s, ranked(tally.reasons[s])])) as Record<
+    SegmentId,
+    [string, number][]
+  >;
+  return { total: tally.total, bySegment: tally.bySegment, reasons, missingData: ranked(tally.missingData) };
+}
+
+/** Counts assessments one at a time (the dry run of a bulk import): constant memory. */
 export function assessmentTally(): { add(a: Assessment): void; summary(): AssessmentSummary } {
-  let total = 0;
-  const bySegment = Object.fromEntries(SEGMENTS.map((s) => [s, 0])) as Record<SegmentId, number>;
-  const reasonCounts = new Map<SegmentId, Map<string, number>>(SEGMENTS.map((s) => [s, new Map()]));
-  const missing = new Map<string, number>();
-  return {
-    add(a) {
-      total++;
-      bySegment[a.segment]++;
-      const counts = reasonCounts.get(a.segment);
-      for (const pattern of new Set(a.reasons.map(reasonPattern))) {
-        counts?.set(pattern, (counts.get(pattern) ?? 0) + 1);
-      }
-      for (const item of a.missingData) missing.set(item, (missing.get(item) ?? 0) + 1);
-    },
-    summary() {
-      const reasons = Object.fromEntries(
-        SEGMENTS.map((s) => [s, ranked(reasonCounts.get(s) ?? new Map<string, number>())]),
-      ) as Record<SegmentId, [string, number][]>;
-      return { total, bySegment: { ...bySegment }, reasons, missingData: ranked(missing) };
-    },
-  };
-}
-
-export function summarize(assessments: readonly Assessment[]): AssessmentSummary {
-  const tally = assessmentTally();
-  for (const a of assessments) tally.add(a);
-  return tally.summary();
+  const tally = emptyTally();
+  return { add: (a) => countAssessment(tally, a), summary: () => summarize(tally) };
 }
 
 const TOP_REASONS = 5;
 
-export function formatReport(file: string, debtors: DebtorFile, summary: AssessmentSummary): string {
+export function formatReport(
+  file: string,
+  debtors: Pick<DebtorFile, 'badRows' | 'ignoredFields'>,
+  summary: AssessmentSummary,
+): string {
   const out: string[] = [];
   const bad = debtors.badRows.length;
   out.push(
@@ -378,7 +443,10 @@ export function formatSegments(summary: AssessmentSummary): string[] {
   return out;
 }
 
-/** Reads a debtor file (.jsonl, .ndjson or .csv), segments every valid row and writes the report. */
+/**
+ * Reads a debtor file (.jsonl, .ndjson or .csv) as a stream, segments every valid row (on every
+ * core for a large file) and writes the report. Memory stays flat: only counts are kept.
+ */
 export async function runAssess(
   file: string,
   options: { configPath?: string; out: NodeJS.WritableStream },
@@ -386,7 +454,30 @@ export async function runAssess(
   const config = options.configPath
     ? await loadSegmentationConfigFile(options.configPath)
     : defaultSegmentationConfig;
-  const debtors = await readDebtorFile(file);
-  const assessments = debtors.snapshots.map(({ snapshot }) => assess(snapshot, config));
-  options.out.write(formatReport(file, debtors, summarize(assessments)));
+  const kind = debtorFileKind(file);
+  const { assessStreaming } = await import('./assess-stream.js');
+  const tally = await assessStreaming(file, kind, config);
+  options.out.write(formatReport(file, tally, summarize(tally)));
+}
+
+/** A part of a debtor file, ending at a record boundary: what one worker thread assesses. */
+export interface DebtorBatch {
+  kind: DebtorFileKind;
+  text: string;
+  /** The file's line number of the text's first line. */
+  firstLine: number;
+  /** CSV only: the header's column names. */
+  columns: string[];
+  config: SegmentationConfig;
+}
+
+export function assessBatch(batch: DebtorBatch): Tally {
+  const debtors =
+    batch.kind === 'csv'
+      ? debtorsFromCsvRecords(
+          parseCsv(batch.text).map((record) => ({ ...record, line: record.line + batch.firstLine - 1 })),
+          batch.columns,
+        )
+      : parseJsonLines(batch.text, batch.firstLine);
+  return tallyDebtors(debtors, batch.config);
 }

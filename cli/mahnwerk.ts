@@ -3,12 +3,10 @@ import { ConfigError, loadConfig, type Config } from '../config/env.js';
 import { PolicyFileError } from '../config/policy-file.js';
 import { TemplateError } from '../channels/templates.js';
 import { createLogger } from '../config/logger.js';
-import { migrateToLatest, openDatabase } from '../db/database.js';
-import { startMahnwerk, type Role } from '../runtime/app.js';
-import { storeApiKey } from '../web/auth.js';
+import type { Role } from '../runtime/app.js';
 import { generateKeyEntry } from '../crypto/master-keys.js';
 import { runAssess } from './assess.js';
-import { runSimulate, ScriptError, SimulateUsageError, simulateUsage } from './simulate.js';
+import { ScriptError, SimulateUsageError, simulateUsage } from '../simulation/script.js';
 import { ImportCommandError, runImport } from './import.js';
 import { AgentCommandError, createAdmin } from './agents.js';
 import path from 'node:path';
@@ -34,31 +32,64 @@ Commands:
                         (key from --key or MAHNWERK_API_KEY); --dry-run checks and segments locally
   ${simulateUsage}`;
 
-function openConfiguredDatabase(config: Config) {
-  return openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+// The server, the database and the web modules are loaded only by the commands that use them:
+// `assess` starts in a fraction of the time (and so do its worker threads).
+async function openConfiguredDatabase(config: Config) {
+  const { migrateToLatest, openDatabase } = await import('../db/database.js');
+  const db = openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  return { db, migrateToLatest: () => migrateToLatest(db) };
 }
 
 async function serve(config: Config, role: Role): Promise<void> {
   const logger = createLogger(config.logLevel);
+  const { startMahnwerk } = await import('../runtime/app.js');
   const mahnwerk = await startMahnwerk(config, { role, logger });
-  const lines = [
-    '',
-    'Mahnwerk is running.',
-    mahnwerk.apiUrl && `  API             ${mahnwerk.apiUrl}/v1`,
-    mahnwerk.apiUrl && `  API docs        ${mahnwerk.apiUrl}/docs`,
-    mahnwerk.temporalUiUrl && `  Temporal Web UI ${mahnwerk.temporalUiUrl}`,
-    `  Temporal        ${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`,
-    mahnwerk.devOutbox &&
-      mahnwerk.apiUrl &&
-      `  Dev outbox      ${mahnwerk.apiUrl}/dev/outbox (SMTP ${mahnwerk.devOutbox.url}${mahnwerk.devSms ? `, Twilio-compatible SMS ${mahnwerk.devSms.url}` : ''})`,
-    `  SMS             ${config.sms ? `Twilio account ${config.sms.accountSid}` : 'embedded Twilio-compatible sink (set TWILIO_ACCOUNT_SID for real SMS)'}`,
-    `  Database        ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`}`,
-    `  Policies        ${mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)'}`,
-    mahnwerk.devApiKey && `  Dev API key     ${mahnwerk.devApiKey}`,
-    mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
-    '\nPress Ctrl-C to stop.',
+  const { apiUrl, devOutbox, devSms } = mahnwerk;
+  const where: [label: string, value: string | undefined][] = [
+    ['API', apiUrl && `${apiUrl}/v1`],
+    ['API docs', apiUrl && `${apiUrl}/docs`],
+    ['Temporal Web UI', mahnwerk.temporalUiUrl],
+    ['Temporal', `${mahnwerk.temporalAddress} (namespace ${config.temporal.namespace})`],
+    [
+      'Dev outbox',
+      devOutbox &&
+        apiUrl &&
+        `${apiUrl}/dev/outbox (SMTP ${devOutbox.url}${devSms ? `, Twilio-compatible SMS ${devSms.url}` : ''})`,
+    ],
+    [
+      'SMS',
+      config.sms
+        ? `Twilio account ${config.sms.accountSid}`
+        : 'embedded Twilio-compatible sink (set TWILIO_ACCOUNT_SID for real SMS)',
+    ],
+    [
+      'Database',
+      config.databaseUrl
+        ? 'PostgreSQL (DATABASE_URL)'
+        : `embedded PGlite in ${path.join(config.dataDir, 'pglite')}`,
+    ],
+    [
+      'Policies',
+      mahnwerk.policyFile ?? 'built-in defaults (create mahnwerk.config.yaml or set MAHNWERK_CONFIG)',
+    ],
+    ['Dev API key', mahnwerk.devApiKey],
   ];
-  process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+  const shown = where.filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (process.stdout.isTTY) {
+    // A person is watching: the banner, next to logs that are pretty-printed too.
+    const lines = [
+      '',
+      'Mahnwerk is running.',
+      ...shown.map(([label, value]) => `  ${label.padEnd(15)} ${value}`),
+      mahnwerk.devApiKey && '\nOpen a first case with the curl commands in README.md ("What you see where").',
+      '\nPress Ctrl-C to stop.',
+    ];
+    process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
+  } else {
+    // Piped into a collector: one JSON line like every other, with the addresses as fields; at
+    // level info even when LOG_LEVEL is quieter, since supervisors and tests wait for this line.
+    logger.child({}, { level: 'info' }).info(Object.fromEntries(shown), 'Mahnwerk is running.');
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -79,7 +110,10 @@ async function serve(config: Config, role: Role): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   // simulate has options of its own; the other commands share one set.
-  if (argv[0] === 'simulate') return runSimulate(argv.slice(1), process.stdout, process.stderr);
+  if (argv[0] === 'simulate') {
+    const { runSimulate } = await import('./simulate.js');
+    return runSimulate(argv.slice(1), process.stdout, process.stderr);
+  }
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -128,16 +162,17 @@ async function main(argv: string[]): Promise<void> {
     case 'api':
       return serve(config, command);
     case 'migrate': {
-      const db = openConfiguredDatabase(config);
-      const applied = await migrateToLatest(db);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
+      const applied = await migrateToLatest();
       await db.destroy();
       process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Database is up to date.\n');
       return;
     }
     case 'api-key': {
       if (sub !== 'create' || !values.name) throw new UsageError('api-key create needs --name <name>');
-      const db = openConfiguredDatabase(config);
-      await migrateToLatest(db);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
+      await migrateToLatest();
+      const { storeApiKey } = await import('../db/api-keys.js');
       const key = await storeApiKey(db, values.name);
       await db.destroy();
       process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);
@@ -145,9 +180,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'agent': {
       if (sub !== 'create-admin') throw new UsageError('agent create-admin --email <email> --name <name>');
-      const db = openConfiguredDatabase(config);
+      const { db, migrateToLatest } = await openConfiguredDatabase(config);
       try {
-        await migrateToLatest(db);
+        await migrateToLatest();
         const line = await createAdmin(db, {
           email: values.email,
           name: values.name,

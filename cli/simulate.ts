@@ -4,17 +4,11 @@ import { loadPolicies, readPolicyFile } from '../config/policy-file.js';
 import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { debtorRowSchema } from '../simulation/debtor.js';
 import { simulateJourney, type Journey, type JourneyEntry } from '../simulation/journey.js';
-import { parseScriptedEvent, ScriptError } from '../simulation/script.js';
+import { parseScriptedEvent, SimulateUsageError } from '../simulation/script.js';
 import { bundleWorkflows } from '../worker/worker.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-export const simulateUsage = `simulate <debtor.json> [--days N] [--event DAY:KIND[:ARG]]… [--start YYYY-MM-DD] [--config policy.yaml] [--json]
-                        preview a debtor's journey: the real case workflows on Temporal's time-skipping
-                        test server, nothing leaves the machine. Events: 10:payment:5000, 20:promise:+7,
-                        30:dispute, 40:dispute-resolved, 12:opt-out:sms (day counted from the opening,
-                        09:00 debtor time on --start, default tomorrow)`;
 
-export class SimulateUsageError extends Error {}
 
 /** `mahnwerk simulate`: prints the journey as a table, or one JSON object per line with --json. */
 export async function runSimulate(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
@@ -114,4 +108,3 @@ export function formatJourney(journey: Journey, timezone: string): string {
   ].join('\n');
 }
 
-export { ScriptError };

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  isGrpcServiceError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -37,6 +38,17 @@ import {
   type PromiseToPay,
 } from '../workflows/messages.js';
 
+/**
+ * Task-queue priority (lower goes first; the server's default is 3). Cases open and step at
+ * `background`: nobody waits for them, and a bulk import is thousands of them. A message someone
+ * waits for (a payment, an operator's or agent's update) first raises its case to `interactive`,
+ * so that its workflow task and the activities it schedules overtake the import's backlog.
+ */
+export const CASE_PRIORITY = { interactive: 1, background: 4 } as const;
+
+/** gRPC NOT_FOUND and FAILED_PRECONDITION: no such case, or it has closed. */
+const NOT_RUNNING: readonly number[] = [5, 9];
+
 /** How the API talks to case workflows: ids and amounts only, never contact data. */
 export class CaseClient {
   constructor(
@@ -66,6 +78,7 @@ export class CaseClient {
       args: [input],
       signal: invoiceRecordedSignal,
       signalArgs: [invoice],
+      priority: { priorityKey: CASE_PRIORITY.background },
       staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
       staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
       typedSearchAttributes: [
@@ -81,7 +94,11 @@ export class CaseClient {
   }
 
   /** Tells a running case that a payment was recorded; with no running case there is nobody to tell. */
-  paymentRecorded(debtorId: string, payment: PaymentRecorded): Promise<'signalled' | 'no-running-case'> {
+  async paymentRecorded(
+    debtorId: string,
+    payment: PaymentRecorded,
+  ): Promise<'signalled' | 'no-running-case'> {
+    await this.raisePriority(debtorId);
     return this.signal(debtorId, (handle) => handle.signal(paymentRecordedSignal, payment));
   }
 
@@ -90,40 +107,48 @@ export class CaseClient {
   }
 
   promiseToPay(debtorId: string, promise: PromiseToPay): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(promiseToPayUpdate, { args: [promise] });
+    return this.urgent(debtorId, (handle) => handle.executeUpdate(promiseToPayUpdate, { args: [promise] }));
   }
 
   async openDispute(debtorId: string, dispute: DisputeOpened): Promise<CaseAnswer> {
     const note = await this.noteReference(debtorId, dispute.note);
-    return this.handle(debtorId).executeUpdate(openDisputeUpdate, { args: [{ ...dispute, note }] });
+    return this.urgent(debtorId, (handle) =>
+      handle.executeUpdate(openDisputeUpdate, { args: [{ ...dispute, note }] }),
+    );
   }
 
   /** Accepted within the segment's plan policy; rejected with a PlanRejection (see `planRejectionOf`). */
   async proposePaymentPlan(debtorId: string, proposal: PaymentPlanProposal): Promise<CaseAnswer> {
     const note = await this.noteReference(debtorId, proposal.note);
-    return this.handle(debtorId).executeUpdate(proposePaymentPlanUpdate, { args: [{ ...proposal, note }] });
+    return this.urgent(debtorId, (handle) =>
+      handle.executeUpdate(proposePaymentPlanUpdate, { args: [{ ...proposal, note }] }),
+    );
   }
 
   async resolveDispute(debtorId: string, outcome: 'resume' | 'cancel', text?: string): Promise<CaseAnswer> {
     const note = await this.noteReference(debtorId, text);
-    return this.handle(debtorId).executeUpdate(resolveDisputeUpdate, { args: [{ outcome, note }] });
+    return this.urgent(debtorId, (handle) =>
+      handle.executeUpdate(resolveDisputeUpdate, { args: [{ outcome, note }] }),
+    );
   }
 
   pause(debtorId: string, reason: string): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(pauseUpdate, { args: [{ reason }] });
+    return this.urgent(debtorId, (handle) => handle.executeUpdate(pauseUpdate, { args: [{ reason }] }));
   }
 
   resume(debtorId: string): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(resumeUpdate, { args: [] });
+    return this.urgent(debtorId, (handle) => handle.executeUpdate(resumeUpdate, { args: [] }));
   }
 
   cancel(debtorId: string, reason: string): Promise<CaseAnswer> {
-    return this.handle(debtorId).executeUpdate(cancelUpdate, { args: [{ reason }] });
+    return this.urgent(debtorId, (handle) => handle.executeUpdate(cancelUpdate, { args: [{ reason }] }));
   }
 
   async recordAgentOutcome(debtorId: string, report: AgentOutcomeReport): Promise<CaseAnswer> {
     const note = await this.noteReference(debtorId, report.note);
-    return this.handle(debtorId).executeUpdate(recordAgentOutcomeUpdate, { args: [{ ...report, note }] });
+    return this.urgent(debtorId, (handle) =>
+      handle.executeUpdate(recordAgentOutcomeUpdate, { args: [{ ...report, note }] }),
+    );
   }
 
   /** Free text stays in the database; history carries `[note:<id>]` in its place. */
@@ -137,6 +162,31 @@ export class CaseClient {
 
   private handle(debtorId: string) {
     return this.client.workflow.getHandle(caseWorkflowId(debtorId));
+  }
+
+  /** A message someone waits for: the case goes first from now on. */
+  private async urgent<T>(debtorId: string, send: (handle: ReturnType<CaseClient['handle']>) => Promise<T>) {
+    // A case that is not running fails the message itself, with the error callers already handle.
+    await this.raisePriority(debtorId);
+    return send(this.handle(debtorId));
+  }
+
+  /**
+   * Raises the running case to `interactive` priority (also its workflow task already queued, as
+   * checked on server 1.32). Without a running case there is nothing to raise: the message that
+   * follows gets the answer callers already handle.
+   */
+  private async raisePriority(debtorId: string): Promise<void> {
+    try {
+      await this.client.workflowService.updateWorkflowExecutionOptions({
+        namespace: this.client.options.namespace,
+        workflowExecution: { workflowId: caseWorkflowId(debtorId) },
+        workflowExecutionOptions: { priority: { priorityKey: CASE_PRIORITY.interactive } },
+        updateMask: { paths: ['priority'] },
+      });
+    } catch (error) {
+      if (!isGrpcServiceError(error) || !NOT_RUNNING.includes(error.code)) throw error;
+    }
   }
 
   private async signal(

@@ -103,3 +103,8 @@ export async function searchCases(db: Database, q: CaseSearch) {
   const page = rows.slice(0, q.limit);
   return { rows: page, last: rows.length > q.limit ? page.at(-1)?.debtor_id : undefined };
 }
+
+/** The case row the workflow last reported for the debtor, if a case was ever opened. */
+export function findCase(db: Database, debtorId: string) {
+  return db.selectFrom('cases').selectAll().where('debtor_id', '=', debtorId).executeTakeFirst();
+}

@@ -17,6 +17,7 @@ import * as payloadDataKeys from './migrations/0025_payload_data_keys.js';
 import * as notes from './migrations/0026_notes.js';
 import * as kpis from './migrations/0030_kpis.js';
 import * as managerRole from './migrations/0031_manager_role.js';
+import { runNodeScript } from '../runtime/node-script.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -65,9 +66,30 @@ export function openDatabase(target: DatabaseTarget): Database {
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
   const pglite = new PGlite({
     dataDir: target.pgliteDir,
+    // PostgreSQL's default 128 MB of shared buffers sit in the process's memory with PGlite; the
+    // embedded database is for one machine's worth of cases, which 32 MB caches well.
+    postgresqlconf: ['shared_buffers=32MB'],
     parsers: { [INT8_OID]: (value: string) => Number(value), [DATE_OID]: (value: string) => value },
   });
   return new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
+}
+
+/**
+ * Creates the embedded database's files if `dir` holds none yet. PGlite's initdb keeps about
+ * 600 MB of WebAssembly memory that a process never gives back, so it runs in a process of its
+ * own; the product then opens the ready directory at a fraction of that.
+ */
+export async function initEmbeddedDatabase(dir: string): Promise<void> {
+  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const script = `
+    const [pglite, dir] = process.argv.slice(-2);
+    const { PGlite } = await import(pglite);
+    await (await PGlite.create({ dataDir: dir })).close();`;
+  await runNodeScript(`creating the embedded database in ${dir}`, script, [
+    import.meta.resolve('@electric-sql/pglite'),
+    dir,
+  ]);
 }
 
 export async function migrateToLatest(db: Database): Promise<string[]> {

@@ -14,7 +14,7 @@ import { createMailer, type Mailer } from '../channels/email/mailer.js';
 import { CaseClient } from '../client/cases.js';
 import { WebhookDeliveryClient } from '../client/webhooks.js';
 import type { Config } from '../config/env.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import { initEmbeddedDatabase, migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { activeSubscriptionIds } from '../db/webhooks.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
@@ -25,7 +25,7 @@ import { loadPolicies } from '../config/policy-file.js';
 import { LinkSigner } from '../channels/links.js';
 import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
-import { storeApiKey } from '../web/auth.js';
+import { storeApiKey } from '../db/api-keys.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
 import { installTemporalLogging } from './temporal-logging.js';
@@ -89,6 +89,16 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     // Every template is read and checked now: a broken file stops start-up, not a send.
     useTemplates(loadTemplates({ overrideDir: config.templatesDir }));
     logger.info({ templatesDir: config.templatesDir ?? 'built-in' }, 'message templates loaded');
+    // The slow parts of a start run side by side: bundling the workflows (CPU), creating the
+    // embedded database (CPU, first start only) and the Temporal dev server (its own process).
+    // The no-op catches only keep an early failure from counting as unhandled; each is awaited below.
+    const bundling =
+      role === 'api' ? undefined : Promise.resolve(options.workflowBundle ?? bundleWorkflows());
+    bundling?.catch(() => {});
+    const pgliteDir =
+      config.databaseUrl || options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite');
+    const databaseFiles = pgliteDir ? initEmbeddedDatabase(pgliteDir) : Promise.resolve();
+    databaseFiles.catch(() => {});
     let temporalAddress = config.temporal.address;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
@@ -105,8 +115,17 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
           ui: true,
           uiPort: config.temporal.uiPort,
           searchAttributes: sa.allSearchAttributeKeys,
-          // The UI decodes payloads through our codec server, for signed-in staff only.
-          extraArgs: ['--ui-codec-endpoint', `${config.http.publicUrl}/codec`],
+          extraArgs: [
+            // The UI decodes payloads through our codec server, for signed-in staff only.
+            '--ui-codec-endpoint',
+            `${config.http.publicUrl}/codec`,
+            // One partition per task queue: the server then hands out tasks strictly by priority
+            // (with several, only roughly), so a payment overtakes a bulk import (client/cases.ts).
+            '--dynamic-config-value',
+            'matching.numTaskqueueReadPartitions=1',
+            '--dynamic-config-value',
+            'matching.numTaskqueueWritePartitions=1',
+          ],
         },
       });
       stops.push(() => env.teardown());
@@ -114,10 +133,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
     }
 
-    const db = openDatabase({
-      url: config.databaseUrl,
-      pgliteDir: options.inMemoryDatabase ? undefined : path.join(config.dataDir, 'pglite'),
-    });
+    await databaseFiles;
+    const db = openDatabase({ url: config.databaseUrl, pgliteDir });
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
@@ -178,14 +195,14 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       stops.push(async () => activeMailer.close());
     }
 
-    if (mailer) {
+    if (mailer && bundling) {
       const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
       const workers = await createCaseWorkers({
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         activities: createActivities({ db, mailer, sms, config, policies, links }),
-        workflowBundle: options.workflowBundle ?? (await bundleWorkflows()),
+        workflowBundle: await bundling,
         dataConverter,
         channelRates: config.channelRates,
       });

@@ -40,6 +40,15 @@ const ARGUMENT_OF: Record<string, string | undefined> = {
 
 export class ScriptError extends Error {}
 
+export const simulateUsage = `simulate <debtor.json> [--days N] [--event DAY:KIND[:ARG]]… [--start YYYY-MM-DD] [--config policy.yaml] [--json]
+                        preview a debtor's journey: the real case workflows on Temporal's time-skipping
+                        test server, nothing leaves the machine. Events: 10:payment:5000, 20:promise:+7,
+                        30:dispute, 40:dispute-resolved, 12:opt-out:sms (day counted from the opening,
+                        09:00 debtor time on --start, default tomorrow)`;
+
+/** A wrong `mahnwerk simulate` call: the CLI prints it with the usage. */
+export class SimulateUsageError extends Error {}
+
 /** Parses one `--event` value; the error names the value and what was expected. */
 export function parseScriptedEvent(text: string): ScriptedEvent {
   const [dayText, kind = '', argument, ...rest] = text.split(':');

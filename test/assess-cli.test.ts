@@ -3,12 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync, statSync } from 'node:fs';
 import {
+  formatReport,
   loadSegmentationConfigFile,
   parseDebtorCsv,
   readDebtorFile,
   reasonPattern,
   runAssess,
+  summarize,
+  tallyDebtors,
 } from '../cli/assess.js';
 import { PolicyFileError } from '../config/policy-file.js';
 import { parseCsv } from '../cli/csv.js';
@@ -243,4 +247,39 @@ describe('parseCsv (RFC 4180)', () => {
       { line: 2, fields: ['3', 'open\n4,5\n'], error: 'quoted field is never closed' },
     ]);
   });
+});
+
+describe('mahnwerk assess on a large file (streamed in parts, on worker threads)', () => {
+  /** The fixture's rows again and again with fresh ids, bad rows included, past the threads' threshold. */
+  function largeCopy(name: string, fixture: string, rows: number): string {
+    const [header, ...lines] = readFileSync(fixture, 'utf8').trimEnd().split('\n');
+    const body = Array.from({ length: rows }, (_, i) => {
+      const line = lines[i % lines.length]!;
+      // A quoted note with a line break in every CSV row: some part boundary falls inside one.
+      return name.endsWith('.csv')
+        ? line.replace(/^c-\d+/, `c-${i}`).replace(/,[^,]*$/, `,"note\r\n${i}"`)
+        : line.replace(/"d-\d+"/, `"d-${i}"`);
+    });
+    return scratchFile(name, [...(name.endsWith('.csv') ? [header] : []), ...body, ''].join('\n'));
+  }
+
+  /** The report computed from the whole file in memory, the simple way. */
+  async function wholeFileReport(file: string): Promise<string> {
+    const debtors = await readDebtorFile(file);
+    return formatReport(file, debtors, summarize(tallyDebtors(debtors, defaultSegmentationConfig)));
+  }
+
+  it.each([
+    ['debtors-large.jsonl', jsonl, 30_000],
+    ['debtors-large.csv', csv, 60_000],
+  ])(
+    '%s: the same report as reading the whole file, bad rows with their lines',
+    async (name, fixture, rows) => {
+      const file = largeCopy(name, fixture, rows);
+      expect(statSync(file).size).toBeGreaterThan(4 << 20);
+      const text = await report(file);
+      expect(text).toBe(await wholeFileReport(file));
+      expect(text).toMatch(/bad rows? skipped/);
+    },
+  );
 });

@@ -23,7 +23,7 @@ import { configuredPayments } from '../payments/index.js';
 import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
-import { isValidApiKey } from './auth.js';
+import { isValidApiKey } from '../db/api-keys.js';
 import { billingRoutes } from './routes/billing.js';
 import { importRoutes } from './routes/imports.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';

@@ -1,12 +1,21 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'mahnwerk.ts');
 const KEEP_OUTPUT = 8000;
+/** USER_HZ: 100 on every Linux the product runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export interface WorkerProcess {
   pid: number;
+  /** Its resident memory now (Linux /proc), in MiB. */
+  rssMiB(): number;
+  /** CPU seconds (user + system) it has used so far (Linux /proc). */
+  cpuSeconds(): number;
+  /** SIGTERM, as an operator stops it: it shuts down what it started; resolves once it is gone. */
+  stop(): Promise<void>;
   /** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
   kill(): Promise<void>;
   /** The end of what it printed, for a failure message. */
@@ -14,12 +23,15 @@ export interface WorkerProcess {
 }
 
 /**
- * `mahnwerk worker` in a process of its own, as deployed. Started as `node --import tsx` rather than
+ * `mahnwerk <role>` (default `worker`) in a process of its own, as deployed. Started as `node --import tsx` rather than
  * through the tsx launcher, so the pid is the worker itself and a SIGKILL really kills it. Resolves
  * when the worker says it is running; only the given variables (and PATH/HOME) reach it.
  */
-export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'worker'], {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  role: 'worker' | 'api' | 'start' = 'worker',
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, role], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -36,11 +48,22 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     void exited.then((how) =>
-      reject(new Error(`the worker process ended before it ran (${how}):\n${output}`)),
+      reject(new Error(`the ${role} process ended before it ran (${how}):\n${output}`)),
     );
   });
+  const pid = child.pid!;
   return {
-    pid: child.pid!,
+    pid,
+    rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024,
+    cpuSeconds() {
+      // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
     async kill() {
       child.kill('SIGKILL');
       await exited;

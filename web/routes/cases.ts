@@ -7,6 +7,7 @@ import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domai
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts } from '../../db/facts.js';
+import { findCase } from '../../db/cases.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
 
@@ -100,11 +101,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
       const facts = await loadDebtorFacts(db, debtorId, new Date());
       if (!facts.debtorExists)
         return reply.status(404).send({ error: 'not_found', message: `debtor ${debtorId} is unknown` });
-      const row = await db
-        .selectFrom('cases')
-        .selectAll()
-        .where('debtor_id', '=', debtorId)
-        .executeTakeFirst();
+      const row = await findCase(db, debtorId);
       if (!row) {
         return reply.status(404).send({
           error: 'not_found',

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { PayloadKeyUnavailable } from '../../crypto/key-ring.js';
-import { isValidApiKey } from '../auth.js';
+import { isValidApiKey } from '../../db/api-keys.js';
 import { currentSession } from '../inbox/session.js';
 
 /** Temporal's remote codec protocol: payloads as JSON with base64 metadata values and data. */

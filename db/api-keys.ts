@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '../db/database.js';
+import type { Database } from './database.js';
 
 /** API keys are random, so a fast hash is enough: a leaked table reveals no usable key. */
 export const hashApiKey = (key: string): string => createHash('sha256').update(key).digest('hex');

@@ -1,0 +1,197 @@
+/**
+ * `npm run bench [-- --quick] [--json] [--first-start]`: the engine's figures in one run (issue 13).
+ * Starts the product as `npm start` runs it (one process, embedded Temporal dev server and PGlite,
+ * fresh data directory) and measures, on that same Temporal server:
+ *   raw `workflow.start` rate → ingest rate through the API → history events per case → payment
+ *   latency while a bulk load is processed → RSS and CPU of the product process with the open cases
+ *   idle → channel throughput → `mahnwerk assess` on a generated portfolio → (optional) first start.
+ * Progress goes to stderr; stdout carries the table, or only the JSON with --json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { z } from 'zod';
+import { toLocal } from '../domain/contact-policy/index.js';
+import { startWorkerProcess } from '../test/setup/worker-process.js';
+import { unusedPort } from '../test/setup/ports.js';
+import { zoneInContactWindowNow } from '../test/setup/harness.js';
+import { timeAssess, writeDebtorFile } from './assess-file.js';
+import { openingEvents, stepEvents } from './case-costs.js';
+import { measureChannelThroughput } from './channel-throughput.js';
+import { measureFirstStart } from './first-start.js';
+import { benchCases, ingestRate, ingestSingleCalls, rawStartRate, type Api, type Ingest } from './ingest.js';
+import { paymentLatencies } from './payments.js';
+import { percentile } from './pool.js';
+import { benchResultSchema, resultTable, type BenchResult } from './result.js';
+
+const options = z
+  .object({
+    quick: z.boolean().default(false),
+    json: z.boolean().default(false),
+    'first-start': z.boolean().default(false),
+    'idle-cases': z.coerce.number().int().positive().optional(),
+  })
+  .parse(
+    parseArgs({
+      options: {
+        quick: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'first-start': { type: 'boolean' },
+        'idle-cases': { type: 'string' },
+      },
+    }).values,
+  );
+
+const counts = options.quick
+  ? { rawStarts: 100, ingestCases: 100, loadCases: 150, payments: 20, assessDebtors: 50_000, idle: 300 }
+  : {
+      rawStarts: 1000,
+      ingestCases: 1000,
+      loadCases: 1000,
+      payments: 100,
+      assessDebtors: 1_000_000,
+      idle: 10_000,
+    };
+const idleTarget = options['idle-cases'] ?? counts.idle;
+const STEP_SAMPLE = 10;
+const OPENING_SAMPLE = 20;
+/** How the cases are handed over; the bulk import will be measured by passing its Ingest here. */
+const ingest: Ingest = ingestSingleCalls;
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+/** A zone where it is the middle of the night now: a case opened there waits for the window. */
+function zoneOutsideContactWindowNow(): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    const { hour } = toLocal(Date.now(), zone);
+    if (hour >= 1 && hour <= 4) return zone;
+  }
+  throw new Error('no zone has night now');
+}
+
+async function settledCpuPercent(cpuSeconds: () => number, seconds: number): Promise<number> {
+  const before = cpuSeconds();
+  await delay(seconds * 1000);
+  return ((cpuSeconds() - before) / seconds) * 100;
+}
+
+async function main(): Promise<BenchResult> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'mahnwerk-bench-'));
+  const temporalPort = await unusedPort();
+  const api: Api = {
+    url: `http://127.0.0.1:${await unusedPort()}`,
+    apiKey: 'bench-key-0123456789abcdefghij',
+  };
+  progress(`starting the product (npm start's process) in ${dataDir}`);
+  const product = await startWorkerProcess(
+    {
+      MAHNWERK_DATA_DIR: dataDir,
+      PORT: new URL(api.url).port,
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(await unusedPort()),
+      SMTP_OUTBOX_PORT: String(await unusedPort()),
+      SMS_SINK_PORT: String(await unusedPort()),
+      MAHNWERK_DEV_API_KEY: api.apiKey,
+      LOG_LEVEL: 'warn',
+    },
+    'start',
+  );
+  const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+  try {
+    const client = new Client({ connection });
+    const night = zoneOutsideContactWindowNow();
+
+    progress(`raw workflow.start × ${counts.rawStarts}`);
+    const rawStartPerSecond = await rawStartRate(client, counts.rawStarts);
+
+    progress(`ingest × ${counts.ingestCases} through the API`);
+    const waiting = benchCases('wait', counts.ingestCases, night);
+    const ingestPerSecond = await ingestRate(ingest, api, waiting);
+    const sending = benchCases('send', STEP_SAMPLE, zoneInContactWindowNow());
+    await ingest(api, sending);
+
+    progress('history events per case');
+    const opening = await openingEvents(
+      client,
+      waiting.slice(0, OPENING_SAMPLE).map((c) => c.debtorId),
+    );
+    const step = await stepEvents(
+      client,
+      sending.map((c) => c.debtorId),
+    );
+
+    progress(`${counts.payments} payments while ${counts.loadCases} more cases are ingested`);
+    const load = ingest(api, benchCases('load', counts.loadCases, night));
+    const latencies = await paymentLatencies(api, waiting.slice(0, counts.payments));
+    await load;
+
+    const open = counts.ingestCases + STEP_SAMPLE - counts.payments + counts.loadCases;
+    const idleCases = Math.max(open, idleTarget);
+    if (idleTarget > open) {
+      progress(`ingest × ${idleTarget - open} more to reach ${idleTarget} open cases`);
+      await ingest(api, benchCases('idle', idleTarget - open, night));
+    }
+    progress(`${idleCases} open cases idle: measuring the product process`);
+    await settledCpuPercent(() => product.cpuSeconds(), 10);
+    const idleCpuPercent = await settledCpuPercent(() => product.cpuSeconds(), 10);
+    const workerRssMiB = product.rssMiB();
+
+    progress('channel throughput (e-mail, 20/s)');
+    const channel = await measureChannelThroughput(`127.0.0.1:${temporalPort}`, {
+      channel: 'email',
+      rate: 20,
+      cases: options.quick ? 20 : 200,
+    });
+
+    progress(`mahnwerk assess on ${counts.assessDebtors} debtors`);
+    const file = path.join(dataDir, 'debtors.jsonl');
+    await writeDebtorFile(file, counts.assessDebtors);
+    const assessSeconds = await timeAssess(file);
+
+    let firstStartSeconds: number | undefined;
+    if (options['first-start']) {
+      progress('first start: fresh clone, npm ci, npm start');
+      firstStartSeconds = (await measureFirstStart()).total;
+    }
+
+    return benchResultSchema.parse({
+      mode: options.quick ? 'quick' : 'full',
+      counts: {
+        rawStarts: counts.rawStarts,
+        ingestCases: counts.ingestCases,
+        loadCases: counts.loadCases,
+        payments: counts.payments,
+        assessDebtors: counts.assessDebtors,
+      },
+      ingestPerSecond,
+      rawStartPerSecond,
+      ingestRatio: ingestPerSecond / rawStartPerSecond,
+      openingEvents: opening,
+      stepEvents: step,
+      paymentP50MsUnderLoad: percentile(latencies, 0.5),
+      paymentP95MsUnderLoad: percentile(latencies, 0.95),
+      idleCases,
+      workerRssMiB,
+      idleCpuPercent,
+      assessDebtors: counts.assessDebtors,
+      assessSeconds,
+      channel,
+      firstStartSeconds,
+    });
+  } finally {
+    await connection.close();
+    await product.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const result = await main();
+if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+else {
+  process.stdout.write(`Mahnwerk bench (${result.mode}): ${JSON.stringify(result.counts)}\n`);
+  console.table(resultTable(result));
+  console.table([result.channel]);
+}

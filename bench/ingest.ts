@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { mapLimit } from './pool.js';
+
+/** One debtor with one overdue invoice, as billing hands it over. */
+export interface BenchCase {
+  debtorId: string;
+  timezone: string;
+  amount: number;
+}
+
+export interface Api {
+  url: string;
+  apiKey: string;
+}
+
+export async function call(api: Api, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${api.apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/**
+ * A way of handing cases to Mahnwerk. Today: the single-call API (a PUT for the debtor, a PUT for
+ * the invoice). The bulk import (`POST /v1/imports`) plugs in as one more function of this type.
+ */
+export type Ingest = (api: Api, cases: readonly BenchCase[]) => Promise<void>;
+
+export const SINGLE_CALL_CONCURRENCY = 16;
+
+export const ingestSingleCalls: Ingest = async (api, cases) => {
+  await mapLimit(cases, SINGLE_CALL_CONCURRENCY, async ({ debtorId, timezone, amount }) => {
+    await call(api, 'PUT', `/v1/debtors/${debtorId}`, {
+      name: 'Bench Debtor',
+      locale: 'en',
+      timezone,
+      email: `${debtorId}@example.com`,
+    });
+    await call(api, 'PUT', `/v1/debtors/${debtorId}/invoices/inv-1`, {
+      currency: 'EUR',
+      amountDue: amount,
+      dueDate: '2026-10-15',
+      issuedAt: '2026-09-15T10:00:00Z',
+    });
+  });
+};
+
+export function benchCases(prefix: string, count: number, timezone: string): BenchCase[] {
+  return Array.from({ length: count }, (_, i) => ({
+    debtorId: `${prefix}-${i}`,
+    timezone,
+    amount: 5000 + (i % 50) * 100,
+  }));
+}
+
+/** Cases per second an ingest achieves. */
+export async function ingestRate(ingest: Ingest, api: Api, cases: readonly BenchCase[]): Promise<number> {
+  const started = performance.now();
+  await ingest(api, cases);
+  return cases.length / ((performance.now() - started) / 1000);
+}
+
+/**
+ * What the Temporal server itself takes: `workflow.start` of a trivial workflow on a queue no
+ * worker polls, at the same concurrency as the API ingest. The runs are terminated afterwards.
+ */
+export async function rawStartRate(client: Client, count: number): Promise<number> {
+  const taskQueue = `bench-raw-${randomUUID()}`;
+  const ids = Array.from({ length: count }, (_, i) => `bench-raw-${taskQueue}-${i}`);
+  const started = performance.now();
+  await mapLimit(ids, SINGLE_CALL_CONCURRENCY, (workflowId) =>
+    client.workflow.start('benchTrivialWorkflow', { workflowId, taskQueue, args: [] }),
+  );
+  const rate = count / ((performance.now() - started) / 1000);
+  await mapLimit(ids, SINGLE_CALL_CONCURRENCY, (id) =>
+    client.workflow.getHandle(id).terminate('bench: raw start measured'),
+  );
+  return rate;
+}

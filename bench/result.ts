@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+const figure = z.number().nonnegative();
+
+/** What `npm run bench -- --json` prints; `.ci/run` checks a quick run against it. */
+export const benchResultSchema = z.object({
+  mode: z.enum(['quick', 'full']),
+  counts: z.object({
+    rawStarts: z.int().positive(),
+    ingestCases: z.int().positive(),
+    loadCases: z.int().positive(),
+    payments: z.int().positive(),
+    assessDebtors: z.int().positive(),
+  }),
+  ingestPerSecond: figure,
+  rawStartPerSecond: figure,
+  ingestRatio: figure,
+  openingEvents: z.int().positive(),
+  stepEvents: z.int().positive(),
+  paymentP50MsUnderLoad: figure,
+  paymentP95MsUnderLoad: figure,
+  idleCases: z.int().nonnegative(),
+  workerRssMiB: figure,
+  idleCpuPercent: figure,
+  assessDebtors: z.int().positive(),
+  assessSeconds: figure,
+  channel: z.object({
+    channel: z.enum(['email', 'sms']),
+    rateLimitPerSecond: figure,
+    sends: z.int().positive(),
+    achievedPerSecond: figure,
+    busiestSecond: z.int().nonnegative(),
+    waitP95Seconds: figure,
+    atTheProvider: z.int().nonnegative(),
+  }),
+  firstStartSeconds: figure.optional(),
+});
+export type BenchResult = z.infer<typeof benchResultSchema>;
+
+/** Goals from issue 13, next to each figure in the table. */
+const goals: Partial<Record<keyof BenchResult, string>> = {
+  ingestRatio: '≥ 0.8',
+  openingEvents: '≤ 15',
+  stepEvents: '≤ 11',
+  paymentP95MsUnderLoad: '≤ 500',
+  workerRssMiB: '≤ 1024 at 10,000 idle cases',
+  assessSeconds: '≤ 10 for 1,000,000',
+  firstStartSeconds: '≤ 90',
+};
+
+export function resultTable(result: BenchResult): { figure: string; value: string; goal: string }[] {
+  const rows: { figure: string; value: string; goal: string }[] = [];
+  for (const [key, value] of Object.entries(result)) {
+    if (typeof value === 'number')
+      rows.push({
+        figure: key,
+        value: Number.isInteger(value) ? String(value) : value.toFixed(2),
+        goal: goals[key as keyof BenchResult] ?? '',
+      });
+  }
+  return rows;
+}
