@@ -8,8 +8,6 @@ import { parseScriptedEvent, SimulateUsageError } from '../simulation/script.js'
 import { bundleWorkflows } from '../worker/worker.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-
-
 /** `mahnwerk simulate`: prints the journey as a table, or one JSON object per line with --json. */
 export async function runSimulate(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream) {
   const { positionals, values } = parseArgs({
@@ -107,4 +105,3 @@ export function formatJourney(journey: Journey, timezone: string): string {
     '',
   ].join('\n');
 }
-

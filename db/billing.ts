@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { PostalAddress } from '../domain/postal-address.js';
 import type { ContactChannel } from './schema.js';
 import { recordCaseEvent } from './case-events.js';
 import type { Database } from './database.js';

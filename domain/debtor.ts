@@ -100,7 +100,9 @@ const profileFields = z
     type: z
       .enum(['consumer', 'business'])
       .optional()
-      .describe('§ 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer'),
+      .describe(
+        '§ 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer',
+      ),
     address: postalAddressSchema
       .optional()
       .describe('Postal address for letters; the postcode is checked per country'),
