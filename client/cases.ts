@@ -47,7 +47,12 @@ import {
 export const CASE_PRIORITY = { interactive: 1, background: 4 } as const;
 
 /** gRPC NOT_FOUND and FAILED_PRECONDITION: no such case, or it has closed. */
-const NOT_RUNNING: readonly number[] = [5, 9];
+/**
+ * gRPC codes that leave nothing to raise: NOT_FOUND and FAILED_PRECONDITION (no running case), and
+ * UNIMPLEMENTED (a server without priorities, such as Temporal's time-skipping test server). Raising
+ * the priority only speeds the message up; the message itself still goes.
+ */
+const NOTHING_TO_RAISE: readonly number[] = [5, 9, 12];
 
 /** How the API talks to case workflows: ids and amounts only, never contact data. */
 export class CaseClient {
@@ -185,7 +190,7 @@ export class CaseClient {
         updateMask: { paths: ['priority'] },
       });
     } catch (error) {
-      if (!isGrpcServiceError(error) || !NOT_RUNNING.includes(error.code)) throw error;
+      if (!isGrpcServiceError(error) || !NOTHING_TO_RAISE.includes(error.code)) throw error;
     }
   }
 
