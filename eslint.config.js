@@ -28,7 +28,16 @@ const ioModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.tools/**', 'dist/**', 'test-artifacts/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      '.tools/**',
+      'dist/**',
+      'test-artifacts/**',
+      'client/api-types.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
