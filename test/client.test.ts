@@ -61,6 +61,12 @@ describe('typed client against the running product', () => {
     });
     expect(refused.response.status).toBe(400);
     expect(refused.error?.issues?.[0]?.field).toBe('timezone');
+    // An id longer than any debtor id is a documented 400 naming the field, not Fastify's 414.
+    const long = await mahnwerk.GET('/v1/cases/{debtorId}', {
+      params: { path: { debtorId: 'x'.repeat(300) } },
+    });
+    expect(long.response.status).toBe(400);
+    expect(long.error?.issues?.[0]?.field).toBe('debtorId');
   });
 });
 
