@@ -51,7 +51,16 @@ const domainIoModules = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', '.tools/**', 'dist/**', 'test-artifacts/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'data/**',
+      '.tools/**',
+      'dist/**',
+      'test-artifacts/**',
+      'client/api-types.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

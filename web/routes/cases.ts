@@ -93,7 +93,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
         summary: "The debtor's case: status, steps, open amount, the claim's breakdown and timeline",
         tags: ['cases'],
         params: debtorParams,
-        response: { 200: caseResponse, 401: errorResponse, 404: errorResponse },
+        response: { 200: caseResponse, 400: errorResponse, 401: errorResponse, 404: errorResponse },
       },
     },
     async (request, reply) => {
