@@ -11,6 +11,7 @@ import * as agents from './migrations/0003_agents.js';
 import * as portal from './migrations/0004_portal.js';
 import * as smsOutbox from './migrations/0005_sms_outbox.js';
 import * as webhooks from './migrations/0015_webhooks.js';
+import * as fieldSources from './migrations/0016_field_sources.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0004_portal': portal,
   '0005_sms_outbox': smsOutbox,
   '0015_webhooks': webhooks,
+  '0016_field_sources': fieldSources,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -31,6 +31,7 @@ import { inboxRoutes } from './inbox/routes.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { debtorPatchRoutes } from './routes/debtor-patch.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
 
@@ -129,6 +130,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(agentTaskRoutes, deps);
     await api.register(emailBounceRoutes, deps);
     await api.register(webhookRoutes, deps);
+    await api.register(debtorPatchRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
 
