@@ -80,6 +80,8 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
             .updateTable('debtors')
             .set({
               flags: sql<string>`(select coalesce(jsonb_agg(distinct f), '[]'::jsonb) from jsonb_array_elements_text(flags || '["hardship"]'::jsonb) f)`,
+              // The agent's finding: a billing PUT without the flag does not remove it.
+              flag_sources: sql<string>`flag_sources || '{"hardship":"agent"}'::jsonb`,
               updated_at: now,
             })
             .where('id', '=', input.debtorId)

@@ -248,7 +248,13 @@ export async function storeFoundContactData(
   ];
   await db.transaction().execute(async (trx) => {
     for (const point of points) {
-      const row = { address: point.address, consent: point.consent, opted_out_at: null, invalid_at: null };
+      const row = {
+        address: point.address,
+        consent: point.consent,
+        consent_source: 'agent',
+        opted_out_at: null,
+        invalid_at: null,
+      };
       await trx
         .insertInto('contact_points')
         .values({ debtor_id: debtorId, channel: point.channel, ...row })

@@ -3,6 +3,7 @@ import type { ContactChannel } from './schema.js';
 import { recordCaseEvent } from './case-events.js';
 import type { Database } from './database.js';
 import { DEFAULT_CONSENTS, type DebtorProfile, type Invoice } from '../domain/debtor.js';
+import { flagsAfterBilling, learnedInMahnwerk } from '../domain/field-ownership.js';
 
 export type { DebtorProfile };
 
@@ -26,22 +27,36 @@ export class NotFoundError extends Error {
   }
 }
 
-/** PUT semantics: the profile is replaced; an opt-out stays as long as the address does not change. */
+/**
+ * PUT semantics: billing's part of the profile is replaced. What Mahnwerk learned stays (see
+ * domain/field-ownership.ts): flags, the preferred channel and consents set by an agent or the
+ * debtor, and an opt-out as long as the address does not change.
+ */
 export async function upsertDebtor(
   db: Database,
   debtorId: string,
   p: DebtorProfile,
 ): Promise<{ created: boolean }> {
   return db.transaction().execute(async (trx) => {
+    const before = await trx
+      .selectFrom('debtors')
+      .select(['flags', 'flag_sources', 'preferred_channel', 'preferred_channel_source'])
+      .where('id', '=', debtorId)
+      .forUpdate()
+      .executeTakeFirst();
+    const flags = flagsAfterBilling(before?.flags ?? [], before?.flag_sources ?? {}, p.flags ?? []);
+    const keepPreferred = learnedInMahnwerk(before?.preferred_channel_source);
     const row = {
       name: p.name,
       locale: p.locale,
       timezone: p.timezone,
       country: p.country ?? null,
-      preferred_channel: p.preferredChannel ?? null,
+      preferred_channel: keepPreferred ? (before?.preferred_channel ?? null) : (p.preferredChannel ?? null),
+      preferred_channel_source: keepPreferred ? (before?.preferred_channel_source ?? null) : 'billing',
       customer_value: p.customerValue ?? null,
       digital_affinity: p.digitalAffinity ?? null,
-      flags: JSON.stringify(p.flags ?? []),
+      flags: JSON.stringify(flags.flags),
+      flag_sources: JSON.stringify(flags.sources),
       payment_history: JSON.stringify(p.paymentHistory ?? {}),
       attributes: JSON.stringify(p.attributes ?? {}),
       debtor_type: p.type ?? 'consumer',
@@ -72,13 +87,24 @@ export async function upsertDebtor(
         continue;
       }
       const sameAddress = sql<boolean>`contact_points.address = excluded.address`;
+      // A consent the debtor or an agent gave (or withheld) for this address is theirs to change.
+      const learned = sql<boolean>`${sameAddress} and coalesce(contact_points.consent_source, 'billing') <> 'billing'`;
       await trx
         .insertInto('contact_points')
-        .values({ debtor_id: debtorId, channel, address, consent, opted_out_at: null, invalid_at: null })
+        .values({
+          debtor_id: debtorId,
+          channel,
+          address,
+          consent,
+          consent_source: 'billing',
+          opted_out_at: null,
+          invalid_at: null,
+        })
         .onConflict((oc) =>
           oc.columns(['debtor_id', 'channel']).doUpdateSet({
             address,
-            consent,
+            consent: sql`case when ${learned} then contact_points.consent else excluded.consent end`,
+            consent_source: sql`case when ${learned} then contact_points.consent_source else 'billing' end`,
             opted_out_at: sql`case when ${sameAddress} then contact_points.opted_out_at end`,
             invalid_at: sql`case when ${sameAddress} then contact_points.invalid_at end`,
             updated_at: new Date(),

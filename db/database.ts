@@ -18,6 +18,7 @@ import * as notes from './migrations/0026_notes.js';
 import * as kpis from './migrations/0030_kpis.js';
 import * as managerRole from './migrations/0031_manager_role.js';
 import { runNodeScript } from '../runtime/node-script.js';
+import * as fieldSources from './migrations/0016_field_sources.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '0026_notes': notes,
   '0030_kpis': kpis,
   '0031_manager_role': managerRole,
+  '0016_field_sources': fieldSources,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,6 +6,10 @@ import type { Database } from './database.js';
  * default spelled out). Two queries for any number of debtors: the bulk import compares a whole
  * batch at once.
  */
+export async function loadDebtorProfile(db: Database, debtorId: string): Promise<DebtorProfile | undefined> {
+  return (await loadDebtorProfiles(db, [debtorId])).get(debtorId);
+}
+
 export async function loadDebtorProfiles(
   db: Database,
   debtorIds: readonly string[],
@@ -41,6 +45,8 @@ export async function loadDebtorProfiles(
       flags: d.flags as DebtorProfile['flags'],
       paymentHistory: d.payment_history,
       attributes: d.attributes as DebtorProfile['attributes'],
+      type: d.debtor_type ?? undefined,
+      address: d.postal_address ?? undefined,
     };
     profiles.set(d.id, effectiveProfile(stored));
   }

@@ -33,6 +33,9 @@ export interface DebtorsTable {
   flags: Json<string[]>;
   payment_history: Json<PaymentHistoryJson>;
   attributes: Json<Record<string, unknown>>;
+  /** flag → who set it (billing, agent, debtor, system); see domain/field-ownership.ts. */
+  flag_sources: ColumnType<Record<string, string>, string | undefined, string>;
+  preferred_channel_source: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   /** § 288 BGB: the interest margin and the flat fee depend on it. */
@@ -55,6 +58,8 @@ export interface ContactPointsTable {
   consent: boolean;
   opted_out_at: Date | null;
   invalid_at: Date | null;
+  /** Who gave or withheld the consent; null: billing. */
+  consent_source: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: UpdatedAt;
 }
 

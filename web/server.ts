@@ -37,6 +37,7 @@ import { kpiRoutes } from './routes/kpis.js';
 import { demoHistoryRoutes } from './routes/demo-history.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { debtorPatchRoutes } from './routes/debtor-patch.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
 
@@ -142,6 +143,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(webhookRoutes, deps);
     await api.register(kpiRoutes, deps);
     if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
+    await api.register(debtorPatchRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
   if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });

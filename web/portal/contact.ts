@@ -99,7 +99,7 @@ export function contactRoutes(app: FastifyInstance, deps: PortalDeps): void {
       if (preferred) {
         await trx
           .updateTable('debtors')
-          .set({ preferred_channel: preferred, updated_at: now })
+          .set({ preferred_channel: preferred, preferred_channel_source: 'debtor', updated_at: now })
           .where('id', '=', debtorId)
           .execute();
       }
@@ -112,8 +112,8 @@ export function contactRoutes(app: FastifyInstance, deps: PortalDeps): void {
           .updateTable('contact_points')
           .set(
             allow
-              ? { consent: true, opted_out_at: null, updated_at: now }
-              : { opted_out_at: now, updated_at: now },
+              ? { consent: true, consent_source: 'debtor', opted_out_at: null, updated_at: now }
+              : { opted_out_at: now, consent_source: 'debtor', updated_at: now },
           )
           .where('debtor_id', '=', debtorId)
           .where('channel', '=', channel)
