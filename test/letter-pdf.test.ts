@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderLetterPdf, type LetterContent } from '../channels/letter/pdf.js';
 import { renderEmail } from '../channels/templates.js';
-import { computeClaim, defaultCreditorPolicy } from '../domain/claim/index.js';
+import { computeClaim, defaultCreditorPolicy, rdgFirstDemandInformation } from '../domain/claim/index.js';
 import { creditorReference, isValidCreditorReference } from '../domain/payments/sepa.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mahnwerk-letter-'));
@@ -115,6 +115,20 @@ describe('a letter as PDF (DIN 5008 form B)', () => {
     const text = pdftotext(await pdfFile('en', letter('en')));
     expect(text).toMatch(/Principal, invoice inv-1 \(due on October 2, 2026\)\s+€129\.50/);
     expect(text).toMatch(/Amount open\s+€170\.59/);
+  });
+
+  it('prints the § 13a RDG block when given one', async () => {
+    const legalNotice = rdgFirstDemandInformation({
+      claim,
+      locale: 'de',
+      creditorName: 'Stadtwerke Musterstadt GmbH',
+      claimReason: 'Stromlieferungsvertrag 4711',
+      invoices: [{ id: 'inv-1', issuedOn: '2026-09-18' }],
+    });
+    const text = pdftotext(await pdfFile('rdg', { ...letter('de'), legalNotice }));
+    expect(text).toContain('Informationen nach § 13a Abs. 1 Rechtsdienstleistungsgesetz (RDG)');
+    expect(text).toContain('Auftraggeber (Gläubiger): Stadtwerke Musterstadt GmbH');
+    expect(text).toMatch(/Kosten: Verzugspauschale § 288 Abs\. 5 BGB \(2\. November 2026\): 40,00 €/);
   });
 
   it('carries a GiroCode that decodes to the EPC payload with the open amount and the reference', async () => {

@@ -26,6 +26,8 @@ export interface LetterContent {
   body: string;
   claim: ClaimBreakdown;
   portalUrl: string;
+  /** A legal block (§ 13a RDG, Regulation F: domain/claim/legal-texts.ts) printed below the claim. */
+  legalNotice?: string | undefined;
   /** A GiroCode for euro claims; undefined without a creditor account or for other currencies. */
   transfer: Omit<TransferDetails, 'amount'> | undefined;
 }
@@ -170,6 +172,14 @@ export async function renderLetterPdf(letter: LetterContent): Promise<Buffer> {
   if (letter.claim.waiver)
     doc.moveDown(0.4).font('Helvetica').text(t.waiver(letter.claim.waiver.reason), LEFT);
 
+  if (letter.legalNotice) {
+    doc
+      .moveDown()
+      .font('Helvetica')
+      .fontSize(8)
+      .text(letter.legalNotice, LEFT, undefined, { width: RIGHT - LEFT });
+    doc.fontSize(10);
+  }
   doc.moveDown().font('Helvetica').text(t.portal, LEFT).text(letter.portalUrl, { link: letter.portalUrl });
   if (letter.transfer && letter.claim.currency === 'EUR' && letter.claim.open > 0) {
     const payload = epcPayload({
