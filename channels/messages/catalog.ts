@@ -90,6 +90,7 @@ export function loadTemplates(
       const text = body(values).trim();
       return {
         subject: oneLine(subject(values)),
+        body: text,
         text: tidy(layout.text({ ...values, body: text })),
         html: layout.html({ ...values, body: new hb.SafeString(paragraphs(text)) }),
       };

@@ -50,6 +50,8 @@ export interface Instalment {
 
 export interface RenderedEmail {
   subject: string;
+  /** The template's own text without the layout (letters put it in their own frame). */
+  body: string;
   text: string;
   html: string;
 }

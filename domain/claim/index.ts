@@ -25,3 +25,10 @@ export {
   type ClaimTerms,
   type CreditorPolicy,
 } from './rules.js';
+export {
+  legalNoticesFor,
+  rdgFirstDemandInformation,
+  regulationFValidationInformation,
+  validationPeriodEnd,
+  type LegalNotice,
+} from './legal-texts.js';
