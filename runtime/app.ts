@@ -26,6 +26,7 @@ import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
+import { EmbeddedTemporal } from './supervised-temporal.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
 
@@ -60,6 +61,50 @@ export interface Mahnwerk {
   stop(): Promise<void>;
 }
 
+/**
+ * The embedded dev server: supervised (restarted when it exits) where the CLI is a file here;
+ * through the SDK otherwise (its download, which is not supervised).
+ */
+async function startEmbeddedTemporal(
+  config: Config,
+  dbFilename: string,
+  logger: Logger,
+  stops: (() => Promise<void>)[],
+): Promise<string> {
+  const executable = await temporalExecutable(config.temporal.cliPath, logger);
+  const codecEndpoint = `${config.http.publicUrl}/codec`;
+  if (executable.type === 'existing-path') {
+    const server = await EmbeddedTemporal.start({
+      cliPath: executable.path,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFilename,
+      codecEndpoint,
+      logger,
+    });
+    stops.push(() => server.stop());
+    return server.address;
+  }
+  logger.warn('the downloaded Temporal CLI runs unsupervised: if it exits, restart Mahnwerk');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable,
+      ip: '127.0.0.1',
+      port: config.temporal.port,
+      namespace: config.temporal.namespace,
+      dbFilename,
+      ui: true,
+      uiPort: config.temporal.uiPort,
+      searchAttributes: sa.allSearchAttributeKeys,
+      // The UI decodes payloads through our codec server, for signed-in staff only.
+      extraArgs: ['--ui-codec-endpoint', codecEndpoint],
+    },
+  });
+  stops.push(() => env.teardown());
+  return env.address;
+}
+
 /** Starts what the role needs, in dependency order; `stop()` takes it down in reverse. */
 export async function startMahnwerk(config: Config, options: StartOptions): Promise<Mahnwerk> {
   const { logger } = options;
@@ -90,22 +135,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       mkdirSync(config.dataDir, { recursive: true });
       const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
       logger.info({ dbFilename }, 'starting the embedded Temporal dev server');
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: await temporalExecutable(config.temporal.cliPath, logger),
-          ip: '127.0.0.1',
-          port: config.temporal.port,
-          namespace: config.temporal.namespace,
-          dbFilename,
-          ui: true,
-          uiPort: config.temporal.uiPort,
-          searchAttributes: sa.allSearchAttributeKeys,
-          // The UI decodes payloads through our codec server, for signed-in staff only.
-          extraArgs: ['--ui-codec-endpoint', `${config.http.publicUrl}/codec`],
-        },
-      });
-      stops.push(() => env.teardown());
-      temporalAddress = env.address;
+      temporalAddress = await startEmbeddedTemporal(config, dbFilename, logger, stops);
       temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
     }
 
