@@ -26,6 +26,7 @@ import { linkSecret } from './secret.js';
 import { storeApiKey } from '../web/auth.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
+import { ServiceHealth } from './health.js';
 import { EmbeddedTemporal } from './supervised-temporal.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSearchAttributes, temporalExecutable } from './temporal.js';
@@ -165,6 +166,9 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     }
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     const cases = new CaseClient(client, config.temporal.taskQueue, db);
+    const health = new ServiceHealth(connection, db, logger);
+    health.start();
+    stops.push(async () => health.stop());
 
     // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
     // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
@@ -236,6 +240,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         portal: config.portal,
         publicUrl: config.http.publicUrl,
         codec: { codec, uiOrigins: config.temporal.uiOrigins },
+        health,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());

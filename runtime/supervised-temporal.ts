@@ -12,6 +12,8 @@ export interface EmbeddedTemporalOptions {
   /** The Web UI decodes payloads here (our codec server). */
   codecEndpoint: string;
   logger: Logger;
+  /** The wait before the first restart; it doubles per crash up to 30 s. */
+  firstBackoffMs?: number;
 }
 
 const FIRST_BACKOFF_MS = 500;
@@ -28,12 +30,14 @@ const START_TIMEOUT_MS = 30_000;
 export class EmbeddedTemporal {
   private child: ChildProcess | undefined;
   private stopping = false;
-  private backoffMs = FIRST_BACKOFF_MS;
+  private backoffMs: number;
   private restartTimer: NodeJS.Timeout | undefined;
   /** How often the server was started again after an exit. */
   restarts = 0;
 
-  private constructor(private readonly options: EmbeddedTemporalOptions) {}
+  private constructor(private readonly options: EmbeddedTemporalOptions) {
+    this.backoffMs = options.firstBackoffMs ?? FIRST_BACKOFF_MS;
+  }
 
   static async start(options: EmbeddedTemporalOptions): Promise<EmbeddedTemporal> {
     const server = new EmbeddedTemporal(options);
@@ -83,7 +87,7 @@ export class EmbeddedTemporal {
     this.child = child;
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
-      if (Date.now() - startedAt > STABLE_RUN_MS) this.backoffMs = FIRST_BACKOFF_MS;
+      if (Date.now() - startedAt > STABLE_RUN_MS) this.backoffMs = o.firstBackoffMs ?? FIRST_BACKOFF_MS;
       const delayMs = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
       o.logger.error(
