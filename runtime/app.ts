@@ -28,6 +28,8 @@ import { linkSecret } from './secret.js';
 import { storeApiKey } from '../db/api-keys.js';
 import { buildServer } from '../web/server.js';
 import { bundleWorkflows, createCaseWorkers } from '../worker/worker.js';
+import { ServiceHealth } from './health.js';
+import { EmbeddedTemporal, STRICT_PRIORITY_ARGS } from './supervised-temporal.js';
 import { installTemporalLogging } from './temporal-logging.js';
 import { ensureSweepSchedules } from './schedules.js';
 import { warnOnMissingBaseRate } from './base-rate-check.js';
@@ -62,6 +64,50 @@ export interface Mahnwerk {
   /** The policy file in force; undefined for the built-in defaults. */
   policyFile: string | undefined;
   stop(): Promise<void>;
+}
+
+/**
+ * The embedded dev server: supervised (restarted when it exits) where the CLI is a file here;
+ * through the SDK otherwise (its download, which is not supervised).
+ */
+async function startEmbeddedTemporal(
+  config: Config,
+  dbFilename: string,
+  logger: Logger,
+  stops: (() => Promise<void>)[],
+): Promise<string> {
+  const executable = await temporalExecutable(config.temporal.cliPath, logger);
+  const codecEndpoint = `${config.http.publicUrl}/codec`;
+  if (executable.type === 'existing-path') {
+    const server = await EmbeddedTemporal.start({
+      cliPath: executable.path,
+      port: config.temporal.port,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dbFilename,
+      codecEndpoint,
+      logger,
+    });
+    stops.push(() => server.stop());
+    return server.address;
+  }
+  logger.warn('the downloaded Temporal CLI runs unsupervised: if it exits, restart Mahnwerk');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable,
+      ip: '127.0.0.1',
+      port: config.temporal.port,
+      namespace: config.temporal.namespace,
+      dbFilename,
+      ui: true,
+      uiPort: config.temporal.uiPort,
+      searchAttributes: sa.allSearchAttributeKeys,
+      // The UI decodes payloads through our codec server, for signed-in staff only.
+      extraArgs: ['--ui-codec-endpoint', codecEndpoint, ...STRICT_PRIORITY_ARGS],
+    },
+  });
+  stops.push(() => env.teardown());
+  return env.address;
 }
 
 /** Starts what the role needs, in dependency order; `stop()` takes it down in reverse. */
@@ -105,31 +151,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       mkdirSync(config.dataDir, { recursive: true });
       const dbFilename = path.join(config.dataDir, 'temporal.sqlite');
       logger.info({ dbFilename }, 'starting the embedded Temporal dev server');
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: await temporalExecutable(config.temporal.cliPath, logger),
-          ip: '127.0.0.1',
-          port: config.temporal.port,
-          namespace: config.temporal.namespace,
-          dbFilename,
-          ui: true,
-          uiPort: config.temporal.uiPort,
-          searchAttributes: sa.allSearchAttributeKeys,
-          extraArgs: [
-            // The UI decodes payloads through our codec server, for signed-in staff only.
-            '--ui-codec-endpoint',
-            `${config.http.publicUrl}/codec`,
-            // One partition per task queue: the server then hands out tasks strictly by priority
-            // (with several, only roughly), so a payment overtakes a bulk import (client/cases.ts).
-            '--dynamic-config-value',
-            'matching.numTaskqueueReadPartitions=1',
-            '--dynamic-config-value',
-            'matching.numTaskqueueWritePartitions=1',
-          ],
-        },
-      });
-      stops.push(() => env.teardown());
-      temporalAddress = env.address;
+      temporalAddress = await startEmbeddedTemporal(config, dbFilename, logger, stops);
       temporalUiUrl = `http://localhost:${config.temporal.uiPort}`;
     }
 
@@ -158,6 +180,9 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     const cases = new CaseClient(client, config.temporal.taskQueue, db);
     const webhooks = new WebhookDeliveryClient(client, config.temporal.taskQueue);
+    const health = new ServiceHealth(connection, db, logger);
+    health.start();
+    stops.push(async () => health.stop());
 
     // Without a Twilio account, SMS go to the loopback sink with credentials derived from the
     // secret, so a worker and an API started apart (same MAHNWERK_SECRET) agree on signatures.
@@ -234,6 +259,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         portal: config.portal,
         publicUrl: config.http.publicUrl,
         codec: { codec, uiOrigins: config.temporal.uiOrigins },
+        health,
       });
       await app.listen({ host: config.http.host, port: config.http.port });
       stops.push(() => app.close());

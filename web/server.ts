@@ -40,6 +40,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { debtorPatchRoutes } from './routes/debtor-patch.js';
 import { createSmsEventHandlers } from '../channels/sms/inbound.js';
 import type { SmsSink } from '../dev/sms-sink.js';
+import type { ServiceHealth } from '../runtime/health.js';
 
 export interface ServerDeps {
   db: Database;
@@ -57,11 +58,15 @@ export interface ServerDeps {
   devOutbox?: SmtpOutbox | undefined;
   /** The payload codec behind `/codec/*` (Temporal Web UI) and the UI origins allowed to call it. */
   codec?: { codec: PayloadCodec; uiOrigins: readonly string[] } | undefined;
+  /** Database and Temporal reachability (`/health`, `/ready`, fast 503s); undefined: assumed up. */
+  health?: ServiceHealth | undefined;
   /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
   twilio?: { authToken: string; publicUrl: string; devSink?: SmsSink | undefined };
 }
 
 export type App = FastifyInstance;
+
+const RETRY_AFTER_SECONDS = 5;
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -120,7 +125,16 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  // Liveness with the state of each dependency; /ready says whether to send traffic here.
+  app.get('/health', { schema: { hide: true } }, async () => {
+    const report = deps.health?.report ?? { database: 'up', temporal: 'up' };
+    return { ok: true, ...report };
+  });
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const report = deps.health?.report ?? { database: 'up', temporal: 'up' };
+    const ready = report.database === 'up' && report.temporal === 'up';
+    return reply.status(ready ? 200 : 503).send({ ready, ...report });
+  });
 
   await app.register(async (api) => {
     api.addHook('onRequest', async (request, reply) => {
@@ -133,6 +147,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
             'Send a valid API key as "Authorization: Bearer <key>" (create one with `npm run mahnwerk -- api-key create`).',
         });
       }
+    });
+    // A change needs Temporal: while it is down, answer at once and say when to try again.
+    api.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' || deps.health?.report.temporal !== 'down') return;
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_SECONDS))
+        .send({
+          error: 'unavailable',
+          message: `Temporal is not reachable; nothing was changed. Retry the same call in ${RETRY_AFTER_SECONDS} s.`,
+        });
     });
     await api.register(billingRoutes, deps);
     await api.register(importRoutes, deps);

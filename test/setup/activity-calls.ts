@@ -2,16 +2,18 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { caseWorkflowId } from '../../domain/case.js';
+import { decodePayloadsIn } from './histories.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** Every run of the debtor's case, oldest first (continue-as-new chains runs). */
+/** Every run of the debtor's case, oldest first (continue-as-new chains runs), payloads decrypted. */
 export async function runsOf(env: TestWorkflowEnvironment, debtorId: string): Promise<HistoryEvent[][]> {
   const runs: HistoryEvent[][] = [];
   let runId: string | undefined;
   for (;;) {
     const events =
       (await env.client.workflow.getHandle(caseWorkflowId(debtorId), runId).fetchHistory()).events ?? [];
+    await decodePayloadsIn(events, env.client.options.loadedDataConverter.payloadCodecs);
     runs.unshift(events);
     const previous = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
     if (!previous) return runs;

@@ -68,6 +68,7 @@ export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 /**
  * The history of a running workflow up to the moment `done` holds, read with the server's long poll
  * (`waitNewEvent`): it answers when new events are written, so nothing here sleeps or polls.
+ * Payloads come decrypted with the client's codec.
  */
 export async function historyUntil(
   client: Client,
@@ -83,7 +84,9 @@ export async function historyUntil(
       nextPageToken,
       waitNewEvent: true,
     });
-    events.push(...(page.history?.events ?? []));
+    const fresh = page.history?.events ?? [];
+    await decodePayloadsIn(fresh, client.options.loadedDataConverter.payloadCodecs);
+    events.push(...fresh);
     if (done(events)) return events;
     if (!page.nextPageToken?.length) throw new Error(`${workflowId} closed before the awaited events`);
     nextPageToken = page.nextPageToken;
