@@ -42,7 +42,7 @@ import {
  * Task-queue priority (lower goes first; the server's default is 3). Cases open and step at
  * `background`: nobody waits for them, and a bulk import is thousands of them. A message someone
  * waits for (a payment, an operator's or agent's update) first raises its case to `interactive`,
- * so that its workflow task and the activities it schedules overtake the import's backlog.
+ * so that its workflow task overtakes the import's backlog.
  */
 export const CASE_PRIORITY = { interactive: 1, background: 4 } as const;
 
