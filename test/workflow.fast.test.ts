@@ -1,0 +1,190 @@
+import path from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Context } from '@temporalio/activity';
+import type { createActivities, SendMessageInput, SendResult } from '../activities/index.js';
+import type { CaseSnapshot } from '../db/snapshot.js';
+import { caseWorkflowId, type CaseInput } from '../domain/case.js';
+import { days } from '../domain/dates.js';
+import { defaultPolicies } from '../config/policy-file.js';
+import { addSearchAttributes } from '../runtime/temporal.js';
+import {
+  caseStateQuery,
+  promiseToPayUpdate,
+  resolveDisputeUpdate,
+  resumeUpdate,
+} from '../workflows/messages.js';
+import { sharedBundle } from './setup/harness.js';
+
+/**
+ * The fast tier: the real workflow code on the time-skipping server with typed stand-ins for the
+ * activities (no database, no SMTP), for validators, handlers and step order. The end-to-end tier
+ * (workflow.segments*.test.ts) runs the same workflows with the real activities.
+ */
+type Activities = ReturnType<typeof createActivities>;
+type CaseReport = Parameters<Activities['reportCase']>[0];
+
+/** A self-service debtor in Berlin with an e-mail address, 20 days past due. */
+function debtorFacts(openAmount: number): CaseSnapshot {
+  return {
+    snapshot: {
+      debtorId: 'fast',
+      locale: 'de',
+      timezone: 'Europe/Berlin',
+      country: 'DE',
+      flags: [],
+      customerValue: null,
+      digitalAffinity: 'high',
+      preferredChannel: null,
+      paymentHistory: { onTimeRate: 0.95 },
+      openAmount,
+      currency: 'EUR',
+      daysPastDue: 20,
+      openInvoiceCount: openAmount > 0 ? 1 : 0,
+      contactPoints: [{ channel: 'email', consent: true, optedOut: false, invalid: false }],
+      brokenPromisesInCase: 0,
+      portalVisits: 0,
+    },
+    history: [],
+    paidTotal: 0,
+  };
+}
+
+/** Stand-ins that record what the workflow asked for; `openAmount` is the debtor's balance. */
+function standIns() {
+  const calls = {
+    sends: [] as { input: SendMessageInput; at: number }[],
+    reports: [] as CaseReport[],
+    openAmount: 9900,
+  };
+  const facts = () => debtorFacts(calls.openAmount);
+  const activities = {
+    async loadPolicies() {
+      return defaultPolicies();
+    },
+    async loadCaseSnapshot() {
+      return facts();
+    },
+    async reportCase(report: CaseReport) {
+      calls.reports.push(report);
+    },
+    async sendMessage(input: SendMessageInput): Promise<SendResult> {
+      if (calls.openAmount <= 0) return { outcome: 'skipped', reason: 'paid' };
+      // The simulated moment of the send: the time-skipping server's clock, not the wall clock.
+      calls.sends.push({ input, at: Context.current().info.currentAttemptScheduledTimestampMs });
+      return { outcome: 'sent' };
+    },
+    async createAgentTask() {},
+    async withdrawAgentTask() {},
+  } satisfies Partial<Activities>;
+  return { calls, activities };
+}
+
+/** The reason a validator gave for rejecting an update. */
+async function rejection(update: Promise<unknown>): Promise<string> {
+  const error = await update.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof WorkflowUpdateFailedError))
+    throw new Error(`expected a rejected update, got ${String(error)}`);
+  return error.cause?.message ?? '';
+}
+
+describe('case workflow logic with stand-in activities (fast tier)', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: path.resolve('scripts/test-server.sh') } },
+    });
+    await addSearchAttributes(env.connection, 'default');
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function runCase(
+    name: string,
+    test: (ctx: ReturnType<typeof standIns> & { id: string }) => Promise<void>,
+  ) {
+    const ctx = { ...standIns(), id: name };
+    const taskQueue = `fast-${name}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await sharedBundle(),
+      activities: ctx.activities,
+    });
+    // Sends run on the channel queues in production; here one worker takes them all.
+    const email = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: `${taskQueue}-email`,
+      activities: ctx.activities,
+    });
+    await worker.runUntil(
+      email.runUntil(async () => {
+        const input: CaseInput = { debtorId: name, strategyVersion: 'self-service-v1' };
+        await env.client.workflow.start('selfServiceOutreach', {
+          workflowId: caseWorkflowId(name),
+          taskQueue,
+          args: [input],
+        });
+        await test(ctx);
+        // A case left running without its worker would hold the time-skipping server's clock.
+        await env.client.workflow
+          .getHandle(caseWorkflowId(name))
+          .terminate('test over')
+          .catch(() => undefined);
+      }),
+    );
+  }
+
+  it('sends the self-service steps in order, each at least its cadence after the one before', async () => {
+    await runCase('order', async ({ calls }) => {
+      await env.sleep(days(12));
+      expect(calls.sends.map((s) => s.input.stepLabel)).toEqual([
+        'Portal link',
+        'E-mail reminder',
+        'SMS nudge',
+      ]);
+      // Without a phone the SMS nudge goes by e-mail; self-service speaks in its friendly tone.
+      expect(calls.sends.map((s) => s.input.channel)).toEqual(['email', 'email', 'email']);
+      expect(calls.sends.map((s) => s.input.tone)).toEqual(['friendly', 'friendly', 'friendly']);
+      // Reminder 5 days after the portal link, the nudge 4 days after the reminder (or later: windows).
+      const [link, reminder, nudge] = calls.sends.map((s) => s.at);
+      expect(reminder! - link!).toBeGreaterThanOrEqual(days(5));
+      expect(nudge! - reminder!).toBeGreaterThanOrEqual(days(4));
+      expect(calls.reports[0]?.events.map((e) => e.type)).toEqual(['case-opened']);
+    });
+  });
+
+  it('validators reject what the case cannot accept, naming what to fix', async () => {
+    await runCase('validators', async ({ id }) => {
+      const handle = env.client.workflow.getHandle(caseWorkflowId(id));
+      expect(
+        await rejection(
+          handle.executeUpdate(promiseToPayUpdate, { args: [{ date: '2020-01-01', source: 'api' }] }),
+        ),
+      ).toMatch(/the promised date is in the past/);
+      const far = new Date((await env.currentTimeMs()) + days(40)).toISOString().slice(0, 10);
+      expect(
+        await rejection(handle.executeUpdate(promiseToPayUpdate, { args: [{ date: far, source: 'api' }] })),
+      ).toMatch(/at most 30 days ahead/);
+      expect(
+        await rejection(handle.executeUpdate(resolveDisputeUpdate, { args: [{ outcome: 'resume' }] })),
+      ).toMatch(/there is no open dispute/);
+      expect(await rejection(handle.executeUpdate(resumeUpdate, { args: [] }))).toMatch(
+        /the case is not paused/,
+      );
+      const soon = new Date((await env.currentTimeMs()) + days(5)).toISOString().slice(0, 10);
+      await expect(
+        handle.executeUpdate(promiseToPayUpdate, { args: [{ date: soon, source: 'api' }] }),
+      ).resolves.toMatchObject({
+        status: 'promised',
+      });
+      expect((await handle.query(caseStateQuery)).status).toBe('promised');
+    });
+  });
+});
