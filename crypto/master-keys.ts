@@ -28,9 +28,12 @@ export const masterKeysSchema = z
   .string()
   .transform((text) =>
     text
-      .split(/[\n,]/)
-      .map((line) => line.trim())
-      .filter((line) => line && !line.startsWith('#')),
+      .split('\n')
+      // Comments first: a comment may contain a comma.
+      .filter((line) => !line.trim().startsWith('#'))
+      .flatMap((line) => line.split(','))
+      .map((entry) => entry.trim())
+      .filter(Boolean),
   )
   .pipe(z.array(entrySchema).min(1, 'must list at least one key'))
   .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique')
