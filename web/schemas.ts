@@ -116,5 +116,10 @@ export const caseResponse = z.object({
       assessedAt: z.string(),
     })
     .nullable(),
+  claim: claimResponse
+    .nullable()
+    .describe(
+      'principal, default interest, fees and payments applied, per the creditor policy; null without invoices',
+    ),
   timeline: z.array(z.object({ at: z.string(), source: z.string(), type: z.string(), summary: z.string() })),
 });
