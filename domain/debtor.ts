@@ -163,7 +163,8 @@ export function effectiveProfile(p: DebtorProfile): DebtorProfile {
     flags: [...new Set(p.flags ?? [])].sort(),
     paymentHistory: p.paymentHistory ?? {},
     attributes: p.attributes ?? {},
-    ...optional('type'),
+    // A debtor is a consumer unless billing says otherwise (§ 288 BGB's lower rate).
+    type: p.type ?? 'consumer',
     ...optional('address'),
   };
 }

@@ -182,6 +182,7 @@ describe('bulk import through the CLI against the running product', () => {
         flags: [],
         paymentHistory: {},
         attributes: {},
+        type: 'consumer',
       },
     });
     expect((await product.request('GET', '/v1/debtors/nobody')).status).toBe(404);
