@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_PAYLOAD_KEYS } from './harness.js';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'mahnwerk.ts');
 const KEEP_OUTPUT = 8000;
@@ -25,14 +26,16 @@ export interface WorkerProcess {
 /**
  * `mahnwerk <role>` (default `worker`) in a process of its own, as deployed. Started as `node --import tsx` rather than
  * through the tsx launcher, so the pid is the worker itself and a SIGKILL really kills it. Resolves
- * when the worker says it is running; only the given variables (and PATH/HOME) reach it.
+ * when the worker says it is running; only the given variables (and PATH/HOME, the test payload keys)
+ * reach it.
  */
 export async function startWorkerProcess(
   env: Record<string, string>,
   role: 'worker' | 'api' | 'start' = 'worker',
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, role], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    // Every process of a deployment needs the same payload keys: the tests' own unless told otherwise.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
