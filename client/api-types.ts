@@ -57,6 +57,19 @@ export interface paths {
                             attributes?: {
                                 [key: string]: (string | number | boolean) | null;
                             };
+                            /**
+                             * @description § 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer
+                             * @enum {string}
+                             */
+                            type?: "consumer" | "business";
+                            /** @description Postal address for letters; the postcode is checked per country */
+                            address?: {
+                                street: string;
+                                houseNumber: string;
+                                postcode: string;
+                                city: string;
+                                country: string;
+                            };
                         };
                     };
                 };
@@ -152,6 +165,19 @@ export interface paths {
                         attributes?: {
                             [key: string]: (string | number | boolean) | null;
                         };
+                        /**
+                         * @description § 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer
+                         * @enum {string}
+                         */
+                        type?: "consumer" | "business";
+                        /** @description Postal address for letters; the postcode is checked per country */
+                        address?: {
+                            street: string;
+                            houseNumber: string;
+                            postcode: string;
+                            city: string;
+                            country: string;
+                        };
                     };
                 };
             };
@@ -218,7 +244,133 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change part of a debtor profile (JSON merge patch: null removes a field) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    debtorId: string;
+                };
+                cookie?: never;
+            };
+            /** @description Fields of the PUT /v1/debtors body; the patched profile must be valid as a whole */
+            requestBody: {
+                content: {
+                    "application/merge-patch+json": {
+                        [key: string]: unknown;
+                    };
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            debtorId: string;
+                            profile: {
+                                name: string;
+                                /** @enum {string} */
+                                locale: "de" | "en";
+                                timezone: string;
+                                country?: string;
+                                /** Format: email */
+                                email?: string;
+                                phone?: string;
+                                /** @description Defaults: e-mail true (service messages about an existing contract), SMS and calls false */
+                                consents?: {
+                                    email?: boolean;
+                                    sms?: boolean;
+                                    call?: boolean;
+                                };
+                                /** @enum {string} */
+                                preferredChannel?: "email" | "sms" | "call" | "portal";
+                                /** @enum {string} */
+                                customerValue?: "A" | "B" | "C";
+                                /** @enum {string} */
+                                digitalAffinity?: "high" | "medium" | "low";
+                                flags?: ("vulnerable" | "hardship" | "insolvency" | "deceased" | "legal-hold")[];
+                                paymentHistory?: {
+                                    onTimeRate?: number;
+                                    brokenPromises?: number;
+                                    previousCases?: number;
+                                };
+                                attributes?: {
+                                    [key: string]: (string | number | boolean) | null;
+                                };
+                                /**
+                                 * @description § 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer
+                                 * @enum {string}
+                                 */
+                                type?: "consumer" | "business";
+                                /** @description Postal address for letters; the postcode is checked per country */
+                                address?: {
+                                    street: string;
+                                    houseNumber: string;
+                                    postcode: string;
+                                    city: string;
+                                    country: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/debtors/{debtorId}/invoices/{invoiceId}": {
@@ -696,7 +848,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The debtor's case: status, steps, open amount and timeline */
+        /** The debtor's case: status, steps, open amount, the claim's breakdown and timeline */
         get: {
             parameters: {
                 query?: never;
@@ -726,6 +878,7 @@ export interface paths {
                                 step: string;
                                 at: string;
                             } | null;
+                            nextDecisionAt: string | null;
                             openAmount: {
                                 amount: number;
                                 currency: string | null;
@@ -2474,7 +2627,7 @@ export interface paths {
                          * @default agent
                          * @enum {string}
                          */
-                        role?: "agent" | "supervisor" | "admin";
+                        role?: "agent" | "manager" | "supervisor" | "admin";
                         /** @default [] */
                         skills?: string[];
                         /** @default true */
@@ -2496,7 +2649,7 @@ export interface paths {
                             email: string;
                             name: string;
                             /** @enum {string} */
-                            role: "agent" | "supervisor" | "admin";
+                            role: "agent" | "manager" | "supervisor" | "admin";
                             skills: string[];
                             active: boolean;
                         };
@@ -2513,7 +2666,7 @@ export interface paths {
                             email: string;
                             name: string;
                             /** @enum {string} */
-                            role: "agent" | "supervisor" | "admin";
+                            role: "agent" | "manager" | "supervisor" | "admin";
                             skills: string[];
                             active: boolean;
                         };
@@ -2699,6 +2852,696 @@ export interface paths {
                             }[];
                         };
                     };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook subscriptions (without their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptions: {
+                                id: string;
+                                url: string;
+                                events: string[];
+                                description: string | null;
+                                /** @description active, or disabled after the receiver answered 410 Gone */
+                                status: string;
+                                disabledReason: string | null;
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to case events; the answer carries the signing secret, once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        events: ("case.opened" | "case.segment_changed" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed")[];
+                        description?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            url: string;
+                            events: string[];
+                            description: string | null;
+                            /** @description active, or disabled after the receiver answered 410 Gone */
+                            status: string;
+                            disabledReason: string | null;
+                            createdAt: string;
+                            /** @description whsec_…: store it now, it is not shown again */
+                            secret: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a subscription; what it had not delivered is discarded */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscriptionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions/{subscriptionId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Delivery log of a subscription, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    subscriptionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveries: {
+                                /** @description the webhook-id header of every attempt: deduplicate on it */
+                                id: string;
+                                /** @enum {string} */
+                                type: "case.opened" | "case.segment_changed" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed";
+                                debtorId: string;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "failed" | "discarded";
+                                attempts: number;
+                                lastStatusCode: number | null;
+                                lastError: string | null;
+                                createdAt: string;
+                                lastAttemptAt: string | null;
+                                deliveredAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Strategy KPIs per segment, strategy version, variant, channel or opening week
+         * @description One row per group and currency: counts, amounts in minor units, rates between 0 and 1 (null when nothing to divide by). `from`/`to` (days, both included, UTC) filter on the day a case opened. Definitions in the README ("KPIs"). Send `Accept: text/csv` for CSV.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    groupBy?: "segment" | "strategyVersion" | "variant" | "channel" | "cohort";
+                    from?: string;
+                    to?: string;
+                    currency?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            group: string;
+                            currency: string;
+                            casesOpened: number;
+                            amountPlaced: number;
+                            amountRecovered: number;
+                            recoveryRate30: number | null;
+                            recoveryRate60: number | null;
+                            recoveryRate90: number | null;
+                            medianDaysToPay: number | null;
+                            promisesMade: number;
+                            promiseKeptRate: number | null;
+                            planCompletionRate: number | null;
+                            disputeRate: number | null;
+                            optOutRateEmail: number | null;
+                            optOutRateSms: number | null;
+                            contacts: number;
+                            emails: number;
+                            smsMessages: number;
+                            smsSegments: number;
+                            letters: number;
+                            callAttempts: number;
+                            cost: number | null;
+                            costPerUnitRecovered: number | null;
+                            rightPartyContactRate: number | null;
+                            rollRate1to30: number | null;
+                            rollRate31to60: number | null;
+                            rollRate61to90: number | null;
+                            cureRate1to30: number | null;
+                            cureRate31to60: number | null;
+                            cureRate61to90: number | null;
+                            cureRate90plus: number | null;
+                            portalOpened: number;
+                            portalPaymentStarted: number;
+                            portalPaid: number;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/kpis/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per agent: tasks done, promises taken, amount promised and kept
+         * @description `from`/`to` filter on the day a task was answered. A promise is kept when the debtor paid its amount by the end of its date. Send `Accept: text/csv` for CSV.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    currency?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            agentId: string;
+                            agentName: string;
+                            currency: string;
+                            tasksDone: number;
+                            promisesTaken: number;
+                            amountPromised: number;
+                            promisesKept: number;
+                            amountKept: number;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dev/demo-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load demo history (development only)
+         * @description Writes 40 past cases opened over the last 120 days, with payments, promises, plans, disputes, opt-outs, messages, calls and portal visits, as facts marked "demo history" (debtor ids demo-history-…). No workflows run for them. Only on the embedded development setup.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            loaded: boolean;
+                            cases: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            loaded: boolean;
+                            cases: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/decode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Temporal remote codec: decode payloads (staff session or API key) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        payloads: {
+                            /** @default {} */
+                            metadata?: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * Format: base64
+                             * @default
+                             */
+                            data?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/codec/encode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Temporal remote codec: encode payloads (staff session or API key) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        payloads: {
+                            /** @default {} */
+                            metadata?: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * Format: base64
+                             * @default
+                             */
+                            data?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
             };
         };
