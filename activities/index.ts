@@ -119,6 +119,7 @@ export function createActivities(deps: ActivityDeps) {
         current_step: state.currentStep,
         next_step: state.nextStep,
         next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,
+        next_decision_at: state.nextDecisionAt ? new Date(state.nextDecisionAt) : null,
         amount_due: state.amountDue,
         currency: state.currency,
         days_past_due: state.daysPastDue,

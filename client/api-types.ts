@@ -878,6 +878,7 @@ export interface paths {
                                 step: string;
                                 at: string;
                             } | null;
+                            nextDecisionAt: string | null;
                             openAmount: {
                                 amount: number;
                                 currency: string | null;

@@ -19,6 +19,7 @@ import * as kpis from './migrations/0030_kpis.js';
 import * as managerRole from './migrations/0031_manager_role.js';
 import { runNodeScript } from '../runtime/node-script.js';
 import * as fieldSources from './migrations/0016_field_sources.js';
+import * as caseNextDecision from './migrations/0040_case_next_decision.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0030_kpis': kpis,
   '0031_manager_role': managerRole,
   '0016_field_sources': fieldSources,
+  '0040_case_next_decision': caseNextDecision,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

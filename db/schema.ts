@@ -109,6 +109,8 @@ export interface CasesTable {
   current_step: string | null;
   next_step: string | null;
   next_step_at: Date | null;
+  /** When the case decides next at the latest; null once closed and for rows older than 0040. */
+  next_decision_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   amount_due: number;
   currency: string | null;
   days_past_due: number;

@@ -80,6 +80,8 @@ export interface CaseState {
   currentStep: string | null;
   nextStep: string | null;
   nextStepAt: string | null;
+  /** When the case decides next at the latest (ISO): set whenever it waits; null once closed. */
+  nextDecisionAt: string | null;
   amountDue: number;
   currency: string | null;
   daysPastDue: number;

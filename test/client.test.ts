@@ -9,7 +9,10 @@ import {
   verifyWebhook,
   WebhookVerificationError,
 } from '../client/api.js';
+import { days } from '../domain/dates.js';
+import { REASSESS_EVERY_DAYS } from '../domain/strategies/defaults.js';
 import { generateClientTypes, TYPES_FILE } from '../scripts/client-generate.js';
+import { eventually } from './setup/eventually.js';
 import { startProduct, TEST_API_KEY, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 describe('typed client against the running product', () => {
@@ -46,6 +49,12 @@ describe('typed client against the running product', () => {
     const found = await mahnwerk.GET('/v1/cases/{debtorId}', { params: { path } });
     expect(found.data?.openAmount).toEqual({ amount: 12950, currency: 'EUR' });
     expect(found.data?.assessment?.segment).toBe(found.data?.segment);
+    // The open case decides again within REASSESS_EVERY_DAYS at the latest.
+    const nextDecisionAt = await eventually(
+      async () => (await mahnwerk.GET('/v1/cases/{debtorId}', { params: { path } })).data?.nextDecisionAt,
+      (at) => typeof at === 'string',
+    );
+    expect(Date.parse(nextDecisionAt ?? '')).toBeLessThanOrEqual(Date.now() + days(REASSESS_EVERY_DAYS));
     const search = await mahnwerk.GET('/v1/cases', { params: { query: { minAmount: 12950, limit: 10 } } });
     expect(search.data?.items.map((c) => c.debtorId)).toContain(debtorId);
     const stored = await mahnwerk.GET('/v1/debtors/{debtorId}', { params: { path } });

@@ -11,19 +11,24 @@ import {
   toLocal,
 } from '../domain/contact-policy/index.js';
 import { days } from '../domain/dates.js';
+import { REASSESS_EVERY_DAYS } from '../domain/strategies/defaults.js';
 import { activityCalls } from './setup/activity-calls.js';
+import { eventually } from './setup/eventually.js';
 import { caseWorld } from './setup/time-skipping.js';
 
 /**
  * Random debtors, random events over 30 simulated days, one time-skipping server for all runs
  * (caseWorld gives each test its own, and the runs share one test: its clock only moves forward;
  * every run has its own debtor). After each run, every e-mail the
- * product sent is checked against the contact policy, the consents, payments and disputes.
+ * product sent is checked against the contact policy, the consents, payments and disputes; at
+ * checkpoints at most CHECK_EVERY_DAYS apart, the case is closed or has a next decision dated at most
+ * REASSESS_EVERY_DAYS ahead (no case dead-ends).
  */
 
 const HOUR = 3_600_000;
 const RUN_DAYS = 30;
 const NUM_RUNS = Number(process.env.MAHNWERK_PROPERTY_RUNS ?? 10);
+const CHECK_EVERY_DAYS = 5;
 const { world, withWorker, sleepUntil, openCase, mailsTo } = caseWorld('property-workflow-tests', {
   sentAtOnTestClock: true,
 });
@@ -163,7 +168,25 @@ interface Observed {
   promises: [number, number][];
   optedOutAt: number;
   paidAt: number;
+  /** Checkpoints where the open case had no next decision within REASSESS_EVERY_DAYS. */
+  stalls: string[];
   log: string[];
+}
+
+/** Undefined when the case is closed or decides within REASSESS_EVERY_DAYS; else what was seen. */
+async function stall(id: string, tz: string): Promise<string | undefined> {
+  const handle = world.env.client.workflow.getHandle(caseWorkflowId(id));
+  const read = async (): Promise<string | undefined> => {
+    if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
+    const state = await world.cases.state(id);
+    const now = await world.env.currentTimeMs();
+    if (state.closedAt) return undefined;
+    const next = state.nextDecisionAt;
+    if (next && Date.parse(next) <= now + days(REASSESS_EVERY_DAYS)) return undefined;
+    return `at ${fmt(now, tz)}: open (${state.status}, step ${state.currentStep}), next decision ${next ?? 'none'}`;
+  };
+  // A moment for the worker to finish a workflow task the clock has just woken.
+  return eventually(read, (seen) => seen === undefined, 2_000);
 }
 
 let runNumber = 0;
@@ -175,12 +198,28 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   const actions = actionsOf(timed);
   const start = await world.env.currentTimeMs();
   const now = () => world.env.currentTimeMs();
-  const seen: Observed = { disputes: [], promises: [], optedOutAt: Infinity, paidAt: Infinity, log: [] };
+  const seen: Observed = {
+    disputes: [],
+    promises: [],
+    optedOutAt: Infinity,
+    paidAt: Infinity,
+    stalls: [],
+    log: [],
+  };
   let open = p.amount;
   let payments = 0;
 
   const handle = await openCase(id, debtor, p.amount, p.pastDueDays);
   seen.log.push(`${id}: ${(await handle.describe()).type}`);
+
+  /** Moves the clock to `at`, checking for a stall at least every CHECK_EVERY_DAYS. */
+  const advanceTo = async (at: number) => {
+    for (let t = await now(); t < at; t = await now()) {
+      await sleepUntil(Math.min(at, t + days(CHECK_EVERY_DAYS)));
+      const stalled = await stall(id, p.timezone);
+      if (stalled) seen.stalls.push(stalled);
+    }
+  };
 
   const pay = async (amount: number) => {
     const paymentId = `${id}-p${++payments}`;
@@ -206,7 +245,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   };
 
   for (const action of actions) {
-    await sleepUntil(start + action.at);
+    await advanceTo(start + action.at);
     seen.log.push(`  +${(action.at / days(1)).toFixed(2)} d ${action.kind}`);
     switch (action.kind) {
       case 'pay':
@@ -257,7 +296,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
         break;
     }
   }
-  await sleepUntil(start + days(RUN_DAYS));
+  await advanceTo(start + days(RUN_DAYS));
 
   // Close the case so that the shared server has no timers left: pay the rest, or cancel.
   if ((await handle.describe()).status.name === 'RUNNING') {
@@ -278,7 +317,7 @@ async function runScenario(p: Profile, timed: Timed[]): Promise<void> {
   );
 
   const sends = await sendsOf(id);
-  const violations = check(p, debtor, sends, seen);
+  const violations = [...check(p, debtor, sends, seen), ...seen.stalls.map((s) => `dead end ${s}`)];
   const sent = sends.filter((s) => s.outcome === 'sent');
   const outboxRows = await world.db
     .selectFrom('outbox')
@@ -341,7 +380,7 @@ function check(p: Profile, debtor: DebtorProfile, sends: Send[], seen: Observed)
 }
 
 describe('contact policy holds in whole workflows (property, time-skipping)', () => {
-  it('random debtors and events over 30 simulated days: no e-mail outside the window, above the cap, without consent, after payment or while disputed', async () => {
+  it('random debtors and events over 30 simulated days: no e-mail outside the window, above the cap, without consent, after payment or while disputed; never an open case without a next decision within 7 days', async () => {
     await withWorker(async () => {
       await fc.assert(
         fc.asyncProperty(profileArb, timedEventsArb, async (p, timed) => runScenario(p, timed)),

@@ -101,6 +101,8 @@ export const caseResponse = z.object({
   strategyVersion: z.string(),
   currentStep: z.string().nullable(),
   nextStep: z.object({ step: z.string(), at: z.string() }).nullable(),
+  /** When the open case decides next at the latest (at most 7 days ahead); null once closed. */
+  nextDecisionAt: z.string().nullable(),
   openAmount: money,
   daysPastDue: z.number().int(),
   openedAt: z.string(),

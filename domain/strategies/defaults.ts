@@ -16,6 +16,12 @@ const STANDARD_PLAN: PlanPolicy = {
 };
 
 /**
+ * The longest an open case waits without deciding anything: after this many days it re-reads its
+ * facts and re-assesses, so days past due and expired tasks move it on even when nothing happens.
+ */
+export const REASSESS_EVERY_DAYS = 7;
+
+/**
  * The strategies that ship with Mahnwerk. Every digital strategy makes its first contact as soon as
  * the case opens and the contact window allows (afterDays 0), not a cadence interval later.
  */

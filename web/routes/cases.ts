@@ -121,6 +121,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
           row.next_step && row.next_step_at
             ? { step: row.next_step, at: row.next_step_at.toISOString() }
             : null,
+        nextDecisionAt: row.next_decision_at?.toISOString() ?? null,
         // The database is the truth for money; the workflow's last report may be a moment older.
         openAmount: { amount: facts.openAmount, currency: facts.currency ?? row.currency },
         daysPastDue: facts.openAmount > 0 ? facts.daysPastDue : row.days_past_due,

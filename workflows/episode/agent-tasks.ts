@@ -22,6 +22,7 @@ import {
 import { CaseClosed, fail, SegmentChanged } from './errors.js';
 import { publish, refresh } from './facts.js';
 import type { AwaitedTask, Episode } from './state.js';
+import { decisionAt } from './waiting.js';
 
 /** A call-back may be asked for up to two weeks ahead. */
 const MAX_CALL_BACK_DAYS = 14;
@@ -71,6 +72,7 @@ async function awaitAgentOutcome(ep: Episode, task: AwaitedTask): Promise<AgentO
   for (;;) {
     if (task.outcome) return task.outcome;
     if (ep.paused() && !task.recording) return undefined;
+    const decideAt = decisionAt(ep, task.deadline);
     await publish(ep);
     if (task.recording) {
       // An outcome is being stored: it wins over the deadline.
@@ -78,12 +80,13 @@ async function awaitAgentOutcome(ep: Episode, task: AwaitedTask): Promise<AgentO
     } else {
       const woke = await condition(
         () => task.outcome !== undefined || ep.factsChanges !== ep.factsRead,
-        Math.max(task.deadline - Date.now(), 1),
+        Math.max(decideAt - Date.now(), 1),
         { summary: `Waiting for the agent until the ${task.label} deadline` },
       );
       if (!woke) {
         await refresh(ep);
-        if (task.outcome || task.recording) continue;
+        // A periodic re-assessment before the deadline: the task stays open.
+        if (task.outcome || task.recording || Date.now() < task.deadline) continue;
         return undefined;
       }
     }

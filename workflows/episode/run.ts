@@ -46,7 +46,7 @@ async function followStrategy(ep: Episode): Promise<never> {
     lastStepAt = Date.now();
     await publish(ep);
   }
-  // The strategy is done; the case stays open and waits for facts to change.
+  // The strategy is done; the case stays open, waits for facts to change and re-assesses on time.
   state.currentStep = 'waiting';
   for (;;) await waitUntil(ep, Infinity, 'Waiting for payment or new facts');
 }
@@ -73,6 +73,7 @@ async function close(ep: Episode, closed: CaseClosed): Promise<CaseOutcome> {
   state.currentStep = 'closed';
   state.nextStep = null;
   state.nextStepAt = null;
+  state.nextDecisionAt = null;
   await publish(ep, { type: 'case-closed', summary: `Case closed: ${closed.status}` });
   await condition(allHandlersFinished);
   await Promise.all(ep.sideTasks);

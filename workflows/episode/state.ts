@@ -77,6 +77,7 @@ export class Episode {
       currentStep: 'assessing',
       nextStep: null,
       nextStepAt: null,
+      nextDecisionAt: null,
       amountDue: 0,
       currency: null,
       daysPastDue: 0,

@@ -1,12 +1,39 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { nextPlanEvent } from '../../domain/payment-plan.js';
+import { REASSESS_EVERY_DAYS } from '../../domain/strategies/defaults.js';
 import type { Snapshot } from './activities.js';
+import { DAY_MS } from './commitments.js';
 import { publish, refresh } from './facts.js';
 import type { Episode } from './state.js';
 
 /**
+ * When the case decides next: `target`, but no later than REASSESS_EVERY_DAYS from now, so no open
+ * case waits without a date. Sets `nextDecisionAt`. Patched in: histories recorded before the
+ * periodic re-assessment replay with their old (possibly endless) waits.
+ */
+export function decisionAt(ep: Episode, target: number): number {
+  const at = patched('periodic-reassessment')
+    ? Math.min(target, Date.now() + REASSESS_EVERY_DAYS * DAY_MS)
+    : target;
+  ep.state.nextDecisionAt = Number.isFinite(at) ? new Date(at).toISOString() : null;
+  return at;
+}
+
+/** After a timed re-assessment: a timeline entry only when the rule or the open amount moved. */
+function noteReassessment(ep: Episode, before: { ruleId: string; amountDue: number }): void {
+  const { ruleId, amountDue, currency } = ep.state;
+  if (ruleId === before.ruleId && amountDue === before.amountDue) return;
+  const open = `${amountDue}${currency ? ` ${currency}` : ''}`;
+  ep.pending.push({
+    type: 'reassessed',
+    summary: `Re-assessed: rule ${ruleId}, ${open} open, ${ep.state.daysPastDue} days past due`,
+  });
+}
+
+/**
  * Sleeps until `at` (durable timer), waking early to re-read facts whenever a signal or update
- * arrives. `why` becomes the timer's summary in the Web UI.
+ * arrives, and at least every REASSESS_EVERY_DAYS to re-assess. `why` becomes the timer's summary in
+ * the Web UI.
  */
 export async function waitUntil(
   ep: Episode,
@@ -30,16 +57,24 @@ export async function waitUntil(
     state.nextStepAt = Number.isFinite(Math.max(target, at))
       ? new Date(Math.max(target, at)).toISOString()
       : null;
+    const decideAt = decisionAt(ep, target);
     await publish(ep);
-    const remaining = target - Date.now();
-    if (!ep.paused() && remaining <= 0) return snap;
+    if (!ep.paused() && target - Date.now() <= 0) return snap;
     const changed = () => ep.factsChanges !== ep.factsRead;
+    const reassessing = decideAt < target;
+    const before = { ruleId: state.ruleId, amountDue: state.amountDue };
     let woke = true;
+    const remaining = decideAt - Date.now();
     if (Number.isFinite(remaining)) {
-      const summary = ep.paused() ? `Paused (${state.status})` : why;
+      const summary = reassessing
+        ? `Re-assessment (every ${REASSESS_EVERY_DAYS} days)`
+        : ep.paused()
+          ? `Paused (${state.status})`
+          : why;
       woke = await condition(changed, Math.max(remaining, 1), { summary });
     } else await condition(changed);
     snap = await refresh(ep);
+    if (!woke && reassessing) noteReassessment(ep, before);
     if (!woke && !ep.paused() && Date.now() >= at) return snap;
   }
 }
