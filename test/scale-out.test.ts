@@ -15,8 +15,11 @@ import { startWorkerProcess, type WorkerProcess } from './setup/worker-process.j
 const HOW_TO_RUN =
   'MAHNWERK_TEST_DATABASE_URL=$(bash scripts/test-postgres.sh) npx vitest run test/scale-out.test.ts';
 const postgres = Boolean(process.env.MAHNWERK_TEST_DATABASE_URL);
-/** 2,000 as the issue asks; SCALE_CASES=200 for a quicker look on a busy machine. */
-const CASES = Number(process.env.SCALE_CASES ?? 2000);
+/**
+ * 500 by default, so `npm test` stays within CI's time on two cores; SCALE_CASES=2000 for the full
+ * figure (more than 12 minutes on a busy two-core machine).
+ */
+const CASES = Number(process.env.SCALE_CASES ?? 500);
 const CONCURRENCY = 16;
 const API_KEY = 'scale-test-key-0123456789abcdefghij';
 
