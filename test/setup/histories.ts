@@ -36,6 +36,9 @@ export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
     found.push(value);
     return found;
   }
+  // A patch marker's details (the patch id) are written by the SDK's core in plain JSON, never
+  // through the payload codec: they name code versions, not people.
+  if ((value as { markerName?: unknown }).markerName === 'core_patch') return found;
   for (const [key, child] of Object.entries(value)) {
     if (key !== 'searchAttributes') payloadsIn(child, found);
   }
