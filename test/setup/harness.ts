@@ -125,7 +125,8 @@ export async function startProduct(
   });
   const mahnwerk = await startMahnwerk(config, {
     role,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn'),
+    // On stderr: a program built on the harness (the bench) keeps stdout for its result.
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'mahnwerk', 2),
     workflowBundle: role === 'api' ? undefined : await sharedBundle(),
     inMemoryDatabase: true,
   });
