@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DebtorProfile } from '../db/billing.js';
 import { listCaseEvents } from '../db/case-events.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
@@ -8,6 +7,7 @@ import { days } from '../domain/dates.js';
 import type { AgentOutcome } from '../domain/agent-tasks.js';
 import { activityCalls } from './setup/activity-calls.js';
 import { keepHistory } from './setup/histories.js';
+import { rejectionOf } from './setup/updates.js';
 import { caseWorld, TZ } from './setup/time-skipping.js';
 
 const MINUTE = 60_000;
@@ -30,17 +30,6 @@ const report = (taskKey: string, outcome: AgentOutcome, note?: string) => ({
 });
 
 const berlin = (date: string, time: string) => zonedTimeToEpoch(date, time, TZ);
-
-/** Why the workflow's validator rejected the update. */
-async function rejectionOf(update: Promise<unknown>): Promise<string> {
-  const error = await update.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof WorkflowUpdateFailedError))
-    throw new Error(`expected a rejected update, got ${String(error)}`);
-  return error.cause?.message ?? '';
-}
 
 describe('agent tasks in the workflow (time-skipping server)', () => {
   it('a call task nobody answers is withdrawn at the end of the contact window on its SLA day; the strategy moves on', async () => {

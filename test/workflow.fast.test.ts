@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
   resumeUpdate,
 } from '../workflows/messages.js';
 import { eventually } from './setup/eventually.js';
+import { rejectionOf } from './setup/updates.js';
 import { sharedBundle } from './setup/harness.js';
 
 /**
@@ -81,17 +81,6 @@ function standIns() {
     async withdrawAgentTask() {},
   } satisfies Partial<Activities>;
   return { calls, activities };
-}
-
-/** The reason a validator gave for rejecting an update. */
-async function rejection(update: Promise<unknown>): Promise<string> {
-  const error = await update.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof WorkflowUpdateFailedError))
-    throw new Error(`expected a rejected update, got ${String(error)}`);
-  return error.cause?.message ?? '';
 }
 
 describe('case workflow logic with stand-in activities (fast tier)', () => {
@@ -171,18 +160,18 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
         (n) => n > 0,
       );
       expect(
-        await rejection(
+        await rejectionOf(
           handle.executeUpdate(promiseToPayUpdate, { args: [{ date: '2020-01-01', source: 'api' }] }),
         ),
       ).toMatch(/the promised date is in the past/);
       const far = new Date((await env.currentTimeMs()) + days(40)).toISOString().slice(0, 10);
       expect(
-        await rejection(handle.executeUpdate(promiseToPayUpdate, { args: [{ date: far, source: 'api' }] })),
+        await rejectionOf(handle.executeUpdate(promiseToPayUpdate, { args: [{ date: far, source: 'api' }] })),
       ).toMatch(/at most 30 days ahead/);
       expect(
-        await rejection(handle.executeUpdate(resolveDisputeUpdate, { args: [{ outcome: 'resume' }] })),
+        await rejectionOf(handle.executeUpdate(resolveDisputeUpdate, { args: [{ outcome: 'resume' }] })),
       ).toMatch(/there is no open dispute/);
-      expect(await rejection(handle.executeUpdate(resumeUpdate, { args: [] }))).toMatch(
+      expect(await rejectionOf(handle.executeUpdate(resumeUpdate, { args: [] }))).toMatch(
         /the case is not paused/,
       );
       const soon = new Date((await env.currentTimeMs()) + days(5)).toISOString().slice(0, 10);
