@@ -95,7 +95,12 @@ describe.skipIf(!postgres)('webhook deliveries survive a worker killed halfway',
       (a) => a.length >= CASES * EVENTS_PER_CASE,
       120_000,
     );
-    const rows = await product.db.selectFrom('webhook_deliveries').select(['message_id', 'status']).execute();
+    // The delivery is marked in the database after the receiver answered: read until it settles.
+    const rows = await eventually(
+      () => product.db.selectFrom('webhook_deliveries').select(['message_id', 'status']).execute(),
+      (r) => r.length === CASES * EVENTS_PER_CASE && r.every((row) => row.status === 'delivered'),
+      60_000,
+    );
     expect(rows).toHaveLength(CASES * EVENTS_PER_CASE);
     expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['delivered']));
     // After deduplication on webhook-id: exactly the events recorded, each once.
