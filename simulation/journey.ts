@@ -135,7 +135,10 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
     const script = [...options.events].sort((a, b) => a.day - b.day);
     let opening: { segment: SegmentId } | undefined;
     await workers.runUntil(async () => {
+      const mark = await lastCaseEventId(db);
       opening = await openCase(db, cases, debtor.debtorId, profile, debtor, openedAt, options.policies);
+      // What billing recorded for the opening happened at the opening, not at the wall clock's now.
+      await redateCaseEventsAfter(db, mark, new Date(openedAt));
       // A day at a time: short calls to the test server (a long one can outlast the gRPC keepalive)
       // and a progress report per simulated day.
       const skipTo = async (day: number) => {
