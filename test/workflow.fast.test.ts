@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
 import type { createActivities, SendMessageInput, SendResult } from '../activities/index.js';
 import type { CaseSnapshot } from '../db/snapshot.js';
+import { WorkflowUpdateStage } from '@temporalio/client';
 import { caseWorkflowId, type CaseInput } from '../domain/case.js';
 import { days } from '../domain/dates.js';
 import { defaultPolicies } from '../config/policy-file.js';
@@ -55,7 +56,12 @@ function debtorFacts(openAmount: number): CaseSnapshot {
 
 /** Stand-ins that record what the workflow asked for; `openAmount` is the debtor's balance. */
 function standIns() {
+  let releasePolicies = () => {};
+  const policiesRead = new Promise<void>((resolve) => (releasePolicies = resolve));
   const calls = {
+    /** Policies are read at once unless a test holds them back. */
+    holdPolicies: false,
+    releasePolicies: () => releasePolicies(),
     sends: [] as { input: SendMessageInput; at: number }[],
     reports: [] as CaseReport[],
     openAmount: 9900,
@@ -63,6 +69,7 @@ function standIns() {
   const facts = () => debtorFacts(calls.openAmount);
   const activities = {
     async loadPolicies() {
+      if (calls.holdPolicies) await policiesRead;
       return defaultPolicies();
     },
     async loadCaseSnapshot() {
@@ -98,8 +105,10 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
   async function runCase(
     name: string,
     test: (ctx: ReturnType<typeof standIns> & { id: string }) => Promise<void>,
+    options: { holdPolicies?: boolean } = {},
   ) {
     const ctx = { ...standIns(), id: name };
+    ctx.calls.holdPolicies = options.holdPolicies ?? false;
     const taskQueue = `fast-${name}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
@@ -153,8 +162,6 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
   it('validators reject what the case cannot accept, naming what to fix', async () => {
     await runCase('validators', async ({ id, calls }) => {
       const handle = env.client.workflow.getHandle(caseWorkflowId(id));
-      // The handlers exist once the episode has read its policies; an update sent before that is
-      // refused by the SDK (a known window of one activity, noted on issue 13).
       await eventually(
         async () => calls.reports.length,
         (n) => n > 0,
@@ -182,5 +189,34 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       });
       expect((await handle.query(caseStateQuery)).status).toBe('promised');
     });
+  });
+
+  it('answers queries and takes updates from the first instant, while the policies are still read', async () => {
+    await runCase(
+      'first-instant',
+      async ({ id, calls }) => {
+        const handle = env.client.workflow.getHandle(caseWorkflowId(id));
+        const opening = await eventually(
+          () => handle.query(caseStateQuery).catch(() => undefined),
+          (state) => state !== undefined,
+        );
+        expect(opening).toMatchObject({ debtorId: id, currentStep: 'assessing', ruleId: 'pending' });
+        const soon = new Date((await env.currentTimeMs()) + days(5)).toISOString().slice(0, 10);
+        const accepted = await handle.startUpdate(promiseToPayUpdate, {
+          args: [{ date: soon, source: 'api' }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        const late = await handle.startUpdate(promiseToPayUpdate, {
+          args: [{ date: '2020-01-01', source: 'api' }],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        });
+        expect(calls.reports).toHaveLength(0);
+        calls.releasePolicies();
+        await expect(accepted.result()).resolves.toMatchObject({ status: 'promised' });
+        // Validated once the episode exists: the same reason a validator would have given.
+        expect(await rejectionOf(late.result())).toMatch(/the promised date is in the past/);
+      },
+      { holdPolicies: true },
+    );
   });
 });

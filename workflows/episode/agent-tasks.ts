@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import {
   agentOutcomeSchema,
   outcomesFor,
@@ -8,7 +8,7 @@ import {
   type AgentOutcomeReport,
 } from '../../domain/agent-tasks.js';
 import { nextWindowStart } from '../../domain/contact-policy/index.js';
-import { recordAgentOutcomeUpdate, type CaseAnswer } from '../messages.js';
+import type { CaseAnswer } from '../messages.js';
 import { completeAgentTask, createAgentTask, withdrawAgentTask } from './activities.js';
 import {
   agentPlan,
@@ -123,7 +123,7 @@ const stepKey = (key: string) => key.replace(/^[^/]+\/[^/]+/, '');
 const awaitedTask = (ep: Episode, key: string) =>
   ep.awaited && stepKey(ep.awaited.key) === stepKey(key) ? ep.awaited : undefined;
 
-function validateAgentOutcome(ep: Episode, report: AgentOutcomeReport): void {
+export function validateAgentOutcome(ep: Episode, report: AgentOutcomeReport): void {
   ep.requireOpen();
   const stepTask = awaitedTask(ep, report.taskKey);
   const busy = stepTask
@@ -155,41 +155,36 @@ function validateAgentOutcome(ep: Episode, report: AgentOutcomeReport): void {
 }
 
 /** An agent's outcome: stored by an activity first, then applied to the case. */
-export function installAgentOutcomeHandler(ep: Episode): void {
-  setHandler(
-    recordAgentOutcomeUpdate,
-    async (report) => {
-      const stepTask = awaitedTask(ep, report.taskKey);
-      const outcome = agentOutcomeSchema.parse(report.outcome);
-      if (stepTask) stepTask.recording = true;
-      else ep.answeringSideTasks.add(report.taskKey);
-      let recorded: boolean | undefined;
-      try {
-        recorded = await completeAgentTask({ ...report, outcome, debtorId: ep.debtorId });
-      } finally {
-        if (stepTask) stepTask.recording = false;
-        else ep.answeringSideTasks.delete(report.taskKey);
-      }
-      // Histories from before the activity answered carry no result: those outcomes were stored.
-      if (recorded === false) {
-        throw ApplicationFailure.nonRetryable('the task was closed meanwhile; nothing was recorded');
-      }
-      if (stepTask) stepTask.outcome = outcome;
-      else if (outcome.kind === 'call-back') {
-        // Nobody waits for a side task: the call-back is a new task of its own.
-        const at = Date.parse(outcome.at);
-        ep.background(() =>
-          createAgentTask({
-            debtorId: ep.debtorId,
-            taskKey: `${report.taskKey}/call-back`,
-            kind: 'call-back',
-            label: 'Call-back',
-            dueAt: at,
-          }),
-        );
-      }
-      return applyAgentOutcome(ep, outcome, report.note);
-    },
-    { validator: (report) => validateAgentOutcome(ep, report) },
-  );
+/** Stores an agent's outcome (the task closes in the database first), then applies it to the case. */
+export async function recordAgentOutcome(ep: Episode, report: AgentOutcomeReport): Promise<CaseAnswer> {
+  const stepTask = awaitedTask(ep, report.taskKey);
+  const outcome = agentOutcomeSchema.parse(report.outcome);
+  if (stepTask) stepTask.recording = true;
+  else ep.answeringSideTasks.add(report.taskKey);
+  let recorded: boolean | undefined;
+  try {
+    recorded = await completeAgentTask({ ...report, outcome, debtorId: ep.debtorId });
+  } finally {
+    if (stepTask) stepTask.recording = false;
+    else ep.answeringSideTasks.delete(report.taskKey);
+  }
+  // Histories from before the activity answered carry no result: those outcomes were stored.
+  if (recorded === false) {
+    throw ApplicationFailure.nonRetryable('the task was closed meanwhile; nothing was recorded');
+  }
+  if (stepTask) stepTask.outcome = outcome;
+  else if (outcome.kind === 'call-back') {
+    // Nobody waits for a side task: the call-back is a new task of its own.
+    const at = Date.parse(outcome.at);
+    ep.background(() =>
+      createAgentTask({
+        debtorId: ep.debtorId,
+        taskKey: `${report.taskKey}/call-back`,
+        kind: 'call-back',
+        label: 'Call-back',
+        dueAt: at,
+      }),
+    );
+  }
+  return applyAgentOutcome(ep, outcome, report.note);
 }

@@ -5,7 +5,7 @@ import { loadPolicies } from './activities.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
 import { publish, refresh } from './facts.js';
-import { installHandlers } from './handlers.js';
+import { installHandlers, type EpisodeSlot } from './handlers.js';
 import { Episode } from './state.js';
 import { runStep } from './steps.js';
 import { waitUntil } from './waiting.js';
@@ -17,10 +17,12 @@ import { waitUntil } from './waiting.js';
  */
 export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promise<CaseOutcome> {
   const carried = caseInputSchema.parse(rawInput);
+  const slot: EpisodeSlot = {};
+  installHandlers(slot, segment, carried);
   // Policies and strategy are read once: the episode runs by what was in force when it started.
   const ep = new Episode(segment, await loadPolicies(), carried);
   carried.caseOpenedAt = ep.state.openedAt;
-  installHandlers(ep);
+  slot.ep = ep;
   try {
     return await followStrategy(ep);
   } catch (error) {

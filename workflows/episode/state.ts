@@ -69,26 +69,7 @@ export class Episode {
     readonly carried: CarriedState,
   ) {
     this.strategy = policies.strategies[segment];
-    this.state = {
-      debtorId: carried.debtorId,
-      status: this.strategy.status,
-      segment,
-      strategyVersion: this.strategy.version,
-      currentStep: 'assessing',
-      nextStep: null,
-      nextStepAt: null,
-      nextDecisionAt: null,
-      amountDue: 0,
-      currency: null,
-      daysPastDue: 0,
-      openedAt: carried.caseOpenedAt ?? new Date().toISOString(),
-      closedAt: null,
-      episode: carried.episode,
-      ruleId: 'pending',
-      reasons: [],
-      promisedUntil: carried.promise ? new Date(carried.promise.until).toISOString() : null,
-      plan: null,
-    };
+    this.state = openingState(segment, this.strategy, carried);
   }
 
   get debtorId(): string {
@@ -150,4 +131,28 @@ export class Episode {
       ? defaultStrategies[this.segment].paymentPlan
       : this.strategy.paymentPlan;
   }
+}
+
+/** The case's state before its first read of the facts. */
+export function openingState(segment: SegmentId, strategy: Strategy, carried: CarriedState): CaseState {
+  return {
+    debtorId: carried.debtorId,
+    status: strategy.status,
+    segment,
+    strategyVersion: strategy.version,
+    currentStep: 'assessing',
+    nextStep: null,
+    nextStepAt: null,
+    nextDecisionAt: null,
+    amountDue: 0,
+    currency: null,
+    daysPastDue: 0,
+    openedAt: carried.caseOpenedAt ?? new Date().toISOString(),
+    closedAt: null,
+    episode: carried.episode,
+    ruleId: 'pending',
+    reasons: [],
+    promisedUntil: carried.promise ? new Date(carried.promise.until).toISOString() : null,
+    plan: null,
+  };
 }
