@@ -1,6 +1,12 @@
 import type { Policies } from '../activities/index.js';
 import type { CaseClient } from '../client/cases.js';
-import { recordInvoice, upsertDebtor, type InvoiceChange } from '../db/billing.js';
+import {
+  recordInvoice,
+  upsertDebtor,
+  withdrawInvoice,
+  type InvoiceChange,
+  type WithdrawalChange,
+} from '../db/billing.js';
 import { recordCaseOpening } from '../db/cases.js';
 import type { Database } from '../db/database.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
@@ -44,7 +50,11 @@ export async function recordInvoiceAndTellCase(
   tellCase: 'always' | 'when-needed' = 'always',
 ): Promise<{ change: InvoiceChange; caseWorkflowId: string | null }> {
   const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, invoice);
-  if (openAmount <= 0) return { change, caseWorkflowId: null };
+  // A credit note that leaves nothing open: the running case (if any) hears it and closes.
+  if (openAmount <= 0) {
+    const tell = change !== 'unchanged' || tellCase === 'always';
+    return { change, caseWorkflowId: tell ? await tellRunningCase(cases, debtorId) : null };
+  }
   if (tellCase === 'when-needed' && change === 'unchanged' && (await hasRunningCase(db, debtorId)))
     return { change, caseWorkflowId: caseWorkflowId(debtorId) };
   // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
@@ -80,6 +90,25 @@ export async function recordInvoiceAndTellCase(
     },
   });
   return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+}
+
+/**
+ * Billing withdrew a claim (DELETE of an invoice): committed first, then the running case re-reads
+ * its facts; a case with nothing left open closes as cancelled. Repeating the call changes nothing,
+ * but tells the case again, so a retry after a failed signal still reaches it.
+ */
+export async function withdrawInvoiceAndTellCase(
+  { db, cases }: Pick<BillingDeps, 'db' | 'cases'>,
+  debtorId: string,
+  invoiceId: string,
+): Promise<{ change: WithdrawalChange; openAmount: number; caseWorkflowId: string | null }> {
+  const { change, openAmount } = await withdrawInvoice(db, debtorId, invoiceId);
+  return { change, openAmount, caseWorkflowId: await tellRunningCase(cases, debtorId) };
+}
+
+async function tellRunningCase(cases: CaseClient, debtorId: string): Promise<string | null> {
+  const told = await cases.claimChanged(debtorId);
+  return told === 'signalled' ? caseWorkflowId(debtorId) : null;
 }
 
 async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {

@@ -501,7 +501,87 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /** Withdraw a claim: nothing stays open on the invoice; a case with nothing open closes as cancelled */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    debtorId: string;
+                    invoiceId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            debtorId: string;
+                            invoiceId: string;
+                            /** @enum {string} */
+                            change: "withdrawn" | "unchanged";
+                            /** @description what stays open for the debtor, minor units */
+                            openAmount: number;
+                            /** @description the running case that was told; null without one */
+                            caseWorkflowId: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -2994,7 +3074,7 @@ export interface paths {
                     "application/json": {
                         /** Format: uri */
                         url: string;
-                        events: ("case.opened" | "case.segment_changed" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed")[];
+                        events: ("case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed")[];
                         description?: string;
                     };
                 };
@@ -3178,7 +3258,7 @@ export interface paths {
                                 /** @description the webhook-id header of every attempt: deduplicate on it */
                                 id: string;
                                 /** @enum {string} */
-                                type: "case.opened" | "case.segment_changed" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed";
+                                type: "case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed";
                                 debtorId: string;
                                 /** @enum {string} */
                                 status: "pending" | "delivered" | "failed" | "discarded";

@@ -23,6 +23,7 @@ import type { Strategy } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
+  claimChangedSignal,
   contactDataChangedSignal,
   invoiceRecordedSignal,
   openDisputeUpdate,
@@ -109,6 +110,11 @@ export class CaseClient {
 
   contactDataChanged(debtorId: string): Promise<'signalled' | 'no-running-case'> {
     return this.signal(debtorId, (handle) => handle.signal(contactDataChangedSignal));
+  }
+
+  /** A claim reduced or withdrawn: the running case re-reads what is open (and closes if nothing is). */
+  claimChanged(debtorId: string): Promise<'signalled' | 'no-running-case'> {
+    return this.signal(debtorId, (handle) => handle.signal(claimChangedSignal));
   }
 
   promiseToPay(debtorId: string, promise: PromiseToPay): Promise<CaseAnswer> {

@@ -156,6 +156,12 @@ export async function recordInvoice(
       .where('id', '=', invoiceId)
       .executeTakeFirst();
     let change: InvoiceChange = 'created';
+    if (existing?.withdrawn_at) {
+      throw new ConflictError(
+        `invoice ${invoiceId} was withdrawn on ${existing.withdrawn_at.toISOString()}; record a new claim under a new invoiceId`,
+        'invoiceId',
+      );
+    }
     if (existing) {
       const same =
         existing.currency === inv.currency &&
@@ -185,15 +191,77 @@ export async function recordInvoice(
         .values({ debtor_id: debtorId, id: invoiceId, ...row })
         .onConflict((oc) => oc.columns(['debtor_id', 'id']).doUpdateSet({ ...row, updated_at: new Date() }))
         .execute();
-      await recordCaseEvent(trx, {
-        debtorId,
-        source: 'api',
-        type: `invoice-${change}`,
-        summary: `Invoice ${invoiceId} ${change} by billing: ${inv.amountDue} ${inv.currency} due ${inv.dueDate}`,
-        data: { invoiceId, amountDue: inv.amountDue, currency: inv.currency, dueDate: inv.dueDate },
-      });
+      const data = { invoiceId, amountDue: inv.amountDue, currency: inv.currency, dueDate: inv.dueDate };
+      const reducedFrom =
+        existing && existing.currency === inv.currency && inv.amountDue < existing.amount_due
+          ? existing.amount_due
+          : undefined;
+      await recordCaseEvent(
+        trx,
+        reducedFrom === undefined
+          ? {
+              debtorId,
+              source: 'api',
+              type: `invoice-${change}`,
+              summary: `Invoice ${invoiceId} ${change} by billing: ${inv.amountDue} ${inv.currency} due ${inv.dueDate}`,
+              data,
+            }
+          : {
+              debtorId,
+              source: 'api',
+              type: 'invoice-reduced',
+              summary: `Invoice ${invoiceId} reduced by billing (credit note): ${reducedFrom} → ${inv.amountDue} ${inv.currency}`,
+              data: { ...data, previousAmountDue: reducedFrom },
+            },
+      );
     }
     return { change, openAmount: await openAmount(trx, debtorId) };
+  });
+}
+
+export type WithdrawalChange = 'withdrawn' | 'unchanged';
+
+/**
+ * Billing withdraws a claim (DELETE of an invoice): what is still open on it is written off the
+ * claim, the row stays for the record. Withdrawing it again changes nothing.
+ */
+export async function withdrawInvoice(
+  db: Database,
+  debtorId: string,
+  invoiceId: string,
+): Promise<{ change: WithdrawalChange; openAmount: number }> {
+  return db.transaction().execute(async (trx) => {
+    if (!(await lockDebtor(trx, debtorId)))
+      throw new NotFoundError(`debtor ${debtorId} is unknown`, 'debtorId');
+    const invoice = await trx
+      .selectFrom('invoices')
+      .select(['currency', 'amount_due', 'amount_paid', 'withdrawn_at'])
+      .where('debtor_id', '=', debtorId)
+      .where('id', '=', invoiceId)
+      .executeTakeFirst();
+    if (!invoice)
+      throw new NotFoundError(`invoice ${invoiceId} is unknown for debtor ${debtorId}`, 'invoiceId');
+    if (invoice.withdrawn_at) return { change: 'unchanged', openAmount: await openAmount(trx, debtorId) };
+    const withdrawn = invoice.amount_due - invoice.amount_paid;
+    await trx
+      .updateTable('invoices')
+      .set({
+        amount_due: invoice.amount_paid,
+        withdrawn_amount: withdrawn,
+        withdrawn_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('debtor_id', '=', debtorId)
+      .where('id', '=', invoiceId)
+      .execute();
+    await recordCaseEvent(trx, {
+      debtorId,
+      source: 'api',
+      type: 'invoice-withdrawn',
+      summary: `Invoice ${invoiceId} withdrawn by billing: ${withdrawn} ${invoice.currency} no longer claimed`,
+      data: { invoiceId, amount: withdrawn, currency: invoice.currency },
+    });
+    return { change: 'withdrawn', openAmount: await openAmount(trx, debtorId) };
   });
 }
 

@@ -37,6 +37,8 @@ export async function loadClaim(
     .selectFrom('invoices')
     .select(['id', 'currency', 'amount_due', 'due_date', 'issued_at'])
     .where('debtor_id', '=', debtorId)
+    // A claim withdrawn before anything was paid on it is no part of the claim any more.
+    .where('amount_due', '>', 0)
     .where((eb) => eb.or([eb('amount_paid', '<', eb.ref('amount_due')), eb('updated_at', '>=', openedAt)]))
     .execute();
   const currency = invoices[0]?.currency;

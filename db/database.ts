@@ -20,6 +20,7 @@ import * as managerRole from './migrations/0031_manager_role.js';
 import { runNodeScript } from '../runtime/node-script.js';
 import * as fieldSources from './migrations/0016_field_sources.js';
 import * as caseNextDecision from './migrations/0040_case_next_decision.js';
+import * as invoiceWithdrawal from './migrations/0070_invoice_withdrawal.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '0031_manager_role': managerRole,
   '0016_field_sources': fieldSources,
   '0040_case_next_decision': caseNextDecision,
+  '0070_invoice_withdrawal': invoiceWithdrawal,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

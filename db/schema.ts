@@ -71,6 +71,9 @@ export interface InvoicesTable {
   amount_paid: ColumnType<number, number | undefined, number>;
   due_date: ColumnType<string, string, string>;
   issued_at: ColumnType<Date, Date | string, Date | string>;
+  /** Set when billing withdrew the claim; `withdrawn_amount` is what was still open then. */
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  withdrawn_amount: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }

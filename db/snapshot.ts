@@ -10,6 +10,8 @@ export interface CaseSnapshot {
   history: ContactRecord[];
   /** Everything the debtor has paid so far (minor units): payment plans count the instalments from it. */
   paidTotal: number;
+  /** Billing withdrew part of this case's claim (DELETE of an invoice): settled, it closes cancelled, not paid. */
+  claimWithdrawn: boolean;
 }
 
 const HISTORY_DAYS = 30;
@@ -43,6 +45,14 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
     .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
     .where('debtor_id', '=', debtorId)
     .executeTakeFirstOrThrow();
+  const withdrawn = await db
+    .selectFrom('invoices')
+    .innerJoin('cases', 'cases.debtor_id', 'invoices.debtor_id')
+    .select('invoices.id')
+    .where('invoices.debtor_id', '=', debtorId)
+    .where('invoices.withdrawn_amount', '>', 0)
+    .whereRef('invoices.withdrawn_at', '>=', 'cases.opened_at')
+    .executeTakeFirst();
   const preferred = debtor?.preferred_channel;
   return {
     snapshot: {
@@ -84,5 +94,6 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
       ),
     ],
     paidTotal: Number(paid.total),
+    claimWithdrawn: withdrawn !== undefined,
   };
 }

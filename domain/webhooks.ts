@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const WEBHOOK_EVENT_TYPES = [
   'case.opened',
   'case.segment_changed',
+  'invoice.reduced',
+  'invoice.withdrawn',
   'message.sent',
   'message.failed',
   'promise.made',
@@ -29,6 +31,8 @@ export type WebhookEventType = z.infer<typeof webhookEventType>;
 const CASE_EVENT_WEBHOOKS: Readonly<Record<string, readonly WebhookEventType[]>> = {
   'case-opened': ['case.opened'],
   'segment-changed': ['case.segment_changed'],
+  'invoice-reduced': ['invoice.reduced'],
+  'invoice-withdrawn': ['invoice.withdrawn'],
   'contact-sent': ['message.sent'],
   'contact-failed': ['message.failed'],
   'promise-made': ['promise.made'],
@@ -84,6 +88,7 @@ export const SHAREABLE_EVENT_FIELDS = [
   'paymentId',
   'amount',
   'amountDue',
+  'previousAmountDue',
   'currency',
   'dueDate',
   'channel',

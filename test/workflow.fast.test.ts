@@ -51,6 +51,7 @@ function debtorFacts(openAmount: number): CaseSnapshot {
     },
     history: [],
     paidTotal: 0,
+    claimWithdrawn: false,
   };
 }
 

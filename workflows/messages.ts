@@ -7,6 +7,8 @@ import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 export const invoiceRecordedSignal = defineSignal<[InvoiceRecorded]>('invoiceRecorded');
 export const paymentRecordedSignal = defineSignal<[PaymentRecorded]>('paymentRecorded');
 export const contactDataChangedSignal = defineSignal<[]>('contactDataChanged');
+/** Billing reduced or withdrew a claim: nothing to start, the running case re-reads what is open. */
+export const claimChangedSignal = defineSignal<[]>('claimChanged');
 
 export interface PromiseToPay {
   /** YYYY-MM-DD in the debtor's time zone. */

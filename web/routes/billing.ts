@@ -1,6 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { recordDebtorAndTellCase, recordInvoiceAndTellCase } from '../../billing/record.js';
+import {
+  recordDebtorAndTellCase,
+  recordInvoiceAndTellCase,
+  withdrawInvoiceAndTellCase,
+} from '../../billing/record.js';
 import { recordPaymentAndTellCase } from '../../payments/record.js';
 import { loadDebtorProfiles } from '../../db/debtors.js';
 import { debtorProfileSchema } from '../../domain/debtor.js';
@@ -96,6 +100,36 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
         request.body,
       );
       return reply.status(result.change === 'created' ? 201 : 200).send({ debtorId, invoiceId, ...result });
+    },
+  );
+
+  const withdrawalResult = z.object({
+    debtorId: z.string(),
+    invoiceId: z.string(),
+    change: z.enum(['withdrawn', 'unchanged']),
+    openAmount: z.number().int().describe('what stays open for the debtor, minor units'),
+    caseWorkflowId: z.string().nullable().describe('the running case that was told; null without one'),
+  });
+  app.delete(
+    '/v1/debtors/:debtorId/invoices/:invoiceId',
+    {
+      schema: {
+        summary:
+          'Withdraw a claim: nothing stays open on the invoice; a case with nothing open closes as cancelled',
+        tags: ['billing'],
+        params: invoiceParams,
+        response: {
+          200: withdrawalResult,
+          400: errorResponse,
+          401: errorResponse,
+          404: errorResponse,
+        },
+      },
+    },
+    async (request) => {
+      const { debtorId, invoiceId } = request.params;
+      const result = await withdrawInvoiceAndTellCase({ db, cases }, debtorId, invoiceId);
+      return { debtorId, invoiceId, ...result };
     },
   );
 

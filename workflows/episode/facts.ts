@@ -1,4 +1,5 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { CaseStatus } from '../../domain/case.js';
 import * as sa from '../../domain/search-attributes.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { loadCaseSnapshot, reportCase, type Snapshot } from './activities.js';
@@ -54,7 +55,7 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
     });
     if (ep.closing) throw new CaseClosed(ep.closing);
     if (snap.snapshot.openAmount <= 0) {
-      if (ep.factsRead === ep.factsChanges) throw new CaseClosed('paid');
+      if (ep.factsRead === ep.factsChanges) throw new CaseClosed(settledAs(snap));
       continue;
     }
     const promise = carried.promise;
@@ -86,4 +87,12 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
     }
     return snap;
   }
+}
+
+/**
+ * Nothing is open any more: paid, unless billing withdrew part of the claim, then the case is
+ * cancelled (no thanks for a payment that was not made). Histories from before the patch close paid.
+ */
+function settledAs(snap: Snapshot): CaseStatus {
+  return snap.claimWithdrawn && patched('withdrawn-claim-cancels') ? 'cancelled' : 'paid';
 }

@@ -5,6 +5,7 @@ import { defaultStrategies } from '../../domain/strategies/defaults.js';
 import {
   cancelUpdate,
   caseStateQuery,
+  claimChangedSignal,
   contactDataChangedSignal,
   invoiceRecordedSignal,
   openDisputeUpdate,
@@ -46,6 +47,7 @@ export function installHandlers(slot: EpisodeSlot, segment: SegmentId, carried: 
   setHandler(invoiceRecordedSignal, factsChanged);
   setHandler(paymentRecordedSignal, factsChanged);
   setHandler(contactDataChangedSignal, factsChanged);
+  setHandler(claimChangedSignal, factsChanged);
   const opening: CaseState = openingState(segment, defaultStrategies[segment], carried);
   setHandler(caseStateQuery, () => slot.ep?.state ?? opening);
 
