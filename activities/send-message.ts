@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
 import { PermanentEmailError, type Mailer } from '../channels/email/mailer.js';
+import { PermanentLetterError, type LetterProvider } from '../channels/letter/provider.js';
+import { renderLetterPdf } from '../channels/letter/pdf.js';
 import type { LinkSigner } from '../channels/links.js';
 import { PermanentSmsError, type SmsSender } from '../channels/sms/sender.js';
 import { renderEmail, renderSms } from '../channels/templates.js';
-import type { Config } from '../config/env.js';
+import type { Config, PortalConfig } from '../config/env.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
 import { loadClaim } from '../db/claim.js';
 import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
-import { defaultCreditorPolicy, type ClaimBreakdown, type CreditorPolicy } from '../domain/claim/index.js';
+import {
+  computeClaim,
+  defaultCreditorPolicy,
+  type ClaimBreakdown,
+  type CreditorPolicy,
+} from '../domain/claim/index.js';
+import { localDate } from '../domain/dates.js';
+import { creditorReference } from '../domain/payments/sepa.js';
+import { addressLines, type PostalAddress } from '../domain/postal-address.js';
 import type { OutboxStatus } from '../db/schema.js';
 import type { Channel } from '../domain/segmentation/types.js';
 import type { CaseStatus } from '../domain/case.js';
@@ -38,7 +48,14 @@ export interface MessageDeps {
   mailer: Mailer;
   /** undefined: SMS steps are skipped with that reason (a worker without an SMS provider). */
   sms?: SmsSender | undefined;
-  config: Pick<Config, 'creditor'> & { http: { publicUrl: string }; portalLinkDays: number };
+  /** undefined: letter steps are skipped with that reason (a worker without a print service). */
+  letters?: LetterProvider | undefined;
+  config: Pick<Config, 'creditor'> & {
+    http: { publicUrl: string };
+    portalLinkDays: number;
+    /** The SEPA account a letter's GiroCode pays to; none: the letter has no QR code. */
+    portal?: Pick<PortalConfig, 'sepa'>;
+  };
   links: LinkSigner;
   /** Interest and fees in the messages; default: the built-in creditor policy. */
   creditorPolicy?: CreditorPolicy | undefined;
@@ -61,7 +78,14 @@ const mayGoOut = (template: MessageTemplate, status: CaseStatus) =>
   status === 'active' || status === SENDABLE_IN[template];
 
 /** `c` on the portal link tells the portal's funnel which channel brought the debtor (web/portal/). */
-const PORTAL_CHANNEL_CODES = { email: 'e', sms: 's' } as const;
+const PORTAL_CHANNEL_CODES = { email: 'e', sms: 's', letter: 'l' } as const;
+
+/** How the timeline and the skip reasons name each channel's address. */
+const VIA = {
+  email: { name: 'e-mail', address: 'e-mail address with consent' },
+  sms: { name: 'SMS', address: 'mobile number with consent' },
+  letter: { name: 'letter', address: 'valid postal address' },
+} as const;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 
@@ -89,7 +113,15 @@ interface Refusal {
  * after the workflow decided wins), and a retry never sends what an earlier attempt already handed
  * to the provider. The README's "Delivery guarantee" section states what that means per channel.
  */
-export function createMessageSender({ db, mailer, sms, config, links, creditorPolicy }: MessageDeps) {
+export function createMessageSender({
+  db,
+  mailer,
+  sms,
+  letters,
+  config,
+  links,
+  creditorPolicy,
+}: MessageDeps) {
   const claimPolicy = creditorPolicy ?? defaultCreditorPolicy();
   const skip = async (input: SendMessageInput, reason: string): Promise<SendResult> => {
     await recordCaseEvent(db, {
@@ -140,7 +172,8 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
       .select('status')
       .where('debtor_id', '=', input.debtorId)
       .executeTakeFirst();
-    const address = input.channel === 'email' ? facts.email : facts.sms;
+    const channel = input.channel;
+    const address = channel === 'email' ? facts.email : channel === 'sms' ? facts.sms : facts.postalAddress;
     const skipReason = !facts.debtor
       ? 'debtor unknown'
       : facts.openAmount <= 0 || !facts.currency
@@ -148,23 +181,21 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
         : caseRow && !mayGoOut(input.template, caseRow.status)
           ? `the case is ${caseRow.status}`
           : !address
-            ? `no ${input.channel === 'email' ? 'e-mail address' : 'mobile number'} with consent`
+            ? `no ${VIA[channel].address}`
             : undefined;
     if (skipReason || !address) return skip(input, skipReason ?? 'no address');
 
     // Links issued at the row's creation: a retry renders the very same message.
     const issuedAt = previous?.created_at ?? new Date();
+    const claim = () => loadClaim(db, input.debtorId, issuedAt, claimPolicy);
     const delivery =
-      input.channel === 'email'
-        ? emailDelivery(
-            input,
-            facts,
-            address,
-            issuedAt,
-            await loadClaim(db, input.debtorId, issuedAt, claimPolicy),
-          )
-        : sms && smsDelivery(input, facts, address, issuedAt, sms);
-    if (!delivery) return skip(input, 'no SMS provider is configured');
+      typeof address !== 'string'
+        ? letters && letterDelivery(input, facts, address, issuedAt, await claim(), letters)
+        : channel === 'email'
+          ? emailDelivery(input, facts, address, issuedAt, await claim())
+          : sms && smsDelivery(input, facts, address, issuedAt, sms);
+    if (!delivery)
+      return skip(input, `no ${channel === 'sms' ? 'SMS provider' : 'print service'} is configured`);
 
     await db
       .insertInto('outbox')
@@ -209,7 +240,7 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
     return { outcome: 'sent' };
   };
 
-  function messageLinks(input: SendMessageInput, channel: 'email' | 'sms', issuedAt: Date) {
+  function messageLinks(input: SendMessageInput, channel: keyof typeof PORTAL_CHANNEL_CODES, issuedAt: Date) {
     const link = (path: string, token: string) => `${config.http.publicUrl}/${path}/${token}`;
     const portalToken = links.issue(input.debtorId, 'portal', issuedAt, config.portalLinkDays);
     return {
@@ -292,6 +323,88 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
     };
   }
 
+  /**
+   * A letter: the e-mail template's text in the DIN 5008 frame, with the claim as a table and, for
+   * euro claims with a creditor account, a GiroCode. The print service recognises a resend by the
+   * idempotency key, so a retry after a crash does not print the letter twice.
+   */
+  function letterDelivery(
+    input: SendMessageInput,
+    facts: DebtorFacts,
+    to: PostalAddress,
+    issuedAt: Date,
+    loaded: ClaimBreakdown | undefined,
+    provider: LetterProvider,
+  ): Delivery {
+    const { portalUrl } = messageLinks(input, 'letter', issuedAt);
+    const currency = facts.currency ?? 'EUR';
+    const name = facts.debtor?.name ?? '';
+    const date = localDate(issuedAt, facts.timezone);
+    // Without a case row (a send outside a case) the letter still itemises the open invoices.
+    const claim =
+      loaded ??
+      computeClaim(
+        {
+          currency,
+          debtorType: facts.debtor?.debtor_type ?? 'consumer',
+          invoices: facts.openInvoices.map((i) => ({
+            id: i.id,
+            amount: i.open,
+            dueDate: i.dueDate,
+            issuedOn: i.dueDate,
+          })),
+          payments: [],
+          reminders: [],
+          asOf: date,
+        },
+        { kind: 'none' },
+      );
+    const text = renderEmail({
+      portalUrl,
+      template: input.template,
+      tone: input.tone ?? 'supportive',
+      locale: facts.locale,
+      timezone: facts.timezone,
+      now: issuedAt,
+      debtorName: name,
+      total: { amount: claim.open, currency },
+      invoices: facts.openInvoices.map((i) => ({
+        id: i.id,
+        open: { amount: i.open, currency: i.currency },
+        dueDate: i.dueDate,
+      })),
+      creditor: config.creditor,
+      instalment: instalmentOf(input, facts),
+      claim,
+    });
+    const sepa = config.portal?.sepa;
+    const recipient = addressLines(name, to, config.creditor.country).join(', ');
+    return {
+      recipient,
+      content: `${recipient}\n${text.subject}\n${text.body}`,
+      async send() {
+        const pdf = await renderLetterPdf({
+          locale: facts.locale,
+          creditor: config.creditor,
+          recipient: { name, address: to },
+          date,
+          subject: text.subject,
+          body: text.body,
+          claim,
+          portalUrl,
+          transfer: sepa && { ...sepa, reference: creditorReference(input.debtorId) },
+        });
+        const sent = await provider.send({
+          idempotencyKey: input.idempotencyKey,
+          recipient: { name, address: to },
+          pdf: pdf.toString('base64'),
+          metadata: { debtorId: input.debtorId, template: input.template },
+        });
+        return { providerId: sent.id };
+      },
+    };
+  }
+
   async function markSent(
     input: SendMessageInput,
     facts: DebtorFacts,
@@ -334,7 +447,7 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
       .where('idempotency_key', '=', input.idempotencyKey)
       .where('sent_at', 'is', null)
       .execute();
-    const via = input.channel === 'email' ? 'e-mail' : 'SMS';
+    const via = input.channel === 'call' ? 'call' : VIA[input.channel].name;
     await recordCaseEvent(trx, {
       debtorId: input.debtorId,
       source: 'workflow',
@@ -358,7 +471,7 @@ export function createMessageSender({ db, mailer, sms, config, links, creditorPo
         .set({ status: 'failed', error: refusal.reason, updated_at: new Date() })
         .where('idempotency_key', '=', input.idempotencyKey)
         .execute();
-      if (refusal.contactPoint) {
+      if (refusal.contactPoint && input.channel !== 'letter') {
         await trx
           .updateTable('contact_points')
           .set({ [refusal.contactPoint]: new Date(), updated_at: new Date() })
@@ -390,6 +503,9 @@ function refusalOf(error: unknown): Refusal | undefined {
       contactPoint: 'invalid_at',
       reason: `mail server rejected the address (${error.responseCode}); e-mail address marked invalid`,
     };
+  }
+  if (error instanceof PermanentLetterError) {
+    return { contactPoint: undefined, reason: `the print service refused the letter (${error.status})` };
   }
   if (error instanceof PermanentSmsError) {
     const code = error.code ?? error.status;

@@ -115,8 +115,8 @@ const contactColumns = Object.fromEntries(
 
 /**
  * One debtor as a CSV row, by column (snake_case; camelCase headers are accepted too). Contact
- * points come from `email_consent`, `sms_consent`, `call_consent` and the matching `_opted_out` and
- * `_invalid` columns: a channel with any of them filled in is a contact point. Flags are separated
+ * points come from `email_consent`, `sms_consent`, `call_consent`, `letter_consent` (a valid postal
+ * address) and the matching `_opted_out` and `_invalid` columns: a channel with any of them filled in is a contact point. Flags are separated
  * by `;`, `|` or spaces. `on_time_rate` takes 0.85 or 85%. Addresses never belong in the file.
  */
 export const debtorCsvRowSchema = z

@@ -50,6 +50,17 @@ const envSchema = z
     CREDITOR_NAME: z.string().min(1).default('Mahnwerk Demo GmbH'),
     CREDITOR_EMAIL: z.email().default('billing@mahnwerk.test'),
     CREDITOR_PHONE: z.string().min(3).default('+49 30 1234567'),
+    /** The creditor's postal lines for letters (sender line, information block), separated by `;`. */
+    CREDITOR_ADDRESS: z
+      .string()
+      .transform((text) => text.split(';').map((line) => line.trim()))
+      .pipe(z.array(z.string().min(1, 'must not have empty lines (separate lines with ;)')).min(1).max(4))
+      .default(['Musterstraße 1', '10115 Berlin']),
+    /** ISO 3166-1: letters to another country print the recipient's country. */
+    CREDITOR_COUNTRY: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE')
+      .default('DE'),
     MAHNWERK_CONFIG: z.string().min(1).optional(),
     MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -95,8 +106,13 @@ const envSchema = z
       .optional(),
     TWILIO_API_URL: optionalUrl(['http', 'https']),
     SMS_SINK_PORT: port(2526),
+    /** A print-and-mail provider's API (README "Letters"); unset: the embedded loopback stand-in. */
+    LETTER_API_URL: optionalUrl(['http', 'https']),
+    LETTER_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+    LETTER_SINK_PORT: port(2527),
     EMAIL_RATE_PER_SECOND: ratePerSecond(10),
     SMS_RATE_PER_SECOND: ratePerSecond(1),
+    LETTER_RATE_PER_SECOND: ratePerSecond(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -114,6 +130,7 @@ const envSchema = z
     together('STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET');
     together('STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY');
     together('PORTAL_SEPA_BIC', 'PORTAL_SEPA_IBAN');
+    together('LETTER_API_KEY', 'LETTER_API_URL');
     if (env.TWILIO_ACCOUNT_SID) {
       if (!env.TWILIO_AUTH_TOKEN)
         ctx.addIssue({
@@ -157,7 +174,8 @@ export interface Config {
   smtpUrl: string | undefined;
   smtpOutboxPort: number;
   mailFrom: string;
-  creditor: { name: string; email: string; phone: string };
+  /** `address`: postal lines for letters; `country`: ISO 3166-1 of the creditor. */
+  creditor: { name: string; email: string; phone: string; address: string[]; country: string };
   logLevel: Env['LOG_LEVEL'];
   /** Policy file (segmentation, contact policy, strategies); undefined: look for mahnwerk.config.* */
   policyFile: string | undefined;
@@ -172,8 +190,11 @@ export interface Config {
   /** Twilio account; undefined: the embedded Twilio-compatible SMS sink on loopback. */
   sms: SmsConfig | undefined;
   smsSinkPort: number;
-  /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio sender). */
-  channelRates: { email: number; sms: number };
+  /** Print-and-mail provider; undefined: the embedded loopback stand-in (dev/letter-sink.ts). */
+  letters: { apiUrl: string; apiKey: string | undefined } | undefined;
+  letterSinkPort: number;
+  /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio, print service). */
+  channelRates: { email: number; sms: number; letter: number };
 }
 
 /** How debtors pay on the portal; an unconfigured method is not offered. */
@@ -236,7 +257,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     smtpUrl: env.SMTP_URL,
     smtpOutboxPort: env.SMTP_OUTBOX_PORT,
     mailFrom: env.MAIL_FROM,
-    creditor: { name: env.CREDITOR_NAME, email: env.CREDITOR_EMAIL, phone: env.CREDITOR_PHONE },
+    creditor: {
+      name: env.CREDITOR_NAME,
+      email: env.CREDITOR_EMAIL,
+      phone: env.CREDITOR_PHONE,
+      address: env.CREDITOR_ADDRESS,
+      country: env.CREDITOR_COUNTRY,
+    },
     logLevel: env.LOG_LEVEL,
     policyFile: env.MAHNWERK_CONFIG,
     templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
@@ -272,6 +299,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
           }
         : undefined,
     smsSinkPort: env.SMS_SINK_PORT,
-    channelRates: { email: env.EMAIL_RATE_PER_SECOND, sms: env.SMS_RATE_PER_SECOND },
+    letters: env.LETTER_API_URL ? { apiUrl: env.LETTER_API_URL, apiKey: env.LETTER_API_KEY } : undefined,
+    letterSinkPort: env.LETTER_SINK_PORT,
+    channelRates: {
+      email: env.EMAIL_RATE_PER_SECOND,
+      sms: env.SMS_RATE_PER_SECOND,
+      letter: env.LETTER_RATE_PER_SECOND,
+    },
   };
 }

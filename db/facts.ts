@@ -1,4 +1,5 @@
 import type { CaseFacts } from '../domain/case.js';
+import { postalAddressSchema, type PostalAddress } from '../domain/postal-address.js';
 import { daysPastDue } from '../domain/dates.js';
 import type { Database } from './database.js';
 import type { DebtorRow } from './schema.js';
@@ -16,6 +17,8 @@ export interface DebtorFacts extends CaseFacts {
   /** Addresses the debtor may be written to: consent given, not opted out, not known invalid. */
   email: string | undefined;
   sms: string | undefined;
+  /** Where a letter goes: the debtor's postal address, when it passes its country's checks. */
+  postalAddress: PostalAddress | undefined;
 }
 
 /** Everything a decision about contacting the debtor needs, read fresh from the database. */
@@ -59,6 +62,7 @@ export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date
     emailReachable: email !== undefined,
     email,
     sms: reachable('sms'),
+    postalAddress: postalAddressSchema.safeParse(debtor?.postal_address).data,
     openInvoices,
   };
 }

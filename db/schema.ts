@@ -170,7 +170,7 @@ export interface OutboxTable {
   id: Generated<number>;
   idempotency_key: string;
   debtor_id: string;
-  channel: ContactChannel;
+  channel: ContactChannel | 'letter';
   template: string;
   locale: string;
   recipient: string;

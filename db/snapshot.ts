@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { ContactRecord } from '../domain/contact-policy/index.js';
-import type { Channel, DebtorFlag, DebtorSnapshot } from '../domain/segmentation/types.js';
+import { postalAddressSchema } from '../domain/postal-address.js';
+import {
+  letterContactPoint,
+  type Channel,
+  type DebtorFlag,
+  type DebtorSnapshot,
+} from '../domain/segmentation/types.js';
 import type { Database } from './database.js';
 import { loadDebtorFacts } from './facts.js';
 
@@ -72,12 +78,16 @@ export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Dat
       currency: facts.currency,
       daysPastDue: facts.daysPastDue,
       openInvoiceCount: facts.openInvoiceCount,
-      contactPoints: points.map((p) => ({
-        channel: p.channel,
-        consent: p.consent,
-        optedOut: p.opted_out_at !== null,
-        invalid: p.invalid_at !== null,
-      })),
+      contactPoints: [
+        ...points.map((p) => ({
+          channel: p.channel,
+          consent: p.consent,
+          optedOut: p.opted_out_at !== null,
+          invalid: p.invalid_at !== null,
+        })),
+        // Checked again: an address stored before its country's postcode rule cannot be printed.
+        ...(postalAddressSchema.safeParse(debtor?.postal_address).success ? [letterContactPoint] : []),
+      ],
       brokenPromisesInCase: 0,
       portalVisits: 0,
     },

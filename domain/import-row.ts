@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { debtorIdSchema } from './case.js';
 import { daysPastDue } from './dates.js';
 import { debtorProfileSchema, effectiveProfile, invoiceSchema } from './debtor.js';
-import { CHANNELS, type DebtorSnapshot } from './segmentation/types.js';
+import { CHANNELS, letterContactPoint, type DebtorSnapshot } from './segmentation/types.js';
 
 /**
  * One row of a bulk import: a debtor's profile and one of their invoices, exactly the bodies of
@@ -122,9 +122,12 @@ export function importSnapshot(rows: readonly ImportRow[], asOf: Date): DebtorSn
   if (!first) return undefined;
   const { profile } = first;
   const consents = effectiveProfile(profile).consents ?? {};
-  const contactPoints = CHANNELS.filter((c) => (c === 'email' ? profile.email : profile.phone)).map(
-    (channel) => ({ channel, consent: consents[channel] ?? false, optedOut: false, invalid: false }),
-  );
+  const contactPoints = CHANNELS.flatMap((channel): DebtorSnapshot['contactPoints'] => {
+    // Post needs no consent: a (schema-checked) postal address is the contact point.
+    if (channel === 'letter') return profile.address ? [letterContactPoint] : [];
+    const address = channel === 'email' ? profile.email : profile.phone;
+    return address ? [{ channel, consent: consents[channel] ?? false, optedOut: false, invalid: false }] : [];
+  });
   const oldestDue = rows.map((r) => r.invoice.dueDate).sort()[0] ?? first.invoice.dueDate;
   return {
     debtorId: first.debtorId,

@@ -18,6 +18,8 @@ import { initEmbeddedDatabase, migrateToLatest, openDatabase, type Database } fr
 import { activeSubscriptionIds } from '../db/webhooks.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { startSmsSink, type SmsSink } from '../dev/sms-sink.js';
+import { startLetterSink, type LetterSink } from '../dev/letter-sink.js';
+import { createLetterProvider, type LetterProvider } from '../channels/letter/provider.js';
 import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
 import { createHmac } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
@@ -60,6 +62,8 @@ export interface Mahnwerk {
   devOutbox: SmtpOutbox | undefined;
   /** Only in the embedded default: the Twilio-compatible loopback server the SMS go to. */
   devSms: SmsSink | undefined;
+  /** Only in the embedded default: the loopback print-and-mail stand-in the letters go to. */
+  devLetters: LetterSink | undefined;
   devApiKey: string | undefined;
   /** The policy file in force; undefined for the built-in defaults. */
   policyFile: string | undefined;
@@ -198,7 +202,17 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     let devSms: SmsSink | undefined;
     let mailer: Mailer | undefined;
     let sms: SmsSender | undefined;
+    let devLetters: LetterSink | undefined;
+    let letters: LetterProvider | undefined;
     if (role !== 'api') {
+      // Without a print service, letters go to the loopback stand-in that /dev/outbox lists.
+      if (config.letters) letters = createLetterProvider(config.letters);
+      else {
+        const sink = await startLetterSink({ port: config.letterSinkPort });
+        stops.push(() => sink.close());
+        devLetters = sink;
+        letters = createLetterProvider({ apiUrl: sink.url });
+      }
       if (!config.sms) {
         const sink = await startSmsSink({ port: config.smsSinkPort, ...twilioAccount });
         stops.push(() => sink.close());
@@ -226,7 +240,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ db, mailer, sms, config, policies, links }),
+        activities: createActivities({ db, mailer, sms, letters, config, policies, links }),
         workflowBundle: await bundling,
         dataConverter,
         channelRates: config.channelRates,
@@ -252,6 +266,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         webhooks,
         logger,
         devOutbox,
+        devLetters,
         twilio: { authToken: twilioAccount.authToken, publicUrl: config.http.publicUrl, devSink: devSms },
         policies,
         links,
@@ -282,6 +297,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       temporalUiUrl,
       devOutbox,
       devSms,
+      devLetters,
       devApiKey,
       policyFile,
       stop,

@@ -12,6 +12,7 @@ import { PayloadKeyRing } from '../crypto/key-ring.js';
 import { loadMasterKeys } from '../crypto/master-keys.js';
 import { EncryptionCodec, encryptedDataConverter } from '../crypto/payload-codec.js';
 import { recordInvoice, recordPayment, upsertDebtor, type DebtorProfile } from '../db/billing.js';
+import type { ContactChannel } from '../db/schema.js';
 import { lastCaseEventId, listCaseEvents, redateCaseEventsAfter } from '../db/case-events.js';
 import { markAddress } from '../db/contact-points.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
@@ -33,7 +34,13 @@ const DAY_MS = 86_400_000;
 const TASK_QUEUE = 'simulation';
 const TEST_SERVER = fileURLToPath(new URL('../scripts/test-server.sh', import.meta.url));
 const PUBLIC_URL = 'https://mahnwerk.simulation.invalid';
-const CREDITOR = { name: 'Creditor (simulation)', email: 'billing@creditor.invalid', phone: '+49 30 0' };
+const CREDITOR = {
+  name: 'Creditor (simulation)',
+  email: 'billing@creditor.invalid',
+  phone: '+49 30 0',
+  address: ['Musterstraße 1', '10115 Berlin'],
+  country: 'DE',
+};
 
 /** One line of a journey: what the case did or decided, on which simulated day. */
 export interface JourneyEntry {
@@ -119,7 +126,7 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
       taskQueue: TASK_QUEUE,
       workflowBundle: options.workflowBundle,
       activities,
-      channelRates: { email: 1000, sms: 1000 },
+      channelRates: { email: 1000, sms: 1000, letter: 1000 },
       dataConverter,
     });
     const cases = new CaseClient(env.client, TASK_QUEUE, db);
@@ -193,11 +200,10 @@ async function openCase(
   await upsertDebtor(db, debtorId, profile);
   for (const point of debtor.contactPoints) {
     if (!point.optedOut && !point.invalid) continue;
-    const address = contactAddress(profile, point.channel);
-    if (!address) continue;
+    const contact = contactPointOf(profile, point.channel);
+    if (!contact) continue;
     await markAddress(db, {
-      channel: point.channel,
-      address,
+      ...contact,
       set: point.optedOut ? { opted_out_at: new Date(now) } : { invalid_at: new Date(now) },
       unless: point.optedOut ? 'opted_out_at' : 'invalid_at',
       event: () => ({
@@ -260,11 +266,10 @@ async function applyEvent(
       await ignoreRejection(() => cases.resolveDispute(debtorId, 'resume'));
       return;
     case 'opt-out': {
-      const address = contactAddress(profile, event.channel);
-      if (!address) return;
+      const contact = contactPointOf(profile, event.channel);
+      if (!contact) return;
       await markAddress(db, {
-        channel: event.channel,
-        address,
+        ...contact,
         set: { opted_out_at: new Date(now) },
         unless: 'opted_out_at',
         event: () => ({ source: 'debtor', type: 'opted-out', summary: `Opted out of ${event.channel}` }),
@@ -284,8 +289,15 @@ async function ignoreRejection(call: () => Promise<unknown>): Promise<void> {
   }
 }
 
-const contactAddress = (profile: DebtorProfile, channel: Channel): string | undefined =>
-  channel === 'email' ? profile.email : profile.phone;
+/** The stored contact point of a channel; letters have none (they go to the postal address). */
+function contactPointOf(
+  profile: DebtorProfile,
+  channel: Channel,
+): { channel: ContactChannel; address: string } | undefined {
+  if (channel === 'letter') return undefined;
+  const address = channel === 'email' ? profile.email : profile.phone;
+  return address ? { channel, address } : undefined;
+}
 
 async function finalState(
   env: TestWorkflowEnvironment,

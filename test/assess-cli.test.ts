@@ -75,7 +75,9 @@ describe('mahnwerk assess on JSON Lines', () => {
     expect(text).toMatch(/\s+1 {2}# days past due \(threshold 90\)\n/);
     expect(text).toMatch(/\s+1 {2}open # below small-balance threshold 25\.00\n/);
     expect(text).toMatch(/Missing data \(data-collection, 2\):\n/);
-    expect(text).toMatch(/\s+1 {2}a reachable channel \(e-mail, SMS or phone with consent\)\n/);
+    expect(text).toMatch(
+      /\s+1 {2}a reachable channel \(e-mail, SMS or phone with consent, or a valid postal address\)\n/,
+    );
     expect(text).toMatch(/\s+1 {2}time zone\n/);
     expect(text).toMatch(/\s+1 {2}locale\n/);
   });

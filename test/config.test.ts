@@ -74,12 +74,42 @@ describe('configuration', () => {
     });
   });
 
-  it('takes channel send rates per second, fractions too, and refuses a rate that is not above 0', () => {
-    expect(loadConfig({}).channelRates).toEqual({ email: 10, sms: 1 });
-    expect(loadConfig({ EMAIL_RATE_PER_SECOND: '25', SMS_RATE_PER_SECOND: '0.5' }).channelRates).toEqual({
-      email: 25,
-      sms: 0.5,
+  it('letters: the embedded stand-in by default; a print service with URL and key; creditor address lines', () => {
+    expect(loadConfig({})).toMatchObject({
+      letters: undefined,
+      letterSinkPort: 2527,
+      creditor: { address: ['Musterstraße 1', '10115 Berlin'], country: 'DE' },
     });
+    expect(
+      loadConfig({
+        LETTER_API_URL: 'https://print.example.test/v1',
+        LETTER_API_KEY: 'key-12345678',
+        CREDITOR_ADDRESS: 'Am Markt 1; 12345 Musterstadt',
+        CREDITOR_COUNTRY: 'AT',
+      }),
+    ).toMatchObject({
+      letters: { apiUrl: 'https://print.example.test/v1', apiKey: 'key-12345678' },
+      creditor: { address: ['Am Markt 1', '12345 Musterstadt'], country: 'AT' },
+    });
+    try {
+      loadConfig({
+        LETTER_API_KEY: 'key-12345678',
+        CREDITOR_ADDRESS: 'Am Markt 1;;x',
+        CREDITOR_COUNTRY: 'de',
+      });
+      expect.unreachable('bad letter settings must stop start-up');
+    } catch (error) {
+      const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['CREDITOR_ADDRESS.1', 'CREDITOR_COUNTRY', 'LETTER_API_URL']);
+    }
+  });
+
+  it('takes channel send rates per second, fractions too, and refuses a rate that is not above 0', () => {
+    expect(loadConfig({}).channelRates).toEqual({ email: 10, sms: 1, letter: 5 });
+    expect(
+      loadConfig({ EMAIL_RATE_PER_SECOND: '25', SMS_RATE_PER_SECOND: '0.5', LETTER_RATE_PER_SECOND: '2' })
+        .channelRates,
+    ).toEqual({ email: 25, sms: 0.5, letter: 2 });
     try {
       loadConfig({ EMAIL_RATE_PER_SECOND: '0', SMS_RATE_PER_SECOND: 'fast' });
       expect.unreachable('a bad rate must stop start-up');

@@ -73,11 +73,13 @@ function violations(
   const out: string[] = [];
   const window = (facts.country ? config.windows[facts.country] : undefined) ?? config.windows.default;
   const local = wallClock(now, facts.timezone);
-  if (!window.days.includes(local.weekday)) out.push(`weekday ${local.weekday}`);
-  if (local.seconds < secondsOf(window.start) || local.seconds >= secondsOf(window.end)) {
+  // Letters are posted at any hour: the window binds every other channel.
+  const windowed = channel !== 'letter';
+  if (windowed && !window.days.includes(local.weekday)) out.push(`weekday ${local.weekday}`);
+  if (windowed && (local.seconds < secondsOf(window.start) || local.seconds >= secondsOf(window.end))) {
     out.push(`time ${local.seconds}s outside ${window.start}–${window.end}`);
   }
-  if (window.holidays && facts.country && isHoliday(local.date, facts.country, facts.region)) {
+  if (windowed && window.holidays && facts.country && isHoliday(local.date, facts.country, facts.region)) {
     out.push(`holiday ${local.date}`);
   }
   if (facts.pausedUntil !== null && facts.pausedUntil > now) out.push('paused');

@@ -486,6 +486,40 @@ describe('contact policy: caps', () => {
   });
 });
 
+describe('contact policy: letters', () => {
+  // Sunday 2026-03-08 23:30 in Berlin: outside every window, and a Sunday.
+  const SUNDAY_NIGHT = '2026-03-08T22:30:00Z';
+
+  it('posts a letter at any hour and on Sundays: post needs no contact window', () => {
+    expect(view(decideContact('letter', utc(SUNDAY_NIGHT), facts()))).toEqual({ verdict: 'allowed' });
+    const email = decideContact('email', utc(SUNDAY_NIGHT), facts());
+    expect(email.verdict).toBe('wait');
+  });
+
+  it('one letter a day, and letters count towards the overall cap', () => {
+    const oneLetter = facts({ history: [rec('letter', '2026-03-03T08:00:00Z')] });
+    expect(view(decideContact('letter', utc(TUESDAY_10), oneLetter))).toEqual({
+      verdict: 'wait',
+      until: '2026-03-03T23:00:00.000Z',
+      reason: 'Letter cap: 1 per day reached',
+    });
+    const letterAndSms = facts({
+      history: [rec('letter', '2026-03-03T08:00:00Z'), rec('sms', '2026-03-03T08:30:00Z')],
+    });
+    expect(view(decideContact('email', utc(TUESDAY_10), letterAndSms))).toMatchObject({
+      verdict: 'wait',
+      reason: 'Contact cap: 2 per day reached',
+    });
+  });
+
+  it('no postal address: never', () => {
+    expect(view(decideContact('letter', utc(TUESDAY_10), facts({ channel: undefined })))).toEqual({
+      verdict: 'never',
+      reason: 'no letter contact point',
+    });
+  });
+});
+
 describe('contact policy config', () => {
   it('has the documented defaults', () => {
     expect(contactPolicyConfigSchema.parse({})).toEqual(defaultContactPolicyConfig);
@@ -493,6 +527,7 @@ describe('contact policy config', () => {
       call: { maxAttempts: 7, perDays: 7, quietDaysAfterConversation: 7 },
       sms: { maxPerDay: 1 },
       email: { maxPerDay: 1 },
+      letter: { maxPerDay: 1 },
       overall: { maxPerDay: 2 },
     });
     expect(defaultContactPolicyConfig.windows.DE).toEqual({

@@ -262,7 +262,7 @@ describe('quality gate', () => {
     expect(MISSING).toEqual({
       locale: 'locale',
       timezone: 'time zone',
-      channel: 'a reachable channel (e-mail, SMS or phone with consent)',
+      channel: 'a reachable channel (e-mail, SMS or phone with consent, or a valid postal address)',
     });
   });
 

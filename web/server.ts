@@ -16,6 +16,7 @@ import type { WebhookDeliveryClient } from '../client/webhooks.js';
 import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
+import type { LetterSink } from '../dev/letter-sink.js';
 import type { Policies } from '../activities/index.js';
 import type { LinkSigner } from '../channels/links.js';
 import type { PortalConfig } from '../config/env.js';
@@ -56,6 +57,8 @@ export interface ServerDeps {
   publicUrl: string;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
+  /** Only in the embedded default: the loopback print service whose letters /dev/outbox lists. */
+  devLetters?: LetterSink | undefined;
   /** The payload codec behind `/codec/*` (Temporal Web UI) and the UI origins allowed to call it. */
   codec?: { codec: PayloadCodec; uiOrigins: readonly string[] } | undefined;
   /** Database and Temporal reachability (`/health`, `/ready`, fast 503s); undefined: assumed up. */
@@ -209,6 +212,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await app.register(devOutboxRoutes, {
       outbox: deps.devOutbox,
       sms: deps.twilio?.devSink,
+      letters: deps.devLetters,
+      publicUrl: deps.publicUrl,
       inboundWebhookUrl: `${deps.twilio?.publicUrl ?? ''}/webhooks/twilio/inbound`,
     });
   }

@@ -98,6 +98,8 @@ const capsSchema = z
       .prefault({}),
     sms: z.object({ maxPerDay: count(1) }).prefault({}),
     email: z.object({ maxPerDay: count(1) }).prefault({}),
+    /** Letters are posted whatever the hour; still one a day, and each counts towards `overall`. */
+    letter: z.object({ maxPerDay: count(1) }).prefault({}),
     /** Contacts per local calendar day of the debtor, all channels together. */
     overall: z.object({ maxPerDay: count(2) }).prefault({}),
   })

@@ -55,7 +55,7 @@ const MAX_STEPS = 400;
 /** Bound on the days searched for the next contact window. */
 const MAX_WINDOW_DAYS = 400;
 
-const CHANNEL_NAMES: Record<Channel, string> = { email: 'email', sms: 'SMS', call: 'call' };
+const CHANNEL_NAMES: Record<Channel, string> = { email: 'email', sms: 'SMS', call: 'call', letter: 'letter' };
 const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -280,10 +280,13 @@ function allowedReasons(
   const name = CHANNEL_NAMES[channel];
   const { caps } = config;
   const local = toLocal(now, facts.timezone);
-  const reasons = [
-    `consent for ${name}`,
-    `local time ${local.time} ${facts.timezone} inside the contact window ${ctx.window.start}–${ctx.window.end}`,
-  ];
+  const reasons =
+    channel === 'letter'
+      ? ['a valid postal address', 'post needs no contact window']
+      : [
+          `consent for ${name}`,
+          `local time ${local.time} ${facts.timezone} inside the contact window ${ctx.window.start}–${ctx.window.end}`,
+        ];
   const today = (records: ContactRecord[]): number => sameLocalDay(records, now, facts.timezone);
   if (channel === 'call') {
     const calls = facts.history.filter((r) => r.channel === 'call');
@@ -335,7 +338,8 @@ export function decideContact(
     },
     ...capChecks(channel, facts, config),
     (at) => {
-      if (insideWindow(at, ctx)) return null;
+      // Post is handed to the printer, not delivered at this hour: no contact window for letters.
+      if (channel === 'letter' || insideWindow(at, ctx)) return null;
       // No window within 400 days: an infinite wait, reported as `never` below.
       return { until: findWindowStart(at, ctx) ?? Infinity, reason: '' };
     },

@@ -26,10 +26,15 @@ export interface SegmentRule {
 export const MISSING = {
   locale: 'locale',
   timezone: 'time zone',
-  channel: 'a reachable channel (e-mail, SMS or phone with consent)',
+  channel: 'a reachable channel (e-mail, SMS or phone with consent, or a valid postal address)',
 } as const;
 
-const channelNames: Record<Channel, string> = { email: 'e-mail', sms: 'SMS', call: 'phone' };
+const channelNames: Record<Channel, string> = {
+  email: 'e-mail',
+  sms: 'SMS',
+  call: 'phone',
+  letter: 'letter',
+};
 
 /** Minor units as a plain decimal with two digits: 1200 → "12.00", -5 → "-0.05". */
 export function formatMinorUnits(amount: number): string {

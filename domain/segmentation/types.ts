@@ -13,7 +13,8 @@ export const SEGMENTS = [
 ] as const;
 export type SegmentId = (typeof SEGMENTS)[number];
 
-export const CHANNELS = ['email', 'sms', 'call'] as const;
+/** `letter`: post to the debtor's postal address (no consent needed; a valid address is the contact point). */
+export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const DEBTOR_FLAGS = ['vulnerable', 'hardship', 'insolvency', 'deceased', 'legal-hold'] as const;
@@ -25,6 +26,14 @@ export interface ContactPointState {
   optedOut: boolean;
   invalid: boolean;
 }
+
+/** A debtor with a valid postal address can be written to: post needs no consent and has no opt-out. */
+export const letterContactPoint: ContactPointState = Object.freeze({
+  channel: 'letter',
+  consent: true,
+  optedOut: false,
+  invalid: false,
+});
 
 export interface DebtorSnapshot {
   debtorId: string;

@@ -12,7 +12,13 @@ export function testActivityDeps(db: Database, mailer: Mailer): ActivityDeps {
     db,
     mailer,
     config: {
-      creditor: { name: 'Creditor GmbH', email: 'billing@creditor.test', phone: '+49 30 1' },
+      creditor: {
+        name: 'Creditor GmbH',
+        email: 'billing@creditor.test',
+        phone: '+49 30 1',
+        address: ['Am Markt 1', '12345 Musterstadt'],
+        country: 'DE',
+      },
       http: { publicUrl: TEST_PUBLIC_URL },
       portalLinkDays: 30,
     },

@@ -39,7 +39,7 @@ export async function caseWorkersFor(
     workflowBundle: await sharedBundle(),
     activities,
     dataConverter,
-    channelRates: { email: 1000, sms: 1000 },
+    channelRates: { email: 1000, sms: 1000, letter: 1000 },
   });
 }
 
@@ -120,6 +120,7 @@ export async function startProduct(
     PORT: String(await unusedPort()),
     SMTP_OUTBOX_PORT: '0',
     SMS_SINK_PORT: '0',
+    LETTER_SINK_PORT: '0',
     MAHNWERK_DEV_API_KEY: TEST_API_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
   });

@@ -20,7 +20,7 @@ import { planRoutes } from './plan.js';
 import { promiseRoutes } from './promise.js';
 
 /** `c` on the message link: which channel brought the debtor here (for the funnel). */
-const CHANNEL_CODES: Record<string, string> = { e: 'email', s: 'sms' };
+const CHANNEL_CODES: Record<string, string> = { e: 'email', s: 'sms', l: 'letter' };
 
 const linkToken = (request: FastifyRequest): string => {
   const parsed = tokenParams.safeParse(request.params);

@@ -48,6 +48,16 @@ const sendOptions: Record<Channel, ActivityOptions> = {
       nonRetryableErrorTypes: ['PermanentSmsError'],
     },
   },
+  // A PDF is rendered and uploaded: more time per attempt; the print service dedupes by key.
+  letter: {
+    startToCloseTimeout: '2 minutes',
+    retry: {
+      initialInterval: '30 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 hour',
+      nonRetryableErrorTypes: ['PermanentLetterError'],
+    },
+  },
   call: {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
