@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createAgentTask, type NewAgentTask } from '../db/agent-tasks.js';
+import { audit, auditActor } from '../db/audit.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import type { Database } from '../db/database.js';
 import { callResult, describeOutcome, type AgentOutcomeReport } from '../domain/agent-tasks.js';
@@ -74,6 +75,12 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
             .where('debtor_id', '=', input.debtorId)
             .where('channel', 'in', ['sms', 'call'])
             .execute();
+          await audit(trx, {
+            actor: auditActor.agent(input.agentId),
+            action: 'contact.changed',
+            debtorId: input.debtorId,
+            detail: { channel: 'phone', change: 'invalid', source: 'agent' },
+          });
         }
         if (outcome.kind === 'hardship') {
           await trx
@@ -86,6 +93,12 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
             })
             .where('id', '=', input.debtorId)
             .execute();
+          await audit(trx, {
+            actor: auditActor.agent(input.agentId),
+            action: 'flags.changed',
+            debtorId: input.debtorId,
+            detail: { added: ['hardship'], source: 'agent' },
+          });
         }
         await recordCaseEvent(trx, {
           debtorId: input.debtorId,

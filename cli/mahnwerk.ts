@@ -9,6 +9,7 @@ import { runAssess } from './assess.js';
 import { ScriptError, SimulateUsageError, simulateUsage } from '../simulation/script.js';
 import { ImportCommandError, runImport } from './import.js';
 import { AgentCommandError, createAdmin } from './agents.js';
+import { ApiKeyCommandError, apiKeyUsage, runApiKeyCommand } from './api-keys.js';
 import path from 'node:path';
 
 const usage = `Usage: npm run mahnwerk -- <command>
@@ -23,8 +24,7 @@ Commands:
                         MAHNWERK_ADMIN_PASSWORD, else asked for)
   payload-key generate  print a new payload master key entry (put it first in MAHNWERK_PAYLOAD_KEYS
                         or the key file to rotate; keep the old ones after it)
-  api-key create --name <name>
-                        create an API key for a billing system and print it once
+  ${apiKeyUsage}
   assess <debtors.jsonl|.ndjson|.csv> [--config segmentation.yaml]
                         segment a debtor file offline: distribution, top reasons, missing data
   import <debtors.csv|.jsonl|.ndjson> [--url http://127.0.0.1:3000] [--key <API key>] [--dry-run]
@@ -119,6 +119,8 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      scopes: { type: 'string' },
+      id: { type: 'string' },
       email: { type: 'string' },
       config: { type: 'string' },
       url: { type: 'string' },
@@ -169,13 +171,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'api-key': {
-      if (sub !== 'create' || !values.name) throw new UsageError('api-key create needs --name <name>');
       const { db, migrateToLatest } = await openConfiguredDatabase(config);
-      await migrateToLatest();
-      const { storeApiKey } = await import('../db/api-keys.js');
-      const key = await storeApiKey(db, values.name);
-      await db.destroy();
-      process.stdout.write(`API key for "${values.name}" (shown once, store it now):\n${key}\n`);
+      try {
+        await migrateToLatest();
+        process.stdout.write(`${await runApiKeyCommand(db, sub, values)}\n`);
+      } finally {
+        await db.destroy();
+      }
       return;
     }
     case 'agent': {
@@ -210,7 +212,11 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof SimulateUsageError || error instanceof ScriptError) {
     process.stderr.write(`${error.message}\n\n${simulateUsage}\n`);
-  } else if (error instanceof AgentCommandError || error instanceof ImportCommandError) {
+  } else if (
+    error instanceof AgentCommandError ||
+    error instanceof ImportCommandError ||
+    error instanceof ApiKeyCommandError
+  ) {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n\n${usage}\n`);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { ContactChannel } from './schema.js';
 import { recordCaseEvent } from './case-events.js';
+import { audit } from './audit.js';
 import type { Database } from './database.js';
 import { DEFAULT_CONSENTS, type DebtorProfile, type Invoice } from '../domain/debtor.js';
 import { flagsAfterBilling, learnedInMahnwerk } from '../domain/field-ownership.js';
@@ -45,6 +46,14 @@ export async function upsertDebtor(
       .forUpdate()
       .executeTakeFirst();
     const flags = flagsAfterBilling(before?.flags ?? [], before?.flag_sources ?? {}, p.flags ?? []);
+    if (before && JSON.stringify(before.flags) !== JSON.stringify(flags.flags)) {
+      await audit(trx, {
+        actor: 'billing',
+        action: 'flags.changed',
+        debtorId,
+        detail: { before: before.flags, after: flags.flags, source: 'billing' },
+      });
+    }
     const keepPreferred = learnedInMahnwerk(before?.preferred_channel_source);
     const row = {
       name: p.name,

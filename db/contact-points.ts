@@ -1,4 +1,5 @@
 import { recordCaseEvent, type CaseEventInput } from './case-events.js';
+import { audit } from './audit.js';
 import type { Database } from './database.js';
 import type { ContactChannel } from './schema.js';
 
@@ -30,7 +31,14 @@ export async function markAddress(db: Database, change: AddressChange): Promise<
       .returning('debtor_id')
       .execute();
     for (const { debtor_id } of changed) {
-      await recordCaseEvent(trx, { debtorId: debtor_id, ...change.event(debtor_id) });
+      const event = change.event(debtor_id);
+      await recordCaseEvent(trx, { debtorId: debtor_id, ...event });
+      await audit(trx, {
+        actor: event.source,
+        action: 'contact.changed',
+        debtorId: debtor_id,
+        detail: { channel: change.channel, change: event.type, source: event.source },
+      });
     }
     return changed.map((c) => c.debtor_id);
   });

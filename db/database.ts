@@ -21,6 +21,8 @@ import { runNodeScript } from '../runtime/node-script.js';
 import * as fieldSources from './migrations/0016_field_sources.js';
 import * as caseNextDecision from './migrations/0040_case_next_decision.js';
 import * as invoiceWithdrawal from './migrations/0070_invoice_withdrawal.js';
+import * as auditLog from './migrations/0065_audit_log.js';
+import * as apiKeyScopes from './migrations/0066_api_key_scopes.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -45,6 +47,8 @@ const migrations: Record<string, Migration> = {
   '0016_field_sources': fieldSources,
   '0040_case_next_decision': caseNextDecision,
   '0070_invoice_withdrawal': invoiceWithdrawal,
+  '0065_audit_log': auditLog,
+  '0066_api_key_scopes': apiKeyScopes,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -13,6 +13,9 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: CreatedAt;
   revoked_at: Date | null;
+  /** ApiScope[] (domain/api-scopes.ts). */
+  scopes: ColumnType<string[], string | undefined, string>;
+  last_used_at: Date | null;
 }
 
 export interface PaymentHistoryJson {
@@ -327,7 +330,19 @@ export interface NotesTable {
   created_at: CreatedAt;
 }
 
+/** Append-only (a trigger refuses UPDATE and DELETE); see db/audit.ts. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  actor: string;
+  action: string;
+  debtor_id: string | null;
+  route: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
 export interface DatabaseSchema {
+  audit_log: AuditLogTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   notes: NotesTable;

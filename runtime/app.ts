@@ -282,7 +282,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
       const port = typeof address === 'object' && address ? address.port : config.http.port;
       apiUrl = `http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${port}`;
       if (!config.temporal.address || config.devApiKey)
-        devApiKey = await storeApiKey(db, 'dev', config.devApiKey);
+        devApiKey = (await storeApiKey(db, 'dev', { key: config.devApiKey })).key;
     }
 
     return {

@@ -24,7 +24,8 @@ import { configuredPayments } from '../payments/index.js';
 import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
-import { isValidApiKey } from '../db/api-keys.js';
+import { protectApi } from './api-auth.js';
+import { auditRoutes } from './routes/audit.js';
 import { billingRoutes } from './routes/billing.js';
 import { importRoutes } from './routes/imports.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
@@ -140,17 +141,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   await app.register(async (api) => {
-    api.addHook('onRequest', async (request, reply) => {
-      const header = request.headers.authorization ?? '';
-      const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-      if (!key || !(await isValidApiKey(deps.db, key))) {
-        return reply.status(401).send({
-          error: 'unauthorized',
-          message:
-            'Send a valid API key as "Authorization: Bearer <key>" (create one with `npm run mahnwerk -- api-key create`).',
-        });
-      }
-    });
+    protectApi(api, deps.db);
     // A change needs Temporal: while it is down, answer at once and say when to try again.
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || deps.health?.report.temporal !== 'down') return;
@@ -172,6 +163,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(kpiRoutes, deps);
     if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
     await api.register(debtorPatchRoutes, deps);
+    await api.register(auditRoutes, deps);
   });
   await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
   if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });

@@ -32,7 +32,9 @@ export function staffPage(
         isSupervisor(session.agent.role)
           ? ' · <a href="/inbox/supervisor">Supervisor</a> · <a href="/inbox/agents">Agents</a>'
           : ''
-      }${mayUseCockpit(session.agent.role) ? ' · <a href="/cockpit">Cockpit</a>' : ''} · <span>${h(session.agent.name)} (${h(session.agent.role)}; skills: ${h(session.agent.skills.join(', ') || '—')})</span> ${postButton(session, '/inbox/logout', 'Log out')}</nav>`
+      }${mayUseCockpit(session.agent.role) ? ' · <a href="/cockpit">Cockpit</a>' : ''}${
+        session.agent.role === 'admin' ? ' · <a href="/inbox/audit">Audit log</a>' : ''
+      } · <span>${h(session.agent.name)} (${h(session.agent.role)}; skills: ${h(session.agent.skills.join(', ') || '—')})</span> ${postButton(session, '/inbox/logout', 'Log out')}</nav>`
     : '';
   return `<!doctype html>
 <html lang="${page.lang ?? 'en'}">

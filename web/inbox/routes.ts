@@ -11,6 +11,7 @@ import {
   upsertAgent,
 } from '../../db/agents.js';
 import { inboxFor, reassignTask, supervisorOverview } from '../../db/agent-tasks.js';
+import { audit, auditActor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import {
   AGENT_ROLES,
@@ -24,6 +25,7 @@ import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
 import { cockpitPages } from '../cockpit/routes.js';
+import { auditPageRoute } from './audit-page.js';
 import { loadCaseFile } from './case-file.js';
 import { LoginThrottle } from './login-throttle.js';
 import { parseOutcomeForm } from './outcome-form.js';
@@ -107,12 +109,24 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
     if (!form.success) return retry(400, 'Enter your e-mail and password.');
     const email = form.data.email.toLowerCase();
     const wait = throttle.blockedMinutes(email);
-    if (wait > 0) return retry(429, `Too many failed logins for this address. Try again in ${wait} minutes.`);
+    if (wait > 0) {
+      await audit(db, {
+        actor: auditActor.login(email),
+        action: 'staff.login-failed',
+        detail: { reason: 'throttled' },
+      });
+      return retry(429, `Too many failed logins for this address. Try again in ${wait} minutes.`);
+    }
     const agent = await findAgentForLogin(db, email);
     // The same work for unknown agents: the answer time tells nothing.
     const ok = await verifyPassword(form.data.password, agent?.password_hash ?? (await dummyPasswordHash()));
     if (!agent || !ok) {
       throttle.failed(email);
+      await audit(db, {
+        actor: auditActor.login(email),
+        action: 'staff.login-failed',
+        detail: { reason: agent ? 'wrong-password' : 'unknown-email' },
+      });
       return retry(401, 'E-mail or password is wrong.');
     }
     throttle.succeeded(email);
@@ -120,6 +134,11 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
     await startSession(db, request, reply, profile);
     await deleteExpiredSessions(db, new Date());
     setCookie(request, reply, LOGIN_COOKIE, '', 0);
+    await audit(db, {
+      actor: auditActor.agent(agent.id),
+      action: 'staff.login',
+      detail: { role: agent.role },
+    });
     request.log.info({ agentId: agent.id }, 'agent logged in');
     return reply.redirect(safeNext(form.data.next), 303);
   });
@@ -149,6 +168,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
     });
     await staffRoutes(staff, { db, cases, policies, service });
     await cockpitPages(staff, { db, policies, sessionOf });
+    auditPageRoute(staff, db, sessionOf);
   });
 };
 
@@ -174,6 +194,12 @@ async function staffRoutes(
     try {
       const task = await service.visibleTask(session.agent, id);
       const file = await loadCaseFile(db, cases, policies, task.debtorId);
+      await audit(db, {
+        actor: auditActor.agent(session.agent.id),
+        action: 'contact.viewed',
+        debtorId: task.debtorId,
+        route: `/inbox/tasks/${id}`,
+      });
       return html(reply, status, taskPage(session, task, file, message));
     } catch (error) {
       if (!(error instanceof TaskActionError)) throw error;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createAgentTask } from '../../db/agent-tasks.js';
+import { audit } from '../../db/audit.js';
 import { recordPortalAction } from '../../db/portal-events.js';
 import type { ContactChannel } from '../../db/schema.js';
 import { addDays, toLocal, zonedTimeToEpoch } from '../../domain/contact-policy/index.js';
@@ -124,6 +125,17 @@ export function contactRoutes(app: FastifyInstance, deps: PortalDeps): void {
           )
           .execute();
       }
+      await audit(trx, {
+        actor: 'debtor',
+        action: 'preferences.changed',
+        debtorId,
+        detail: {
+          preferred: preferred ?? null,
+          email: wanted.allowEmail === 'yes',
+          sms: wanted.allowSms === 'yes',
+          source: 'debtor',
+        },
+      });
     });
     const allowed = [
       wanted.allowEmail && points.email && 'e-mail',

@@ -4,7 +4,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { PayloadKeyUnavailable } from '../../crypto/key-ring.js';
-import { isValidApiKey } from '../../db/api-keys.js';
+import { authenticateApiKey } from '../../db/api-keys.js';
+import { bearerToken } from '../api-auth.js';
 import { currentSession } from '../inbox/session.js';
 
 /** Temporal's remote codec protocol: payloads as JSON with base64 metadata values and data. */
@@ -58,8 +59,9 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps): P
   });
 
   const isStaff = async (request: FastifyRequest): Promise<boolean> => {
-    const header = request.headers.authorization ?? '';
-    if (header.startsWith('Bearer ')) return isValidApiKey(deps.db, header.slice('Bearer '.length).trim());
+    // Decoded payloads hold personal data: a key needs the admin scope.
+    const token = bearerToken(request);
+    if (token) return (await authenticateApiKey(deps.db, token))?.scopes.includes('admin') ?? false;
     return (await currentSession(deps.db, request)) !== undefined;
   };
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { LinkSigner } from '../../channels/links.js';
+import { audit } from '../../db/audit.js';
 import { recordCaseEvent } from '../../db/case-events.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
@@ -83,6 +84,13 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { d
           type: 'opted-out',
           summary: 'The debtor unsubscribed from e-mail (one-click link)',
           data: { channel: 'email' },
+        });
+        await audit(trx, {
+          actor: 'debtor',
+          action: 'contact.changed',
+          debtorId,
+          route: 'POST /u/:token',
+          detail: { channel: 'email', change: 'opted-out', source: 'debtor' },
         });
       }
       return updated !== undefined;
