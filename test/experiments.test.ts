@@ -128,12 +128,19 @@ describe('applyVariant', () => {
       callSlaDays: { call: 1 },
     });
     const strategy = applyVariant(assisted, 'fast-call', overrides);
-    expect(strategy.version).toBe('assisted-v1+fast-call');
+    expect(strategy.version).toBe('assisted-v2+fast-call');
     expect(strategy.tone).toBe('friendly');
     const step = (id: string) => strategy.steps.find((s) => s.id === id);
     expect(step('call')).toMatchObject({ afterDays: 2, action: { kind: 'agent-task', slaDays: 1 } });
-    expect(step('email-1')?.action).toMatchObject({ channels: ['sms', 'email'], template: 'reminder-1' });
-    expect(step('final')?.action).toMatchObject({ channels: ['sms', 'email'], template: 'reminder-2' });
+    expect(step('email-1')?.action).toMatchObject({
+      channels: ['sms', 'email', 'letter'],
+      template: 'reminder-1',
+    });
+    // Channels the order does not name keep their places after it: the letter stays before e-mail.
+    expect(step('final')?.action).toMatchObject({
+      channels: ['sms', 'letter', 'email'],
+      template: 'reminder-2',
+    });
     expect(assisted.tone).toBe('supportive'); // the default is untouched
   });
 

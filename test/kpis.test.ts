@@ -330,6 +330,22 @@ describe.each(testDatabases)('KPIs on a seeded portfolio (%s)', (database) => {
     expectSameRows(rows, expected);
   });
 
+  it('letters cost money: the letter channel costs its letters × the unit cost, and the policy sets that cost', async () => {
+    const letterRow = async (costs: typeof defaultUnitCosts) =>
+      (await kpiReport(product.db, costs, { groupBy: 'channel', currency: 'EUR' }, AS_OF)).find(
+        (r) => r.group === 'letter',
+      );
+    const seeded = await letterRow(defaultUnitCosts);
+    // The letters of EUR cases sent while their case was open, counted from the seed here.
+    const letters = expectedRows(seed, 'channel', 'EUR').find((r) => r.group === 'letter')?.letters ?? 0;
+    expect(letters).toBeGreaterThan(0);
+    expect(seeded).toMatchObject({ letters, emails: 0, smsSegments: 0, callAttempts: 0 });
+    expect(seeded?.cost).toBe(letters * defaultUnitCosts.EUR!.letter);
+    const dearer = await letterRow({ ...defaultUnitCosts, EUR: { ...defaultUnitCosts.EUR!, letter: 250 } });
+    expect(dearer?.cost).toBe(letters * 250);
+    expect(dearer?.costPerUnitRecovered).toBeGreaterThan(seeded?.costPerUnitRecovered ?? Infinity);
+  });
+
   it('GET /v1/kpis answers JSON and CSV, and names a bad field', async () => {
     const json = await product.request('GET', '/v1/kpis?groupBy=channel&currency=EUR');
     expect(json.status).toBe(200);

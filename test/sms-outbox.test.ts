@@ -118,7 +118,7 @@ describe('SMS through the outbox, the Twilio-compatible sink and signed webhooks
     const events = await timeline('sms-assisted');
     expect(events.map((e) => e.summary)).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^E-mail reminder 1 sent by e-mail \(de\)$/),
+        expect.stringMatching(/^Reminder 1 sent by e-mail \(de\)$/),
         expect.stringMatching(/^SMS reminder sent by SMS \(de, [12] segment\(s\)\)$/),
         'SMS delivered',
       ]),

@@ -217,6 +217,8 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(await summariesOf(id, 'contact-skipped')).toEqual([
         'SMS reminder by sms skipped: no SMS contact point',
         'Agent call by call skipped: no call contact point',
+        // The final notice goes by post first; without an address it falls back to e-mail.
+        'Final notice by letter skipped: no letter contact point',
       ]);
     });
   });
@@ -345,7 +347,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         'DE',
       );
       expect(described(await activityCalls(id, 'sendMessage'), [start, nextDay], sendWhat)).toEqual([
-        `E-mail reminder 1 by email: sent @ ${local(start)}`,
+        `Reminder 1 by email: sent @ ${local(start)}`,
         `Friendly reminder by email: sent @ ${local(nextDay)}`,
       ]);
       expect(await summariesOf(id, 'contact-deferred')).toEqual([

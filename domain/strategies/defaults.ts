@@ -24,6 +24,11 @@ export const REASSESS_EVERY_DAYS = 7;
 /**
  * The strategies that ship with Mahnwerk. Every digital strategy makes its first contact as soon as
  * the case opens and the contact window allows (afterDays 0), not a cadence interval later.
+ *
+ * Letters: a first message falls back to a letter when neither e-mail nor SMS can be used (a debtor
+ * with only a postal address is written to rather than researched), and the final notice of the
+ * strategies that end in a final notice or a hand-over goes by post whenever an address exists. Small
+ * balances get no letter: the postage would eat what chasing recovers.
  */
 export const defaultStrategies: Record<SegmentId, Strategy> = {
   protected: {
@@ -126,16 +131,16 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'assisted',
     tone: 'supportive',
     workflowType: SEGMENT_WORKFLOW_TYPES['assisted'],
-    version: 'assisted-v1',
+    version: 'assisted-v2',
     purpose: 'Mixed signals: e-mail and SMS with the portal link on the first day, and a call early.',
     status: 'active',
     paymentPlan: STANDARD_PLAN,
     steps: [
       {
         id: 'email-1',
-        label: 'E-mail reminder 1',
+        label: 'Reminder 1',
         afterDays: 0,
-        action: { kind: 'message', channels: ['email', 'sms'], template: 'reminder-1' },
+        action: { kind: 'message', channels: ['email', 'sms', 'letter'], template: 'reminder-1' },
       },
       {
         id: 'sms-1',
@@ -151,9 +156,9 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
       },
       {
         id: 'final',
-        label: 'Final e-mail notice',
+        label: 'Final notice',
         afterDays: 7,
-        action: { kind: 'message', channels: ['email', 'sms'], template: 'final-notice' },
+        action: { kind: 'message', channels: ['letter', 'email', 'sms'], template: 'final-notice' },
       },
     ],
   },
@@ -161,7 +166,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'personal',
     tone: 'supportive',
     workflowType: SEGMENT_WORKFLOW_TYPES['personal'],
-    version: 'personal-v1',
+    version: 'personal-v2',
     purpose: 'High value, A-customer or prefers people: a person calls first, written confirmation follows.',
     status: 'active',
     paymentPlan: { ...STANDARD_PLAN, maxInstalments: 12, maxDurationDays: 370 },
@@ -176,7 +181,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         id: 'confirmation',
         label: 'Written confirmation',
         afterDays: 0,
-        action: { kind: 'message', channels: ['email', 'sms'], template: 'confirmation' },
+        action: { kind: 'message', channels: ['email', 'sms', 'letter'], template: 'confirmation' },
       },
       {
         id: 'follow-up-call',
@@ -190,7 +195,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
     segment: 'high-risk',
     tone: 'firm',
     workflowType: SEGMENT_WORKFLOW_TYPES['high-risk'],
-    version: 'high-risk-v1',
+    version: 'high-risk-v2',
     purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',
     status: 'active',
     paymentPlan: {
@@ -205,7 +210,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         id: 'notice',
         label: 'E-mail notice',
         afterDays: 0,
-        action: { kind: 'message', channels: ['email', 'sms'], template: 'reminder-2' },
+        action: { kind: 'message', channels: ['email', 'sms', 'letter'], template: 'reminder-2' },
       },
       {
         id: 'sms',
@@ -223,7 +228,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         id: 'final',
         label: 'Final notice',
         afterDays: 3,
-        action: { kind: 'message', channels: ['email', 'sms'], template: 'final-notice' },
+        action: { kind: 'message', channels: ['letter', 'email', 'sms'], template: 'final-notice' },
       },
       { id: 'escalate', label: 'Hand-over to collection agency', afterDays: 7, action: { kind: 'escalate' } },
     ],

@@ -58,7 +58,7 @@ export type StepAction =
 
 export interface StrategyStep {
   id: string;
-  /** Shown in the Web UI and the timeline, e.g. "E-mail reminder 1". Never names the debtor. */
+  /** Shown in the Web UI and the timeline, e.g. "Reminder 1". Never names the debtor. */
   label: string;
   /** Days after the previous step (after the episode start for the first step). */
   afterDays: number;
