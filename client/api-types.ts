@@ -958,6 +958,15 @@ export interface paths {
                                 step: string;
                                 at: string;
                             } | null;
+                            /** @description where the segment's strategy leads after its last step (README: Segments and strategies); null once closed */
+                            nextStage: {
+                                /** @enum {string} */
+                                kind: "segment" | "hand-over" | "write-off" | "periodic-review" | "supervisor-decision";
+                                /** @enum {string} */
+                                segment?: "assisted" | "high-risk";
+                                afterDays: number;
+                                description: string;
+                            } | null;
                             nextDecisionAt: string | null;
                             openAmount: {
                                 amount: number;
@@ -2609,6 +2618,11 @@ export interface paths {
                         } | {
                             /** @enum {string} */
                             kind: "hardship";
+                        } | {
+                            /** @enum {string} */
+                            kind: "decision";
+                            /** @enum {string} */
+                            decision: "hand-over" | "write-off" | "keep";
                         } | {
                             /** @enum {string} */
                             kind: "data-found";

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { hasSkills, isSupervisor } from '../domain/agents.js';
+import { hasSkills, isSupervisor, skillsOf } from '../domain/agents.js';
 import type { Agent } from './agents.js';
 import type { Database } from './database.js';
 import { resolveNotes } from './notes.js';
@@ -59,7 +59,8 @@ function taskQuery(db: Database) {
     ]);
 }
 
-const skillsJson = (agent: Pick<Agent, 'skills'>) => sql<string>`${JSON.stringify(agent.skills)}::jsonb`;
+const skillsJson = (agent: Pick<Agent, 'skills' | 'role'>) =>
+  sql<string>`${JSON.stringify(skillsOf(agent))}::jsonb`;
 
 export interface Inbox {
   /** Claimed by the agent, oldest deadline first. */
@@ -117,7 +118,7 @@ export type TaskAccess = 'ok' | 'not-found' | 'forbidden';
 export function accessTo(agent: Agent, task: AgentTask | undefined): TaskAccess {
   if (!task) return 'not-found';
   if (isSupervisor(agent.role)) return 'ok';
-  if (!hasSkills(agent.skills, task.requiredSkills)) return 'not-found';
+  if (!hasSkills(skillsOf(agent), task.requiredSkills)) return 'not-found';
   if (task.claimedBy !== null && task.claimedBy !== agent.id) return 'forbidden';
   return 'ok';
 }
@@ -139,7 +140,7 @@ export async function claimTask(db: Database, agent: Agent, id: number): Promise
     .returning('id')
     .executeTakeFirst();
   const task = await findTask(db, id);
-  if (!task || (!claimed && !hasSkills(agent.skills, task.requiredSkills)))
+  if (!task || (!claimed && !hasSkills(skillsOf(agent), task.requiredSkills)))
     return { ok: false, reason: 'not-found' };
   if (task.status === 'claimed' && task.claimedBy === agent.id) return { ok: true, task };
   if (task.status === 'claimed')

@@ -24,14 +24,21 @@ export const TASK_QUESTIONS: Record<AgentTaskKind, string> = {
   'call-back': 'Call back at the time the debtor asked for: will they pay, and by when?',
   'data-research': 'Find a working e-mail address or phone number for the debtor.',
   'protected-review': 'Review the protected case: is hardship confirmed, and how should the case go on?',
-  'escalation-approval': 'Approve the hand-over to the collection agency, or say why not.',
+  'handoff-approval': 'Approve the hand-over to the collection agency, or keep the case in outreach.',
+  'supervisor-decision':
+    'Research found no way to reach the debtor: hand the case over, write it off, or keep it.',
+  'write-off-approval': 'Approve writing off the open balance, or keep the case in outreach.',
+  'supervisor-review': 'A task ran past its deadline unanswered: reach the debtor or record what happened.',
   'dispute-review': 'Review the dispute the debtor opened: is the claim right?',
 };
 
 const BASE_PRIORITY: Record<AgentTaskKind, number> = {
   'call-back': 70,
   'protected-review': 60,
-  'escalation-approval': 55,
+  'handoff-approval': 55,
+  'supervisor-decision': 55,
+  'write-off-approval': 45,
+  'supervisor-review': 65,
   'dispute-review': 55,
   call: 50,
   'data-research': 30,
@@ -53,7 +60,10 @@ const SKILLS_BY_KIND: Record<AgentTaskKind, string[]> = {
   'call-back': [],
   'data-research': [],
   'protected-review': ['hardship'],
-  'escalation-approval': ['legal'],
+  'handoff-approval': ['supervisor'],
+  'supervisor-decision': ['supervisor'],
+  'write-off-approval': ['supervisor'],
+  'supervisor-review': ['supervisor'],
   'dispute-review': ['disputes'],
 };
 
@@ -120,6 +130,7 @@ export const agentOutcomeSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('call-back'), at: z.iso.datetime({ offset: true }) }),
   z.strictObject({ kind: z.literal('hardship') }),
+  z.strictObject({ kind: z.literal('decision'), decision: z.enum(['hand-over', 'write-off', 'keep']) }),
   z.strictObject({
     kind: z.literal('data-found'),
     channels: z
@@ -139,7 +150,21 @@ export const AGENT_OUTCOME_KINDS: readonly AgentOutcomeKind[] = [
   'call-back',
   'hardship',
   'data-found',
+  'decision',
 ];
+
+export type SupervisorDecision = Extract<AgentOutcome, { kind: 'decision' }>['decision'];
+
+/** What each supervisor decision task can decide; other kinds end with an agent's outcome. */
+export type DecisionTaskKind = 'handoff-approval' | 'supervisor-decision' | 'write-off-approval';
+export const DECISIONS: Record<DecisionTaskKind, readonly SupervisorDecision[]> = {
+  'handoff-approval': ['hand-over', 'keep'],
+  'write-off-approval': ['write-off', 'keep'],
+  'supervisor-decision': ['hand-over', 'write-off', 'keep'],
+};
+
+export const isDecisionTask = (kind: AgentTaskKind): kind is DecisionTaskKind =>
+  Object.hasOwn(DECISIONS, kind);
 
 export const agentNoteSchema = z.string().trim().max(2000);
 
@@ -154,7 +179,7 @@ export interface AgentOutcomeReport {
   note?: string | undefined;
 }
 
-const CALL_OUTCOMES: readonly AgentOutcomeKind[] = AGENT_OUTCOME_KINDS;
+const CALL_OUTCOMES: readonly AgentOutcomeKind[] = AGENT_OUTCOME_KINDS.filter((k) => k !== 'decision');
 const DESK_OUTCOMES: readonly AgentOutcomeKind[] = [
   'promise',
   'payment-plan',
@@ -164,8 +189,12 @@ const DESK_OUTCOMES: readonly AgentOutcomeKind[] = [
   'data-found',
 ];
 
-/** Which outcomes a task can have: calls can also not reach anyone or be asked to call back. */
+/**
+ * Which outcomes a task can have: calls can also not reach anyone or be asked to call back; a
+ * supervisor's decision task ends with a decision only.
+ */
 export function outcomesFor(kind: AgentTaskKind): readonly AgentOutcomeKind[] {
+  if (isDecisionTask(kind)) return ['decision'];
   return kind === 'call' || kind === 'call-back' ? CALL_OUTCOMES : DESK_OUTCOMES;
 }
 
@@ -176,6 +205,12 @@ export function callResult(kind: AgentTaskKind, outcome: AgentOutcome): 'convers
   // A debtor who asks for a call-back has not had the conversation yet: the quiet period must not block it.
   return outcome.kind === 'not-reached' || outcome.kind === 'call-back' ? 'attempt' : 'conversation';
 }
+
+export const DECISION_LABELS: Record<SupervisorDecision, string> = {
+  'hand-over': 'hand over to the collection agency',
+  'write-off': 'write off the open balance',
+  keep: 'keep the case in outreach',
+};
 
 const NOT_REACHED: Record<'no-answer' | 'voicemail' | 'wrong-number', string> = {
   'no-answer': 'not reached, no answer',
@@ -202,5 +237,7 @@ export function describeOutcome(outcome: AgentOutcome): string {
       return 'hardship identified: case protected';
     case 'data-found':
       return `new contact data found (${outcome.channels.join(', ')})`;
+    case 'decision':
+      return `supervisor decided: ${DECISION_LABELS[outcome.decision]}`;
   }
 }

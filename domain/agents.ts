@@ -39,6 +39,13 @@ export const skillListSchema = z
 export const isSupervisor = (role: AgentRole): boolean => role === 'supervisor' || role === 'admin';
 export const mayUseCockpit = (role: AgentRole): boolean => role === 'manager' || isSupervisor(role);
 
+/**
+ * The skills an agent works by: their own, and `supervisor` for supervisors and admins (the
+ * supervisors' decision tasks require it).
+ */
+export const skillsOf = (agent: { skills: readonly string[]; role: AgentRole }): string[] =>
+  isSupervisor(agent.role) ? [...agent.skills, 'supervisor'] : [...agent.skills];
+
 /** True when the agent has every skill the task requires. */
 export const hasSkills = (agentSkills: readonly string[], required: readonly string[]): boolean =>
   required.every((skill) => agentSkills.includes(skill));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { activePlanSchema, type PlanView } from './payment-plan.js';
+import { ESCALATED_SEGMENTS } from './strategies/types.js';
 
 /**
  * The contract between the API and the case workflows: ids and amounts only, never contact data,
@@ -42,6 +43,11 @@ export const caseInputSchema = z.object({
   disputed: z.boolean().default(false),
   operatorPaused: z.boolean().default(false),
   plan: activePlanSchema.optional(),
+  /**
+   * The segment a strategy's next stage moved the case on to: the ordinary assessment does not take
+   * it back below (domain/strategies `raisedSegment`).
+   */
+  stageFloor: z.enum(ESCALATED_SEGMENTS).optional(),
 });
 export type CaseInput = z.input<typeof caseInputSchema>;
 

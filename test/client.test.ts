@@ -49,6 +49,9 @@ describe('typed client against the running product', () => {
     const found = await mahnwerk.GET('/v1/cases/{debtorId}', { params: { path } });
     expect(found.data?.openAmount).toEqual({ amount: 12950, currency: 'EUR' });
     expect(found.data?.assessment?.segment).toBe(found.data?.segment);
+    // The strategy's explicit next stage: an assisted case moves on to high-risk after its last step.
+    expect(found.data?.segment).toBe('assisted');
+    expect(found.data?.nextStage).toMatchObject({ kind: 'segment', segment: 'high-risk', afterDays: 14 });
     // The open case decides again within REASSESS_EVERY_DAYS at the latest.
     const nextDecisionAt = await eventually(
       async () => (await mahnwerk.GET('/v1/cases/{debtorId}', { params: { path } })).data?.nextDecisionAt,

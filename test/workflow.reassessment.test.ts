@@ -6,14 +6,14 @@ import { REASSESS_EVERY_DAYS } from '../domain/strategies/defaults.js';
 import { keepHistory } from './setup/histories.js';
 import { caseWorld } from './setup/time-skipping.js';
 
-const { world, withWorker, skipToTuesdayMorning, profile, openCase, timelineTypes, summariesOf } = caseWorld(
+const { world, withWorker, skipToTuesdayMorning, profile, openCase, summariesOf } = caseWorld(
   'reassessment-workflow-tests',
 );
 
 const CHECK_EVERY_DAYS = 3;
 
 describe('periodic re-assessment: no open case waits without a date (time-skipping server)', () => {
-  it('an unpaid self-service case re-assesses every ≤ 7 days after its last step and moves to high-risk at 90 days past due', async () => {
+  it('an unpaid self-service case re-assesses every ≤ 7 days and moves on by its next stages: assisted, then high-risk before 90 days past due', async () => {
     const id = 'reassess-self-service';
     const openedPastDue = 20;
     await withWorker(async () => {
@@ -27,14 +27,15 @@ describe('periodic re-assessment: no open case waits without a date (time-skippi
       const firstRun = await handle.describe();
       expect(firstRun.type).toBe('selfServiceOutreach');
 
-      // Day 30: billing books a partial payment without telling the workflow (no signal). Only the
-      // periodic re-assessment can notice it.
+      // Day 36, while the assisted strategy waits two weeks after its final notice for its next stage:
+      // billing books a partial payment without telling the workflow (no signal). Only the periodic
+      // re-assessment can notice it.
       let partialBooked = false;
       const crossesHighRisk = start + days(90 - openedPastDue);
       for (let day = CHECK_EVERY_DAYS; ; day += CHECK_EVERY_DAYS) {
         await world.env.sleep(days(CHECK_EVERY_DAYS));
         const now = await world.env.currentTimeMs();
-        if (!partialBooked && day >= 30) {
+        if (!partialBooked && day >= 36) {
           await recordPayment(world.db, id, {
             paymentId: 'p-unsignalled',
             amount: 1000,
@@ -55,11 +56,13 @@ describe('periodic re-assessment: no open case waits without a date (time-skippi
         );
       }
 
-      // The move happened on its own, within one re-assessment period of crossing the threshold.
+      // The strategies moved it on, each after its last step, before the 90-days-past-due rule would.
       const moved = (await handle.describe()).startTime.getTime();
-      expect(moved).toBeGreaterThanOrEqual(crossesHighRisk - days(1));
-      expect(moved).toBeLessThanOrEqual(crossesHighRisk + days(REASSESS_EVERY_DAYS));
-      expect(await timelineTypes(id)).toEqual(expect.arrayContaining(['segment-changed']));
+      expect(moved).toBeLessThan(crossesHighRisk);
+      expect(await summariesOf(id, 'segment-changed')).toEqual([
+        expect.stringMatching(/^Segment self-service → assisted: the strategy's last step went unanswered/),
+        expect.stringMatching(/^Segment assisted → high-risk: the strategy's last step went unanswered/),
+      ]);
       // The silent weeks left no trace; the unsignalled payment did, once.
       const reassessed = await summariesOf(id, 'reassessed');
       expect(reassessed).toHaveLength(1);
@@ -74,7 +77,7 @@ describe('periodic re-assessment: no open case waits without a date (time-skippi
       expect(row.next_decision_at).not.toBeNull();
 
       const selfServiceRun = world.env.client.workflow.getHandle(caseWorkflowId(id), firstRun.runId);
-      await keepHistory('periodic-reassessment-to-high-risk', selfServiceRun);
+      await keepHistory('next-stage-self-service-to-assisted', selfServiceRun);
     });
   });
 });

@@ -44,7 +44,7 @@ const sendWhat = (c: ActivityCall): string =>
   `${String(c.input.stepLabel)} by ${String(c.input.channel)}: ${String(c.result?.outcome)}`;
 
 describe('more segment workflows over 60 simulated days (time-skipping server)', () => {
-  it('protected: never contacted, a specialist review task withdrawn at its deadline, status paused', async () => {
+  it('protected: never contacted, a specialist review every 30 days, an unanswered one goes to a supervisor, status paused', async () => {
     const id = 'more-protected';
     const email = 'protected@example.com';
     await withWorker(async () => {
@@ -57,19 +57,36 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(mailsTo(email)).toHaveLength(0);
       const created = await activityCalls(id, 'createAgentTask');
       const withdrawn = await activityCalls(id, 'withdrawAgentTask');
-      expect(described(created, [start], (c) => `create ${String(c.input.kind)}`)).toEqual([
+      const second = start + days(35);
+      const createdAt = [start, start + days(5), second, second + days(5)];
+      expect(described(created, createdAt, (c) => `create ${String(c.input.kind)}`)).toEqual([
         `create protected-review @ ${local(start)}`,
+        `create supervisor-review @ ${local(start + days(5))}`,
+        `create protected-review @ ${local(second)}`,
+        `create supervisor-review @ ${local(second + days(5))}`,
       ]);
-      expect(described(withdrawn, [start + days(5)], (c) => `withdraw ${String(c.input.reason)}`)).toEqual([
+      expect(
+        described(
+          withdrawn,
+          [start + days(5), second + days(5)],
+          (c) => `withdraw ${String(c.input.reason)}`,
+        ),
+      ).toEqual([
         `withdraw deadline passed @ ${local(start + days(5))}`,
+        `withdraw deadline passed @ ${local(second + days(5))}`,
       ]);
       const tasks = await world.db
         .selectFrom('agent_tasks')
         .selectAll()
         .where('debtor_id', '=', id)
+        .orderBy('id')
         .execute();
-      expect(tasks).toHaveLength(1);
-      expect(tasks[0]).toMatchObject({ kind: 'protected-review', status: 'withdrawn' });
+      expect(tasks.map((t) => [t.kind, t.status])).toEqual([
+        ['protected-review', 'withdrawn'],
+        ['supervisor-review', 'open'],
+        ['protected-review', 'withdrawn'],
+        ['supervisor-review', 'open'],
+      ]);
       expect(tasks[0]?.required_skills).toContain('hardship');
       expect(Math.abs(new Date(tasks[0]!.due_at).getTime() - (start + days(5)))).toBeLessThan(3 * MINUTE);
 
@@ -88,7 +105,7 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
 
       await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
-      await keepHistory('protected-cancelled', handle);
+      await keepHistory('protected-periodic-review', handle);
     });
   });
 
@@ -107,7 +124,12 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(await activityCalls(id, 'sendMessage')).toEqual([]);
       await upsertDebtor(world.db, id, { ...noChannel, email });
       await expect(world.cases.contactDataChanged(id)).resolves.toBe('signalled');
-      await world.env.sleep(days(60) - (found - start));
+      // Self-service from Monday 08:00: portal link, reminder (+5 d), nudge (+4 d, no SMS consent: e-mail).
+      const first = nextWindowStart(found, TZ, 'DE');
+      const second = nextWindowStart(first + days(5), TZ, 'DE');
+      const third = nextWindowStart(second + days(4), TZ, 'DE');
+      // Before the strategy's last step (a call, +5 d) and its next stage.
+      await sleepUntil(third + days(1));
 
       expect((await handle.describe()).type).toBe('selfServiceOutreach');
       expect(await summariesOf(id, 'segment-changed')).toEqual([
@@ -122,10 +144,6 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       const withdrawn = await activityCalls(id, 'withdrawAgentTask');
       expect(described(withdrawn, [found], () => 'withdraw')).toEqual([`withdraw @ ${local(found)}`]);
 
-      // Self-service from Monday 08:00: portal link, reminder (+5 d), nudge (+4 d, no SMS consent: e-mail).
-      const first = nextWindowStart(found, TZ, 'DE');
-      const second = nextWindowStart(first + days(5), TZ, 'DE');
-      const third = nextWindowStart(second + days(4), TZ, 'DE');
       expect(toLocal(first, TZ)).toMatchObject({ hour: 8, minute: 0 });
       expect(toLocal(first, TZ).weekday).not.toBe(7);
       expect(described(await activityCalls(id, 'sendMessage'), [first, second, third], sendWhat)).toEqual([
@@ -145,12 +163,12 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
     });
   });
 
-  it('small-balance: exactly one reminder, then after 14 days a write-off recommendation closes the case', async () => {
+  it('small-balance below the automatic limit: exactly one reminder, then after 14 days the write-off closes the case', async () => {
     const id = 'more-small';
     const email = 'small@example.com';
     await withWorker(async () => {
       const start = await skipToTuesdayMorning();
-      const handle = await openCase(id, profile(email), 1900);
+      const handle = await openCase(id, profile(email), 1400);
       expect((await handle.describe()).type).toBe('smallBalanceOutreach');
       await world.env.sleep(days(60));
 
@@ -162,66 +180,97 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
       expect(outcome.status).toBe('written-off');
       expect(Math.abs(Date.parse(outcome.closedAt) - (start + days(14)))).toBeLessThan(3 * MINUTE);
       const types = await timelineTypes(id);
-      expect(
-        types.filter((t) => ['contact-sent', 'write-off-recommended', 'case-closed'].includes(t)),
-      ).toEqual(['contact-sent', 'write-off-recommended', 'case-closed']);
+      expect(types.filter((t) => ['contact-sent', 'write-off-decided', 'case-closed'].includes(t))).toEqual([
+        'contact-sent',
+        'write-off-decided',
+        'case-closed',
+      ]);
+      expect(await summariesOf(id, 'write-off-decided')).toEqual([
+        'Written off automatically: 14.00 EUR is below the limit of 15.00 EUR',
+      ]);
       expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: written-off']);
-      await keepHistory('small-balance-written-off', handle);
+      // Written off, never deleted: the claim's invoice stays.
+      const invoices = await world.db
+        .selectFrom('invoices')
+        .select('id')
+        .where('debtor_id', '=', id)
+        .execute();
+      expect(invoices).toHaveLength(1);
+      await keepHistory('small-balance-written-off-automatically', handle);
     });
   });
 
   it.each([
     { trigger: 'two broken promises on record', paymentHistory: { brokenPromises: 2 }, pastDue: 20 },
     { trigger: '95 days past due', paymentHistory: {}, pastDue: 95 },
-  ])('high-risk ($trigger): tight cadence, then hand-over to the collection agency', async (c) => {
-    const id = `more-high-risk-${c.pastDue}`;
-    const email = `high-risk-${c.pastDue}@example.com`;
-    await withWorker(async () => {
-      const start = await skipToTuesdayMorning();
-      const handle = await openCase(
-        id,
-        profile(email, { paymentHistory: c.paymentHistory }),
-        20_000,
-        c.pastDue,
-      );
-      expect((await handle.describe()).type).toBe('highRiskOutreach');
-      await world.env.sleep(days(60));
-
-      // No phone: the SMS step goes by e-mail, the call is skipped; the final notice 3 days after the call.
-      const notice = start;
-      const sms = nextWindowStart(notice + days(2), TZ, 'DE');
-      const call = sms + days(1);
-      const final = nextWindowStart(call + days(3), TZ, 'DE');
-      const escalation = final + days(7);
-      expect(described(await activityCalls(id, 'sendMessage'), [notice, sms, final], sendWhat)).toEqual([
-        `E-mail notice by email: sent @ ${local(notice)}`,
-        `SMS reminder by email: sent @ ${local(sms)}`,
-        `Final notice by email: sent @ ${local(final)}`,
-      ]);
-      // The strategy's firm tone reaches the e-mails.
-      expect(mailsTo(email).map((m) => m.subject.replaceAll('\u00a0', ' '))).toEqual([
-        'Zweite Erinnerung: 200,00 € weiterhin offen',
-        'Zweite Erinnerung: 200,00 € weiterhin offen',
-        'Letzte Erinnerung: Bitte begleichen Sie 200,00 € jetzt',
-      ]);
-      expect(described(await activityCalls(id, 'escalateCase'), [escalation], () => 'escalate')).toEqual([
-        `escalate @ ${local(escalation)}`,
-      ]);
-      expect(await handle.result()).toMatchObject({ status: 'escalated' });
-      await keepHistory(id, handle);
-      const rows = await world.db.selectFrom('escalations').selectAll().where('debtor_id', '=', id).execute();
-      expect(rows).toHaveLength(1);
-      expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });
-      const types = await timelineTypes(id);
-      expect(types.slice(-2)).toEqual(['escalated', 'case-closed']);
-      expect(await summariesOf(id, 'contact-skipped')).toEqual([
-        'SMS reminder by sms skipped: no SMS contact point',
-        'Agent call by call skipped: no call contact point',
-        // The final notice goes by post first; without an address it falls back to e-mail.
-        'Final notice by letter skipped: no letter contact point',
-      ]);
-    });
-  });
+  ])(
+    'high-risk ($trigger): tight cadence, then hand-over to the collection agency once a supervisor approves',
+    async (c) => {
+      const id = `more-high-risk-${c.pastDue}`;
+      const email = `high-risk-${c.pastDue}@example.com`;
+      await withWorker(async () => {
+        const start = await skipToTuesdayMorning();
+        const handle = await openCase(
+          id,
+          profile(email, { paymentHistory: c.paymentHistory }),
+          20_000,
+          c.pastDue,
+        );
+        expect((await handle.describe()).type).toBe('highRiskOutreach');
+        // No phone: the SMS step goes by e-mail, the call is skipped; the final notice 3 days after the call.
+        const notice = start;
+        const sms = nextWindowStart(notice + days(2), TZ, 'DE');
+        const call = sms + days(1);
+        const final = nextWindowStart(call + days(3), TZ, 'DE');
+        const escalation = final + days(7);
+        // Within the supervisor's 3 days for the approval.
+        await sleepUntil(escalation + days(1));
+        expect(described(await activityCalls(id, 'sendMessage'), [notice, sms, final], sendWhat)).toEqual([
+          `E-mail notice by email: sent @ ${local(notice)}`,
+          `SMS reminder by email: sent @ ${local(sms)}`,
+          `Final notice by email: sent @ ${local(final)}`,
+        ]);
+        // The strategy's firm tone reaches the e-mails.
+        expect(mailsTo(email).map((m) => m.subject.replaceAll('\u00a0', ' '))).toEqual([
+          'Zweite Erinnerung: 200,00 € weiterhin offen',
+          'Zweite Erinnerung: 200,00 € weiterhin offen',
+          'Letzte Erinnerung: Bitte begleichen Sie 200,00 € jetzt',
+        ]);
+        // The next stage asks a supervisor; nothing is handed over before the approval.
+        const approvals = await activityCalls(id, 'createAgentTask');
+        expect(described(approvals, [escalation], (t) => `create ${String(t.input.kind)}`)).toEqual([
+          `create handoff-approval @ ${local(escalation)}`,
+        ]);
+        expect(await activityCalls(id, 'escalateCase')).toEqual([]);
+        expect(await summariesOf(id, 'handoff-requested')).toEqual([
+          expect.stringMatching(/^Hand-over approval: 200\.00 EUR open, \d+ days past due/),
+        ]);
+        await world.cases.recordAgentOutcome(id, {
+          taskKey: String(approvals[0]?.input.taskKey),
+          agentId: 'supervisor-test',
+          agentName: 'Sara Supervisorin',
+          outcome: { kind: 'decision', decision: 'hand-over' },
+        });
+        expect(await handle.result()).toMatchObject({ status: 'escalated' });
+        await keepHistory(`${id}-approved`, handle);
+        const rows = await world.db
+          .selectFrom('escalations')
+          .selectAll()
+          .where('debtor_id', '=', id)
+          .execute();
+        expect(rows).toHaveLength(1);
+        expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });
+        const types = await timelineTypes(id);
+        expect(types.slice(-3)).toEqual(['handoff-decided', 'escalated', 'case-closed']);
+        expect(await summariesOf(id, 'contact-skipped')).toEqual([
+          'SMS reminder by sms skipped: no SMS contact point',
+          'Agent call by call skipped: no call contact point',
+          // The final notice goes by post first; without an address it falls back to e-mail.
+          'Final notice by letter skipped: no letter contact point',
+        ]);
+      });
+    },
+  );
 
   it('opt-out mid-flow: after the first e-mail the debtor opts out; no further e-mail, the skips are in the timeline', async () => {
     const id = 'more-opt-out';
@@ -245,7 +294,8 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         .where('channel', '=', 'email')
         .execute();
       await world.cases.contactDataChanged(id);
-      await world.env.sleep(days(59));
+      // Through the last step (the call, day 14), before the next stage (3 days later).
+      await world.env.sleep(days(15));
 
       const reminder = start + days(5); // skipped at once: an opt-out is never, not "not now"
       const nudge = nextWindowStart(reminder + days(4), TZ, 'DE');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CASE_STATUSES, debtorIdSchema } from '../domain/case.js';
+import { ESCALATED_SEGMENTS, NEXT_STAGE_KINDS } from '../domain/strategies/types.js';
 import {
   currencySchema,
   debtorProfileSchema,
@@ -101,6 +102,17 @@ export const caseResponse = z.object({
   strategyVersion: z.string(),
   currentStep: z.string().nullable(),
   nextStep: z.object({ step: z.string(), at: z.string() }).nullable(),
+  nextStage: z
+    .object({
+      kind: z.enum(NEXT_STAGE_KINDS),
+      segment: z.enum(ESCALATED_SEGMENTS).optional(),
+      afterDays: z.number().int(),
+      description: z.string(),
+    })
+    .nullable()
+    .describe(
+      "where the segment's strategy leads after its last step (README: Segments and strategies); null once closed",
+    ),
   /** When the open case decides next at the latest (at most 7 days ahead); null once closed. */
   nextDecisionAt: z.string().nullable(),
   openAmount: money,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { planPolicySchema, type PlanPolicy } from '../payment-plan.js';
 import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
 import { defaultStrategies } from './defaults.js';
-import { TONES, type Strategy } from './types.js';
+import { TONES, type NextStage, type Strategy } from './types.js';
 
 /**
  * Strategy overrides in the configuration file: the cadence of existing steps and the tone of the
@@ -17,6 +17,12 @@ const strategyOverrideSchema = z.strictObject({
   paymentPlan: z.union([planPolicySchema.partial(), z.literal(false)]).optional(),
   /** The tone of the segment's messages (templates/…/<template>.<locale>.<tone>.hbs). */
   tone: z.enum(TONES).optional(),
+  /** Days from the last step to the next stage; for protected cases the review period. */
+  nextStageAfterDays: z.number().int().min(1).max(365).optional(),
+  /** Write-off stage: per ISO currency, balances below this many minor units are written off without approval. */
+  writeOffAutomaticallyBelow: z
+    .record(z.string().regex(/^[A-Z]{3}$/, 'an ISO currency code such as EUR'), z.number().int().min(0))
+    .optional(),
 });
 
 export const strategiesConfigSchema = z.partialRecord(z.enum(SEGMENTS), strategyOverrideSchema);
@@ -44,9 +50,28 @@ export function applyStrategyOverrides(
       tone: override.tone ?? base.tone,
       steps: base.steps.map((s) => ({ ...s, afterDays: override.cadenceDays[s.id] ?? s.afterDays })),
       paymentPlan: planPolicyOverride(segment, base.paymentPlan, override.paymentPlan),
+      nextStage: nextStageOverride(segment, base.nextStage, override),
     };
   }
   return result;
+}
+
+function nextStageOverride(
+  segment: SegmentId,
+  base: NextStage | undefined,
+  override: z.output<typeof strategyOverrideSchema>,
+): NextStage | undefined {
+  if (!base) return base;
+  const { nextStageAfterDays, writeOffAutomaticallyBelow } = override;
+  if (writeOffAutomaticallyBelow && base.kind !== 'write-off') {
+    throw new StrategyConfigError(
+      `strategies.${segment}.writeOffAutomaticallyBelow: this strategy ends in ${base.kind}, not in a write-off`,
+    );
+  }
+  const stage = { ...base, afterDays: nextStageAfterDays ?? base.afterDays };
+  return stage.kind === 'write-off' && writeOffAutomaticallyBelow
+    ? { ...stage, automaticallyBelow: writeOffAutomaticallyBelow }
+    : stage;
 }
 
 function planPolicyOverride(

@@ -49,6 +49,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         action: { kind: 'agent-task', task: 'protected-review', slaDays: 5 },
       },
     ],
+    nextStage: { kind: 'periodic-review', afterDays: 30 },
   },
   'data-collection': {
     segment: 'data-collection',
@@ -66,14 +67,14 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         action: { kind: 'agent-task', task: 'data-research', slaDays: 5 },
       },
     ],
+    nextStage: { kind: 'supervisor-decision', afterDays: 7, retries: 2 },
   },
   'small-balance': {
     segment: 'small-balance',
     tone: 'friendly',
     workflowType: SEGMENT_WORKFLOW_TYPES['small-balance'],
     version: 'small-balance-v1',
-    purpose:
-      'Collecting costs more than the claim: one friendly digital reminder, then a write-off recommendation.',
+    purpose: 'Collecting costs more than the claim: one friendly digital reminder, then a write-off.',
     status: 'active',
     paymentPlan: { ...STANDARD_PLAN, maxInstalments: 2, minInstalment: 1_000, maxDurationDays: 62 },
     steps: [
@@ -83,13 +84,13 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 0,
         action: { kind: 'message', channels: ['email', 'sms'], preferred: true, template: 'reminder-1' },
       },
-      {
-        id: 'write-off',
-        label: 'Write-off recommendation',
-        afterDays: 14,
-        action: { kind: 'recommend-write-off' },
-      },
     ],
+    // Small credits go without review; a supervisor approves anything larger.
+    nextStage: {
+      kind: 'write-off',
+      afterDays: 14,
+      automaticallyBelow: { EUR: 1500, USD: 1500, GBP: 1500, CHF: 1500 },
+    },
   },
   'self-service': {
     segment: 'self-service',
@@ -126,6 +127,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         action: { kind: 'agent-task', task: 'call', slaDays: 3 },
       },
     ],
+    nextStage: { kind: 'segment', segment: 'assisted', afterDays: 3 },
   },
   assisted: {
     segment: 'assisted',
@@ -161,6 +163,7 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         action: { kind: 'message', channels: ['letter', 'email', 'sms'], template: 'final-notice' },
       },
     ],
+    nextStage: { kind: 'segment', segment: 'high-risk', afterDays: 14 },
   },
   personal: {
     segment: 'personal',
@@ -190,13 +193,15 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         action: { kind: 'agent-task', task: 'call', slaDays: 3 },
       },
     ],
+    nextStage: { kind: 'segment', segment: 'high-risk', afterDays: 14 },
   },
   'high-risk': {
     segment: 'high-risk',
     tone: 'firm',
     workflowType: SEGMENT_WORKFLOW_TYPES['high-risk'],
     version: 'high-risk-v2',
-    purpose: 'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency.',
+    purpose:
+      'Broken promises or long overdue: a tighter cadence, then hand-over to a collection agency once a supervisor approves.',
     status: 'active',
     paymentPlan: {
       ...STANDARD_PLAN,
@@ -230,8 +235,8 @@ export const defaultStrategies: Record<SegmentId, Strategy> = {
         afterDays: 3,
         action: { kind: 'message', channels: ['letter', 'email', 'sms'], template: 'final-notice' },
       },
-      { id: 'escalate', label: 'Hand-over to collection agency', afterDays: 7, action: { kind: 'escalate' } },
     ],
+    nextStage: { kind: 'hand-over', afterDays: 7 },
   },
 };
 

@@ -22,6 +22,7 @@ const formSchema = z.object({
   phone: z.union([z.literal(''), phoneSchema]).optional(),
   callConsent: z.literal('on').optional(),
   smsConsent: z.literal('on').optional(),
+  decision: z.string().optional(),
 });
 
 export type ParsedOutcomeForm =
@@ -73,6 +74,7 @@ export function parseOutcomeForm(
     'not-reached': { kind: 'not-reached', reason: f.reason },
     'call-back': { kind: 'call-back', at: at?.toISOString() },
     hardship: { kind: 'hardship' },
+    decision: { kind: 'decision', decision: f.decision },
     'data-found': {
       kind: 'data-found',
       channels: [...(f.email ? ['email'] : []), ...(f.phone ? ['phone'] : [])],

@@ -3,7 +3,10 @@ import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.
 import { AGENT_ROLES, KNOWN_SKILLS } from '../../domain/agents.js';
 import {
   agentOutcomeSchema,
+  DECISION_LABELS,
+  DECISIONS,
   describeOutcome,
+  isDecisionTask,
   outcomesFor,
   type AgentOutcomeKind,
 } from '../../domain/agent-tasks.js';
@@ -69,9 +72,11 @@ const OUTCOME_LABELS: Record<AgentOutcomeKind, string> = {
   'call-back': 'Call back at a time',
   hardship: 'Hardship identified',
   'data-found': 'New contact data found',
+  decision: 'Supervisor decision',
 };
 
-function outcomeFields(kind: AgentOutcomeKind, currency: string, zone: string): string {
+function outcomeFields(kind: AgentOutcomeKind, task: AgentTaskKind, currency: string, zone: string): string {
+  const decisions = isDecisionTask(task) ? DECISIONS[task] : [];
   switch (kind) {
     case 'promise':
       return `<label>Pay by <input type="date" name="date" required></label><label>Amount in ${h(currency)} (empty: everything open) <input name="amount" inputmode="decimal" pattern="[0-9]+([.,][0-9]{1,2})?"></label>`;
@@ -83,6 +88,8 @@ function outcomeFields(kind: AgentOutcomeKind, currency: string, zone: string): 
       return `<label>What happened <select name="reason"><option value="no-answer">No answer</option><option value="voicemail">Voicemail</option><option value="wrong-number">Wrong number</option></select></label>`;
     case 'call-back':
       return `<label>Call back at (debtor's local time, ${h(zone)}) <input type="datetime-local" name="at" required></label>`;
+    case 'decision':
+      return `<label>Decision <select name="decision">${decisions.map((d) => `<option value="${d}">${h(DECISION_LABELS[d])}</option>`).join('')}</select></label>`;
     case 'data-found':
       return `<label>E-mail <input type="email" name="email"></label><label>Phone (E.164, e.g. +4915123456789) <input name="phone" pattern="\\+[1-9][0-9]{6,14}"></label><label><input type="checkbox" name="callConsent" value="on"> Debtor agreed to calls</label><label><input type="checkbox" name="smsConsent" value="on"> Debtor agreed to SMS</label>`;
     default:
@@ -93,11 +100,12 @@ function outcomeFields(kind: AgentOutcomeKind, currency: string, zone: string): 
 function outcomeForms(session: AgentSession, task: AgentTask, file: CaseFile): string {
   const currency = file.facts.currency ?? 'EUR';
   const zone = file.facts.timezone;
-  return outcomesFor(task.kind as AgentTaskKind)
+  const taskKind = task.kind as AgentTaskKind;
+  return outcomesFor(taskKind)
     .map(
       (kind) => `<details data-outcome="${kind}"><summary>${h(OUTCOME_LABELS[kind])}</summary>
 <form method="post" action="/inbox/tasks/${task.id}/outcome">${csrfField(session)}<input type="hidden" name="kind" value="${kind}">
-${outcomeFields(kind, currency, zone)}
+${outcomeFields(kind, taskKind, currency, zone)}
 <label>Note <textarea name="note" rows="2" cols="50" maxlength="2000"></textarea></label>
 <button type="submit">Record: ${h(OUTCOME_LABELS[kind])}</button></form></details>`,
     )

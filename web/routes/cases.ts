@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CASE_STATUSES, debtorIdSchema } from '../../domain/case.js';
-import { SEGMENTS } from '../../domain/segmentation/types.js';
+import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
+import { describeNextStage, type Strategy } from '../../domain/strategies/types.js';
 import { searchCases } from '../../db/cases.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
@@ -46,6 +47,18 @@ const caseListItem = z.object({
   closedAt: z.string().nullable(),
   updatedAt: z.string(),
 });
+
+/** The strategy's next stage as the API shows it; null for a segment the policies do not know. */
+function nextStageView(strategy: Strategy | undefined) {
+  const stage = strategy?.nextStage;
+  if (!stage) return null;
+  return {
+    kind: stage.kind,
+    ...(stage.kind === 'segment' ? { segment: stage.segment } : {}),
+    afterDays: stage.afterDays,
+    description: describeNextStage(stage),
+  };
+}
 
 export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, policies }) => {
   app.get(
@@ -121,6 +134,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
           row.next_step && row.next_step_at
             ? { step: row.next_step, at: row.next_step_at.toISOString() }
             : null,
+        nextStage: row.closed_at ? null : nextStageView(policies.strategies[row.segment as SegmentId]),
         nextDecisionAt: row.next_decision_at?.toISOString() ?? null,
         // The database is the truth for money; the workflow's last report may be a moment older.
         openAmount: { amount: facts.openAmount, currency: facts.currency ?? row.currency },

@@ -1,6 +1,8 @@
-import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import {
   agentOutcomeSchema,
+  DECISIONS,
+  isDecisionTask,
   outcomesFor,
   TASK_QUESTIONS,
   taskPriority,
@@ -8,6 +10,7 @@ import {
   type AgentOutcomeReport,
 } from '../../domain/agent-tasks.js';
 import { nextWindowStart } from '../../domain/contact-policy/index.js';
+import type { AgentTaskKind } from '../../domain/strategies/types.js';
 import type { CaseAnswer } from '../messages.js';
 import { completeAgentTask, createAgentTask, withdrawAgentTask } from './activities.js';
 import {
@@ -42,11 +45,7 @@ export async function workAgentTask(ep: Episode, task: AwaitedTask): Promise<Age
       kind: task.kind,
       label: task.label,
       dueAt: task.dueAt,
-      priority: taskPriority(
-        task.kind,
-        { openAmount: ep.state.amountDue, daysPastDue: ep.state.daysPastDue },
-        ep.policies.segmentation.personalMinOpenAmount,
-      ),
+      priority: priorityOf(ep, task.kind),
       question: TASK_QUESTIONS[task.kind],
     });
     ep.state.nextStep = `Waiting for the agent: ${task.label}`;
@@ -64,6 +63,39 @@ export async function workAgentTask(ep: Episode, task: AwaitedTask): Promise<Age
     // A task with an outcome is done already; the activity changes nothing then.
     await withdrawAgentTask({ debtorId: ep.debtorId, taskKey: task.key, reason });
   }
+}
+
+const priorityOf = (ep: Episode, kind: AgentTaskKind) =>
+  taskPriority(
+    kind,
+    { openAmount: ep.state.amountDue, daysPastDue: ep.state.daysPastDue },
+    ep.policies.segmentation.personalMinOpenAmount,
+  );
+
+/** A supervisor has this long for a task a person left unanswered. */
+const SUPERVISOR_REVIEW_DAYS = 2;
+
+/**
+ * A person's task that ran past its deadline unanswered goes to a supervisor, beside the strategy
+ * (which moves on). Patched in: histories recorded before let such tasks lapse.
+ */
+export function escalateUnanswered(ep: Episode, task: AwaitedTask): void {
+  if (!patched('unanswered-task-supervisor')) return;
+  ep.pending.push({
+    type: 'agent-task-escalated',
+    summary: `${task.label} ran past its deadline unanswered: a supervisor sees to it`,
+  });
+  ep.background(() =>
+    createAgentTask({
+      debtorId: ep.debtorId,
+      taskKey: `${task.key}/supervisor`,
+      kind: 'supervisor-review',
+      label: `Unanswered: ${task.label}`,
+      dueAt: Date.now() + SUPERVISOR_REVIEW_DAYS * DAY_MS,
+      priority: priorityOf(ep, 'supervisor-review'),
+      question: TASK_QUESTIONS['supervisor-review'],
+    }),
+  );
 }
 
 /** Until the outcome is recorded, or the deadline passes, or the case is paused meanwhile. */
@@ -105,6 +137,8 @@ function applyAgentOutcome(ep: Episode, outcome: AgentOutcome, note: string | un
       return openDispute(ep, { reason: outcome.reason, note, source: 'agent' });
     case 'call-back':
       return ep.answer(`A call-back task is due at ${outcome.at}.`);
+    case 'decision':
+      return ep.answer('Decision recorded; the case carries it out.');
     case 'hardship':
     case 'data-found':
       ep.factsChanged();
@@ -138,6 +172,9 @@ export function validateAgentOutcome(ep: Episode, report: AgentOutcomeReport): v
   }
   const outcome = parsed.data;
   if (!outcomesFor(kind).includes(outcome.kind)) fail(`a ${kind} task cannot end with ${outcome.kind}`);
+  if (outcome.kind === 'decision' && isDecisionTask(kind) && !DECISIONS[kind].includes(outcome.decision)) {
+    fail(`outcome.decision: a ${kind} task decides ${DECISIONS[kind].join(' or ')}`);
+  }
   if (outcome.kind === 'promise') validatePromise(ep, outcome);
   if (outcome.kind === 'payment-plan') {
     const rejection = planRejection(ep, agentPlan(ep, outcome, report.note));

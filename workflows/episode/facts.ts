@@ -2,6 +2,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import type { CaseStatus } from '../../domain/case.js';
 import * as sa from '../../domain/search-attributes.js';
 import { assess } from '../../domain/segmentation/assess.js';
+import { raisedSegment } from '../../domain/strategies/types.js';
 import { loadCaseSnapshot, reportCase, type Snapshot } from './activities.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
 import { followPlan } from './plan.js';
@@ -76,14 +77,18 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
       { ...snap.snapshot, brokenPromisesInCase: carried.brokenPromises },
       ep.policies.segmentation,
     );
+    const segment = raisedSegment(assessment.segment, carried.stageFloor);
     state.ruleId = assessment.ruleId;
-    state.reasons = assessment.reasons;
-    if (assessment.segment !== ep.segment) {
+    state.reasons =
+      segment === assessment.segment
+        ? assessment.reasons
+        : [...assessment.reasons, `kept in ${segment}: an earlier strategy's next stage moved the case on`];
+    if (segment !== ep.segment) {
       ep.pending.push({
         type: 'segment-changed',
-        summary: `Segment ${ep.segment} → ${assessment.segment} (rule ${assessment.ruleId}: ${assessment.reasons.join('; ')})`,
+        summary: `Segment ${ep.segment} → ${segment} (rule ${assessment.ruleId}: ${state.reasons.join('; ')})`,
       });
-      throw new SegmentChanged(assessment.segment);
+      throw new SegmentChanged(segment);
     }
     return snap;
   }

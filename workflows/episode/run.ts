@@ -7,6 +7,7 @@ import { CaseClosed, SegmentChanged } from './errors.js';
 import { publish, refresh } from './facts.js';
 import { installHandlers, type EpisodeSlot } from './handlers.js';
 import { Episode } from './state.js';
+import { enterNextStage, nextStageOf } from './stages.js';
 import { runStep } from './steps.js';
 import { waitUntil } from './waiting.js';
 
@@ -48,9 +49,14 @@ async function followStrategy(ep: Episode): Promise<never> {
     lastStepAt = Date.now();
     await publish(ep);
   }
-  // The strategy is done; the case stays open, waits for facts to change and re-assesses on time.
+  // The strategy is done: the case goes on into its next stage. Histories recorded before next
+  // stages existed waited here for new facts; checked at each wake-up, so they move on live.
   state.currentStep = 'waiting';
-  for (;;) await waitUntil(ep, Infinity, 'Waiting for payment or new facts');
+  for (;;) {
+    const stage = nextStageOf(ep);
+    if (stage) return enterNextStage(ep, stage, lastStepAt);
+    await waitUntil(ep, Infinity, 'Waiting for payment or new facts');
+  }
 }
 
 /** Hands everything the case carries to the next segment's workflow, under the same workflow id. */

@@ -3,7 +3,7 @@ import { decideContact, type PolicyFacts } from '../../domain/contact-policy/ind
 import type { Channel } from '../../domain/segmentation/types.js';
 import type { StrategyStep } from '../../domain/strategies/types.js';
 import { escalateCase, sendMessageAs, type Snapshot } from './activities.js';
-import { workAgentTask } from './agent-tasks.js';
+import { escalateUnanswered, workAgentTask } from './agent-tasks.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed } from './errors.js';
 import type { AwaitedTask, Episode } from './state.js';
@@ -133,6 +133,7 @@ async function agentStep(
     // Any outcome other than a call-back ends the step.
     for (let callBacks = 1; ; callBacks++) {
       const outcome = await workAgentTask(ep, task);
+      if (!outcome && !ep.paused()) escalateUnanswered(ep, task);
       if (outcome?.kind !== 'call-back') return 'done';
       const at = Date.parse(outcome.at);
       task = {
