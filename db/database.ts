@@ -20,6 +20,8 @@ import * as managerRole from './migrations/0031_manager_role.js';
 import { runNodeScript } from '../runtime/node-script.js';
 import * as fieldSources from './migrations/0016_field_sources.js';
 import * as caseNextDecision from './migrations/0040_case_next_decision.js';
+import * as experiments from './migrations/0060_experiments.js';
+import * as policyVersions from './migrations/0061_policy_versions.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -43,6 +45,8 @@ const migrations: Record<string, Migration> = {
   '0031_manager_role': managerRole,
   '0016_field_sources': fieldSources,
   '0040_case_next_decision': caseNextDecision,
+  '0060_experiments': experiments,
+  '0061_policy_versions': policyVersions,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

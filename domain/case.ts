@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { caseVariantSchema } from './experiments/experiment.js';
 import { activePlanSchema, type PlanView } from './payment-plan.js';
 
 /**
@@ -42,6 +43,8 @@ export const caseInputSchema = z.object({
   disputed: z.boolean().default(false),
   operatorPaused: z.boolean().default(false),
   plan: activePlanSchema.optional(),
+  /** The experiment variant assigned at the case's opening: kept by every episode. */
+  variant: caseVariantSchema.optional(),
 });
 export type CaseInput = z.input<typeof caseInputSchema>;
 
@@ -94,6 +97,8 @@ export interface CaseState {
   promisedUntil: string | null;
   /** The accepted payment plan being followed, with each instalment paid or open. */
   plan: PlanView | null;
+  /** The experiment variant of the case (from its opening on, in every segment). */
+  variant: { experimentId: string; name: string } | null;
 }
 
 export interface CaseOutcome {
