@@ -15,6 +15,7 @@ import type { SegmentId } from '../domain/segmentation/types.js';
 import { defaultUnitCosts, type UnitCosts } from '../domain/kpis/unit-costs.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
+import type { PolicyVersions } from '../config/policy-versions.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
 import { createSweepActivities } from './sweeps.js';
 import { createWebhookActivities } from './webhooks.js';
@@ -41,6 +42,8 @@ export interface Policies {
 export interface ActivityDeps extends MessageDeps {
   /** Segmentation thresholds and contact policy in force (defaults, or the configuration file). */
   policies?: Policies;
+  /** Published policy versions over `policies`; without it `policies` stay in force. */
+  policyVersions?: PolicyVersions;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -53,14 +56,27 @@ export function createActivities(deps: ActivityDeps) {
     creditor: defaultCreditorPolicy(),
     costs: defaultUnitCosts,
   };
+  const published = async (): Promise<Policies> =>
+    deps.policyVersions ? (await deps.policyVersions.current()).policies : inForce;
   return {
     /** Read once per episode: the episode keeps the policies it started with. */
     async loadPolicies(): Promise<Policies> {
-      return inForce;
+      return published();
     },
 
-    async loadCaseSnapshot({ debtorId, asOf }: { debtorId: string; asOf: string }): Promise<CaseSnapshot> {
-      return loadCaseSnapshot(db, debtorId, new Date(asOf));
+    /**
+     * The facts, and the segmentation thresholds published now: a threshold change applies at each
+     * case's next re-assessment (histories from before carry no thresholds: the episode's apply).
+     */
+    async loadCaseSnapshot({
+      debtorId,
+      asOf,
+    }: {
+      debtorId: string;
+      asOf: string;
+    }): Promise<CaseSnapshot & { segmentation?: SegmentationConfig }> {
+      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf));
+      return { ...snap, segmentation: (await published()).segmentation };
     },
 
     ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
@@ -116,6 +132,8 @@ export function createActivities(deps: ActivityDeps) {
         status: state.status,
         segment: state.segment,
         strategy_version: state.strategyVersion,
+        strategy_variant: state.variant?.name ?? null,
+        experiment_id: state.variant?.experimentId ?? null,
         current_step: state.currentStep,
         next_step: state.nextStep,
         next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,

@@ -1,5 +1,5 @@
-import type { Policies } from '../activities/index.js';
 import type { CaseClient } from '../client/cases.js';
+import type { PolicyVersions } from '../config/policy-versions.js';
 import {
   recordInvoice,
   upsertDebtor,
@@ -13,11 +13,16 @@ import { loadCaseSnapshot } from '../db/snapshot.js';
 import { caseWorkflowId } from '../domain/case.js';
 import type { DebtorProfile, Invoice } from '../domain/debtor.js';
 import { assess } from '../domain/segmentation/assess.js';
+import type { SegmentId } from '../domain/segmentation/types.js';
+import { assigningExperiment } from '../db/experiments.js';
+import { assignVariant } from '../domain/experiments/assignment.js';
+import type { CaseVariant, ExperimentVariant } from '../domain/experiments/experiment.js';
 
 export interface BillingDeps {
   db: Database;
   cases: CaseClient;
-  policies: Policies;
+  /** A case opens by the policies published when its invoice arrives. */
+  policyVersions: PolicyVersions;
 }
 
 /**
@@ -43,7 +48,7 @@ export async function recordDebtorAndTellCase(
  * 'when-needed' skips an unchanged invoice of a case that is already running (a re-import).
  */
 export async function recordInvoiceAndTellCase(
-  { db, cases, policies }: BillingDeps,
+  { db, cases, policyVersions }: BillingDeps,
   debtorId: string,
   invoiceId: string,
   invoice: Invoice,
@@ -59,13 +64,16 @@ export async function recordInvoiceAndTellCase(
     return { change, caseWorkflowId: caseWorkflowId(debtorId) };
   // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
   const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
+  const { policies } = await policyVersions.current();
   const assessment = assess(snapshot, policies.segmentation);
+  const variant = await variantAtOpening(db, debtorId, assessment.segment);
   const { runId, strategy } = await cases.invoiceRecorded(
     debtorId,
     { invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
     {
       assessment,
       strategy: policies.strategies[assessment.segment],
+      variant,
       daysPastDue: snapshot.daysPastDue,
       amountDue: snapshot.openAmount,
     },
@@ -77,6 +85,7 @@ export async function recordInvoiceAndTellCase(
     status: strategy.status,
     segment: strategy.segment,
     strategyVersion: strategy.version,
+    variant,
     amountDue: snapshot.openAmount,
     currency: invoice.currency,
     daysPastDue: snapshot.daysPastDue,
@@ -109,6 +118,23 @@ export async function withdrawInvoiceAndTellCase(
 async function tellRunningCase(cases: CaseClient, debtorId: string): Promise<string | null> {
   const told = await cases.claimChanged(debtorId);
   return told === 'signalled' ? caseWorkflowId(debtorId) : null;
+}
+
+/**
+ * The variant of the experiment running on the segment, by a hash of experiment and debtor id: a
+ * re-opened case lands in the same variant. A case already running keeps what it has (the workflow
+ * ignores the start input then).
+ */
+async function variantAtOpening(
+  db: Database,
+  debtorId: string,
+  segment: SegmentId,
+): Promise<CaseVariant | undefined> {
+  const experiment = await assigningExperiment(db, segment, new Date());
+  if (!experiment) return undefined;
+  const name = assignVariant(experiment.id, debtorId, experiment.variants);
+  const chosen = experiment.variants.find((v) => v.name === name) as ExperimentVariant;
+  return { experimentId: experiment.id, segment, name, overrides: chosen.overrides };
 }
 
 async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {

@@ -15,6 +15,8 @@ import {
 import type { Database } from '../db/database.js';
 import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
+import type { CaseVariant } from '../domain/experiments/experiment.js';
+import { applyVariant } from '../domain/experiments/variant.js';
 import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
 import type { Assessment } from '../domain/segmentation/types.js';
@@ -71,10 +73,21 @@ export class CaseClient {
   async invoiceRecorded(
     debtorId: string,
     invoice: InvoiceRecorded,
-    opening: { assessment: Assessment; daysPastDue: number; amountDue: number; strategy?: Strategy },
+    opening: {
+      assessment: Assessment;
+      daysPastDue: number;
+      amountDue: number;
+      strategy?: Strategy;
+      /** The experiment variant assigned to the case (runs the strategy with its overrides). */
+      variant?: CaseVariant | undefined;
+    },
   ): Promise<{ runId: string; strategy: Strategy }> {
-    const strategy = opening.strategy ?? strategyFor(opening.assessment.segment);
-    const input: CaseInput = { debtorId, strategyVersion: strategy.version };
+    const { variant } = opening;
+    const segmentStrategy = opening.strategy ?? strategyFor(opening.assessment.segment);
+    const strategy = variant
+      ? applyVariant(segmentStrategy, variant.name, variant.overrides)
+      : segmentStrategy;
+    const input: CaseInput = { debtorId, strategyVersion: strategy.version, variant };
     const handle = await this.client.workflow.signalWithStart<
       (input: CaseInput) => Promise<unknown>,
       [InvoiceRecorded]
@@ -94,6 +107,7 @@ export class CaseClient {
         { key: sa.StrategyVersion, value: strategy.version },
         { key: sa.AmountDue, value: opening.amountDue },
         { key: sa.DaysPastDue, value: opening.daysPastDue },
+        ...(variant ? [{ key: sa.StrategyVariant, value: variant.name }] : []),
       ],
     });
     return { runId: handle.signaledRunId, strategy };

@@ -27,6 +27,29 @@ const policyFileSchema = z.strictObject({
   costs: unitCostsSchema.default(defaultUnitCosts),
 });
 
+/**
+ * The part of the policy file the cockpit edits and publishes as versions (PUT /v1/policies/draft):
+ * segmentation thresholds, contact windows and caps, strategies (cadence, tone, channels, plan
+ * limits). Creditor terms and unit costs stay in the file.
+ */
+export const policyDocumentSchema = policyFileSchema.pick({
+  segmentation: true,
+  contactPolicy: true,
+  strategies: true,
+});
+export type PolicyDocument = z.output<typeof policyDocumentSchema>;
+
+/** `base` with the document's sections in force; throws StrategyConfigError for an unknown step. */
+export function withDocument(base: Pick<Policies, 'creditor' | 'costs'>, document: PolicyDocument): Policies {
+  return {
+    creditor: base.creditor,
+    costs: base.costs,
+    segmentation: document.segmentation,
+    contactPolicy: document.contactPolicy,
+    strategies: applyStrategyOverrides(document.strategies),
+  };
+}
+
 export const DEFAULT_POLICY_FILES = ['mahnwerk.config.yaml', 'mahnwerk.config.yml', 'mahnwerk.config.json'];
 
 export class PolicyFileError extends Error {
@@ -43,6 +66,8 @@ export interface LoadedPolicies {
   /** The file in force, or undefined for the built-in defaults. */
   file: string | undefined;
   policies: Policies;
+  /** The file's editable sections: policy version 0. */
+  document: PolicyDocument;
 }
 
 /** "segmentation.smallBalanceMax: expected number, received string"; one line per unknown key. */
@@ -58,6 +83,10 @@ export function issueTexts(issues: readonly z.core.$ZodIssue[]): string[] {
 }
 
 export async function readPolicyFile(file: string): Promise<Policies> {
+  return (await readPolicyFileAndDocument(file)).policies;
+}
+
+async function readPolicyFileAndDocument(file: string): Promise<Omit<LoadedPolicies, 'file'>> {
   const text = await readFile(file, 'utf8');
   const isJson = path.extname(file).toLowerCase() === '.json';
   let data: unknown;
@@ -68,14 +97,9 @@ export async function readPolicyFile(file: string): Promise<Policies> {
   }
   const parsed = policyFileSchema.safeParse(data ?? {});
   if (!parsed.success) throw new PolicyFileError(file, issueTexts(parsed.error.issues));
+  const { creditor, costs, ...document } = parsed.data;
   try {
-    return {
-      segmentation: parsed.data.segmentation,
-      contactPolicy: parsed.data.contactPolicy,
-      strategies: applyStrategyOverrides(parsed.data.strategies),
-      creditor: parsed.data.creditor,
-      costs: parsed.data.costs,
-    };
+    return { policies: withDocument({ creditor, costs }, document), document };
   } catch (error) {
     if (error instanceof StrategyConfigError) throw new PolicyFileError(file, [error.message]);
     throw error;
@@ -85,11 +109,13 @@ export async function readPolicyFile(file: string): Promise<Policies> {
 /** The file named by MAHNWERK_CONFIG, else mahnwerk.config.{yaml,yml,json} here, else the defaults. */
 export async function loadPolicies(configured: string | undefined): Promise<LoadedPolicies> {
   const file = configured ?? DEFAULT_POLICY_FILES.find((name) => existsSync(name));
-  if (!file) return { file: undefined, policies: defaultPolicies() };
-  return { file: path.resolve(file), policies: await readPolicyFile(file) };
+  if (!file) {
+    return { file: undefined, policies: defaultPolicies(), document: policyDocumentSchema.parse({}) };
+  }
+  return { file: path.resolve(file), ...(await readPolicyFileAndDocument(file)) };
 }
 
 export function defaultPolicies(): Policies {
-  const parsed = policyFileSchema.parse({});
-  return { ...parsed, strategies: applyStrategyOverrides({}) };
+  const { creditor, costs, ...document } = policyFileSchema.parse({});
+  return withDocument({ creditor, costs }, document);
 }

@@ -8,6 +8,8 @@ export interface CaseOpening {
   status: CaseStatus;
   segment: string;
   strategyVersion: string;
+  /** The experiment variant assigned at the opening, if the segment runs an experiment. */
+  variant: { experimentId: string; name: string } | undefined;
   amountDue: number;
   currency: string;
   daysPastDue: number;
@@ -25,6 +27,8 @@ export async function recordCaseOpening(db: Database, c: CaseOpening): Promise<v
     status: c.status,
     segment: c.segment,
     strategy_version: c.strategyVersion,
+    strategy_variant: c.variant?.name ?? null,
+    experiment_id: c.variant?.experimentId ?? null,
     current_step: 'opened',
     next_step: null,
     next_step_at: null,

@@ -23,6 +23,8 @@ import * as caseNextDecision from './migrations/0040_case_next_decision.js';
 import * as invoiceWithdrawal from './migrations/0070_invoice_withdrawal.js';
 import * as auditLog from './migrations/0065_audit_log.js';
 import * as apiKeyScopes from './migrations/0066_api_key_scopes.js';
+import * as experiments from './migrations/0060_experiments.js';
+import * as policyVersions from './migrations/0061_policy_versions.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -49,6 +51,8 @@ const migrations: Record<string, Migration> = {
   '0070_invoice_withdrawal': invoiceWithdrawal,
   '0065_audit_log': auditLog,
   '0066_api_key_scopes': apiKeyScopes,
+  '0060_experiments': experiments,
+  '0061_policy_versions': policyVersions,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -18,6 +18,8 @@ export interface KpiFilter {
   /** Cases opened before this instant. */
   to?: Date | undefined;
   currency?: string | undefined;
+  /** Only the cases of this experiment (its results per variant). */
+  experimentId?: string | undefined;
   /** "Now" for maturity (recovery at N days) and the age of open cases. */
   asOf: Date;
 }
@@ -76,6 +78,7 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
         ${filter.from ? sql`and c.opened_at >= ${filter.from.toISOString()}::timestamptz` : sql``}
         ${filter.to ? sql`and c.opened_at < ${filter.to.toISOString()}::timestamptz` : sql``}
         ${filter.currency ? sql`and c.currency = ${filter.currency}` : sql``}
+        ${filter.experimentId ? sql`and c.experiment_id = ${filter.experimentId}` : sql``}
     ),
     pay as (
       -- What payments settled (their allocations): a surplus stays a credit and is not recovered.

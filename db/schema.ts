@@ -2,6 +2,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { AgentRole } from '../domain/agents.js';
 import type { WebhookEventType } from '../domain/webhooks.js';
 import type { PostalAddress } from '../domain/postal-address.js';
+import type { FieldChange } from '../domain/policy-changes.js';
+import type { ExperimentStatus, ExperimentVariant } from '../domain/experiments/experiment.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -127,6 +129,8 @@ export interface CasesTable {
   days_past_due_at_open: ColumnType<number | null, number | null | undefined, number | null>;
   /** The experiment variant the case was assigned at opening; null outside an experiment. */
   strategy_variant: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The experiment of `strategy_variant` (0060). */
+  experiment_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** The latest assessment: why the case is in its segment (null for rows older than 0010). */
   assessment: ColumnType<StoredAssessment | null, string | null | undefined, string | null>;
 }
@@ -360,6 +364,42 @@ export interface DatabaseSchema {
   cases: CasesTable;
   case_events: CaseEventsTable;
   outbox: OutboxTable;
+  experiments: ExperimentsTable;
+  policy_versions: PolicyVersionsTable;
+  policy_drafts: PolicyDraftsTable;
+}
+
+export interface ExperimentsTable {
+  id: string;
+  segment: string;
+  variants: Json<ExperimentVariant[]>;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  status: ColumnType<ExperimentStatus, ExperimentStatus | undefined, ExperimentStatus>;
+  created_by: string;
+  created_at: CreatedAt;
+  stopped_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  promoted_variant: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Version 1 on; the policy file is version 0. `document` is the policy file's schema, parsed. */
+export interface PolicyVersionsTable {
+  version: number;
+  document: Json<unknown>;
+  created_by: string;
+  created_at: CreatedAt;
+  /** The changed fields: [{ path, from, to }]. */
+  changes: Json<FieldChange[]>;
+  reason: string;
+}
+
+export interface PolicyDraftsTable {
+  id: string;
+  document: Json<unknown>;
+  /** The version the draft was edited from. */
+  based_on: number;
+  updated_by: string;
+  updated_at: UpdatedAt;
 }
 
 export type DebtorRow = Selectable<DebtorsTable>;

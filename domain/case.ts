@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { caseVariantSchema } from './experiments/experiment.js';
 import { activePlanSchema, type PlanView } from './payment-plan.js';
 import { ESCALATED_SEGMENTS } from './strategies/types.js';
 
@@ -48,6 +49,8 @@ export const caseInputSchema = z.object({
    * it back below (domain/strategies `raisedSegment`).
    */
   stageFloor: z.enum(ESCALATED_SEGMENTS).optional(),
+  /** The experiment variant assigned at the case's opening: kept by every episode. */
+  variant: caseVariantSchema.optional(),
 });
 export type CaseInput = z.input<typeof caseInputSchema>;
 
@@ -100,6 +103,8 @@ export interface CaseState {
   promisedUntil: string | null;
   /** The accepted payment plan being followed, with each instalment paid or open. */
   plan: PlanView | null;
+  /** The experiment variant of the case (from its opening on, in every segment). */
+  variant: { experimentId: string; name: string } | null;
 }
 
 export interface CaseOutcome {

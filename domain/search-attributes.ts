@@ -5,6 +5,8 @@ export const DunningStatus = defineSearchAttributeKey('DunningStatus', SearchAtt
 export const DunningSegment = defineSearchAttributeKey('DunningSegment', SearchAttributeType.KEYWORD);
 export const DunningStep = defineSearchAttributeKey('DunningStep', SearchAttributeType.KEYWORD);
 export const StrategyVersion = defineSearchAttributeKey('StrategyVersion', SearchAttributeType.KEYWORD);
+/** The experiment variant of the case (champion/challenger); unset outside an experiment. */
+export const StrategyVariant = defineSearchAttributeKey('StrategyVariant', SearchAttributeType.KEYWORD);
 export const AmountDue = defineSearchAttributeKey('AmountDue', SearchAttributeType.INT);
 export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
 
@@ -13,6 +15,7 @@ export const allSearchAttributeKeys = [
   DunningSegment,
   DunningStep,
   StrategyVersion,
+  StrategyVariant,
   AmountDue,
   DaysPastDue,
 ];
@@ -23,6 +26,7 @@ export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int'> = {
   DunningSegment: 'Keyword',
   DunningStep: 'Keyword',
   StrategyVersion: 'Keyword',
+  StrategyVariant: 'Keyword',
   AmountDue: 'Int',
   DaysPastDue: 'Int',
 };

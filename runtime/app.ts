@@ -24,6 +24,7 @@ import { createSmsSender, type SmsSender } from '../channels/sms/sender.js';
 import { createHmac } from 'node:crypto';
 import * as sa from '../domain/search-attributes.js';
 import { loadPolicies } from '../config/policy-file.js';
+import { PolicyVersions } from '../config/policy-versions.js';
 import { LinkSigner } from '../channels/links.js';
 import { loadTemplates, useTemplates } from '../channels/templates.js';
 import { linkSecret } from './secret.js';
@@ -131,7 +132,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
   };
 
   try {
-    const { file: policyFile, policies } = await loadPolicies(config.policyFile);
+    const { file: policyFile, policies, document: policyDocument } = await loadPolicies(config.policyFile);
     const secret = linkSecret(config.secret, options.inMemoryDatabase ? undefined : config.dataDir);
     const links = new LinkSigner(secret);
     logger.info({ policyFile: policyFile ?? 'built-in defaults' }, 'policies in force');
@@ -164,6 +165,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
     stops.push(() => db.destroy());
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ applied }, 'database migrated');
+    const policyVersions = new PolicyVersions(db, { policies, document: policyDocument });
 
     // Every payload this process hands to Temporal is encrypted (crypto/payload-codec.ts).
     const masterKeys = loadMasterKeys(
@@ -240,7 +242,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         connection: nativeConnection,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ db, mailer, sms, letters, config, policies, links }),
+        activities: createActivities({ db, mailer, sms, letters, config, policies, policyVersions, links }),
         workflowBundle: await bundling,
         dataConverter,
         channelRates: config.channelRates,
@@ -269,6 +271,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         devLetters,
         twilio: { authToken: twilioAccount.authToken, publicUrl: config.http.publicUrl, devSink: devSms },
         policies,
+        policyVersions,
         links,
         creditor: config.creditor,
         portal: config.portal,

@@ -63,7 +63,9 @@ describe('policy file', () => {
       'steps.yaml',
       'strategies:\n  assisted:\n    version: assisted-v2\n    cadenceDays: { nope: 1 }\n',
     );
-    await expect(readPolicyFile(bad)).rejects.toThrow(/strategies.assisted.cadenceDays: unknown step nope/);
+    await expect(readPolicyFile(bad)).rejects.toThrow(
+      /strategies.assisted.cadenceDays.nope: no such step in assisted/,
+    );
   });
 
   it('uses the built-in defaults when no file is there', async () => {

@@ -100,6 +100,8 @@ export const caseResponse = z.object({
   status: z.enum(CASE_STATUSES),
   segment: z.string(),
   strategyVersion: z.string(),
+  /** The champion/challenger variant assigned at the case's opening; null outside an experiment. */
+  variant: z.object({ experimentId: z.string(), name: z.string() }).nullable(),
   currentStep: z.string().nullable(),
   nextStep: z.object({ step: z.string(), at: z.string() }).nullable(),
   nextStage: z

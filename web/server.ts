@@ -18,6 +18,7 @@ import type { Database } from '../db/database.js';
 import type { SmtpOutbox } from '../dev/smtp-outbox.js';
 import type { LetterSink } from '../dev/letter-sink.js';
 import type { Policies } from '../activities/index.js';
+import type { PolicyVersions } from '../config/policy-versions.js';
 import type { LinkSigner } from '../channels/links.js';
 import type { PortalConfig } from '../config/env.js';
 import { configuredPayments } from '../payments/index.js';
@@ -36,6 +37,9 @@ import { codecRoutes } from './routes/codec.js';
 import { cockpitAssetRoutes } from './cockpit/assets.js';
 import { emailBounceRoutes } from './routes/email-bounces.js';
 import { kpiRoutes } from './routes/kpis.js';
+import { experimentRoutes } from './routes/experiments.js';
+import { InputError } from './input-error.js';
+import { policyRoutes } from './routes/policies.js';
 import { demoHistoryRoutes } from './routes/demo-history.js';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -51,6 +55,8 @@ export interface ServerDeps {
   webhooks: WebhookDeliveryClient;
   logger: Logger;
   policies: Policies;
+  /** The policies published over the file's (experiments promote into them, the cockpit publishes). */
+  policyVersions: PolicyVersions;
   links: LinkSigner;
   creditor: { name: string; email: string; phone: string };
   /** Payment methods and limits of the debtor portal; the base of absolute links. */
@@ -98,6 +104,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     if (error instanceof WorkflowNotFoundError) {
       return reply.status(404).send({ error: 'not_found', message: 'the debtor has no running case' });
+    }
+    if (error instanceof InputError) {
+      return reply.status(400).send({
+        error: 'invalid_request',
+        message: `${error.field}: ${error.message}`,
+        issues: [{ field: error.field, message: error.message }],
+      });
     }
     if (error instanceof NotFoundError)
       return reply.status(404).send({ error: 'not_found', message: error.message });
@@ -161,6 +174,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(emailBounceRoutes, deps);
     await api.register(webhookRoutes, deps);
     await api.register(kpiRoutes, deps);
+    await api.register(experimentRoutes, deps);
+    await api.register(policyRoutes, deps);
     if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
     await api.register(debtorPatchRoutes, deps);
     await api.register(auditRoutes, deps);

@@ -23,9 +23,9 @@ export type VariantOverrides = z.infer<typeof variantOverridesSchema>;
 export class VariantError extends Error {
   constructor(
     readonly field: string,
-    message: string,
+    readonly reason: string,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${reason}`);
     this.name = 'VariantError';
   }
 }
@@ -41,12 +41,20 @@ const reorder = <T>(channels: readonly T[], order: readonly T[]): T[] => [
  * loaded. The version names the variant (`<version>+<variant>`) so runs and KPIs tell them apart.
  */
 export function applyVariant(strategy: Strategy, variant: string, overrides: VariantOverrides): Strategy {
+  return { ...applyOverrides(strategy, overrides, 'overrides'), version: `${strategy.version}+${variant}` };
+}
+
+/**
+ * The strategy with the overrides applied (the version unchanged). Unknown step ids throw a
+ * VariantError naming `<field>.<override>.<step>`.
+ */
+export function applyOverrides(strategy: Strategy, overrides: VariantOverrides, field: string): Strategy {
   const stepIds = strategy.steps.map((s) => s.id);
-  const check = (field: keyof VariantOverrides, ids: string[], allowed = stepIds) => {
+  const check = (key: keyof VariantOverrides, ids: string[], allowed = stepIds) => {
     const unknown = ids.filter((id) => !allowed.includes(id));
     if (unknown.length) {
       throw new VariantError(
-        `overrides.${field}.${unknown[0]}`,
+        `${field}.${key}.${unknown[0]}`,
         `no such step in ${strategy.segment} (steps: ${allowed.join(', ')})`,
       );
     }
@@ -58,7 +66,6 @@ export function applyVariant(strategy: Strategy, variant: string, overrides: Var
   check('callSlaDays', Object.keys(overrides.callSlaDays ?? {}), callSteps);
   return {
     ...strategy,
-    version: `${strategy.version}+${variant}`,
     tone: overrides.tone ?? strategy.tone,
     steps: strategy.steps.map((step) => {
       const afterDays = overrides.cadenceDays?.[step.id] ?? step.afterDays;

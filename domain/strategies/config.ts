@@ -1,22 +1,20 @@
 import { z } from 'zod';
+import { applyOverrides, variantOverridesSchema, VariantError } from '../experiments/variant.js';
 import { planPolicySchema, type PlanPolicy } from '../payment-plan.js';
 import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
 import { defaultStrategies } from './defaults.js';
-import { TONES, type NextStage, type Strategy } from './types.js';
+import type { NextStage, Strategy } from './types.js';
 
 /**
- * Strategy overrides in the configuration file: the cadence of existing steps and the tone of the
- * messages, per segment. A changed strategy must carry a new version, so the Web UI and the
- * timeline tell the runs apart.
+ * Strategy overrides in the configuration file, per segment: what an experiment variant may change
+ * (cadence of existing steps, tone, channel order, templates, call timing; a promoted variant lands
+ * here) and the payment plan policy. A changed strategy must carry a new version, so the Web UI and
+ * the timeline tell the runs apart.
  */
-const strategyOverrideSchema = z.strictObject({
+const strategyOverrideSchema = variantOverridesSchema.extend({
   version: z.string().min(1),
-  /** Days after the previous step, by step id. */
-  cadenceDays: z.record(z.string(), z.number().min(0).max(365)).default({}),
   /** Payment plan policy: the fields given replace the segment's defaults; false: no plans. */
   paymentPlan: z.union([planPolicySchema.partial(), z.literal(false)]).optional(),
-  /** The tone of the segment's messages (templates/…/<template>.<locale>.<tone>.hbs). */
-  tone: z.enum(TONES).optional(),
   /** Days from the last step to the next stage; for protected cases the review period. */
   nextStageAfterDays: z.number().int().min(1).max(365).optional(),
   /** Write-off stage: per ISO currency, balances below this many minor units are written off without approval. */
@@ -37,19 +35,19 @@ export function applyStrategyOverrides(
   for (const segment of SEGMENTS) {
     const override = overrides[segment];
     if (!override) continue;
+    const { version, paymentPlan, ...changes } = override;
     const base = defaultStrategies[segment];
-    const unknown = Object.keys(override.cadenceDays).filter((id) => !base.steps.some((s) => s.id === id));
-    if (unknown.length) {
-      throw new StrategyConfigError(
-        `strategies.${segment}.cadenceDays: unknown step ${unknown.join(', ')} (steps: ${base.steps.map((s) => s.id).join(', ')})`,
-      );
+    let changed: Strategy;
+    try {
+      changed = applyOverrides(base, changes, `strategies.${segment}`);
+    } catch (error) {
+      if (error instanceof VariantError) throw new StrategyConfigError(error.message);
+      throw error;
     }
     result[segment] = {
-      ...base,
-      version: override.version,
-      tone: override.tone ?? base.tone,
-      steps: base.steps.map((s) => ({ ...s, afterDays: override.cadenceDays[s.id] ?? s.afterDays })),
-      paymentPlan: planPolicyOverride(segment, base.paymentPlan, override.paymentPlan),
+      ...changed,
+      version,
+      paymentPlan: planPolicyOverride(segment, base.paymentPlan, paymentPlan),
       nextStage: nextStageOverride(segment, base.nextStage, override),
     };
   }

@@ -22,6 +22,7 @@ import {
   zonedTimeToEpoch,
 } from '../../domain/contact-policy/index.js';
 import { days } from '../../domain/dates.js';
+import type { CaseVariant } from '../../domain/experiments/experiment.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { addSearchAttributes } from '../../runtime/temporal.js';
 import { testActivityDeps } from './activities.js';
@@ -138,12 +139,13 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
       ...extra,
     }),
 
-    /** Records the invoice, `pastDueDays` overdue, and opens the case for it. */
+    /** Records the invoice, `pastDueDays` overdue, and opens the case for it (in `variant`, if given). */
     async openCase(
       debtorId: string,
       debtor: DebtorProfile,
       amount: number,
       pastDueDays = 20,
+      variant?: CaseVariant,
     ): Promise<WorkflowHandle> {
       await upsertDebtor(world.db, debtorId, debtor);
       const now = await world.env.currentTimeMs();
@@ -158,7 +160,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
       await world.cases.invoiceRecorded(
         debtorId,
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-        { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount },
+        { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount, variant },
       );
       return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },

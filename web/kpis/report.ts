@@ -31,12 +31,13 @@ const period = (q: Pick<KpiQuery, 'from' | 'to'>) => ({
 export async function kpiReport(
   db: Database,
   costs: UnitCosts,
-  query: KpiQuery,
+  query: KpiQuery & { experimentId?: string },
   asOf = new Date(),
 ): Promise<KpiRow[]> {
   const rows = await kpiAggregates(db, {
     groupBy: query.groupBy,
     currency: query.currency,
+    experimentId: query.experimentId,
     asOf,
     ...period(query),
   });

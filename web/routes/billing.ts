@@ -25,7 +25,10 @@ const storedDebtor = z.object({ debtorId: z.string() }).extend(debtorProfileSche
  * Temporal cannot be reached the call answers 503 and the same call can simply be repeated, since
  * every write here is idempotent.
  */
-export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases, policies }) => {
+export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
+  app,
+  { db, cases, policyVersions },
+) => {
   app.put(
     '/v1/debtors/:debtorId',
     {
@@ -94,7 +97,7 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db
     async (request, reply) => {
       const { debtorId, invoiceId } = request.params;
       const result = await recordInvoiceAndTellCase(
-        { db, cases, policies },
+        { db, cases, policyVersions },
         debtorId,
         invoiceId,
         request.body,

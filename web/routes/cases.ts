@@ -129,6 +129,10 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
         status: row.status,
         segment: row.segment,
         strategyVersion: row.strategy_version,
+        variant:
+          row.experiment_id && row.strategy_variant
+            ? { experimentId: row.experiment_id, name: row.strategy_variant }
+            : null,
         currentStep: row.current_step,
         nextStep:
           row.next_step && row.next_step_at

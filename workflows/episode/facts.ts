@@ -30,6 +30,8 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
     { key: sa.StrategyVersion, value: state.strategyVersion },
     { key: sa.AmountDue, value: state.amountDue },
     { key: sa.DaysPastDue, value: state.daysPastDue },
+    // Only cases in an experiment carry it: histories without one keep their exact commands.
+    ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
   ]);
   const events = [...ep.pending.splice(0), ...(event ? [event] : [])];
   await reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
@@ -75,7 +77,7 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
     if (carried.plan && !carried.disputed && !carried.operatorPaused) await followPlan(ep);
     const assessment = assess(
       { ...snap.snapshot, brokenPromisesInCase: carried.brokenPromises },
-      ep.policies.segmentation,
+      snap.segmentation ?? ep.policies.segmentation,
     );
     const segment = raisedSegment(assessment.segment, carried.stageFloor);
     state.ruleId = assessment.ruleId;

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
 import type { AgentOutcome } from '../../domain/agent-tasks.js';
 import type { caseInputSchema, CaseState, CaseStatus } from '../../domain/case.js';
+import { applyVariant } from '../../domain/experiments/variant.js';
 import { planView } from '../../domain/payment-plan.js';
 import type { Channel, SegmentId } from '../../domain/segmentation/types.js';
 import { defaultStrategies } from '../../domain/strategies/defaults.js';
@@ -68,7 +69,7 @@ export class Episode {
     readonly policies: Policies,
     readonly carried: CarriedState,
   ) {
-    this.strategy = policies.strategies[segment];
+    this.strategy = strategyOf(segment, policies, carried);
     this.state = openingState(segment, this.strategy, carried);
   }
 
@@ -133,6 +134,13 @@ export class Episode {
   }
 }
 
+/** The segment's strategy, with the case's variant applied while it is in the experiment's segment. */
+function strategyOf(segment: SegmentId, policies: Policies, carried: CarriedState): Strategy {
+  const strategy = policies.strategies[segment];
+  const variant = carried.variant;
+  return variant?.segment === segment ? applyVariant(strategy, variant.name, variant.overrides) : strategy;
+}
+
 /** The case's state before its first read of the facts. */
 export function openingState(segment: SegmentId, strategy: Strategy, carried: CarriedState): CaseState {
   return {
@@ -154,5 +162,8 @@ export function openingState(segment: SegmentId, strategy: Strategy, carried: Ca
     reasons: [],
     promisedUntil: carried.promise ? new Date(carried.promise.until).toISOString() : null,
     plan: null,
+    variant: carried.variant
+      ? { experimentId: carried.variant.experimentId, name: carried.variant.name }
+      : null,
   };
 }

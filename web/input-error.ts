@@ -1,0 +1,10 @@
+/** A request that passed its schema but does not fit the data in force (HTTP 400): `field` names what to fix. */
+export class InputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
