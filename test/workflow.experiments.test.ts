@@ -35,7 +35,7 @@ describe('an experiment variant in the case workflow (time-skipping server)', ()
       const inSegment = await world.cases.state(id);
       expect(inSegment).toMatchObject({
         segment: 'personal',
-        strategyVersion: 'personal-v1+friendly-call',
+        strategyVersion: 'personal-v2+friendly-call',
         variant: { experimentId: 'exp-personal-1', name: 'friendly-call' },
       });
 
