@@ -63,6 +63,21 @@ describe('the claim in GET /v1/cases/{id}', () => {
     expect(text).toContain(
       'Davon: Hauptforderung 129,50 €, Verzugszinsen 1,09 € (10,27 % pro Jahr), Kosten 40,00 €.',
     );
+
+    // The portal the e-mail links to shows the same claim, line by line, and asks for its total.
+    const portalUrl = /https?:\/\/\S+\/p\/[^\s?]+\?c=e/.exec(mail.text)?.[0];
+    expect(portalUrl).toBeDefined();
+    const portal = (await (await fetch(portalUrl!)).text()).replaceAll('\u00a0', ' ');
+    expect(portal).toContain('Woraus sich der offene Betrag zusammensetzt');
+    expect(portal).toContain('<p class="amount">170,59 €</p>');
+    expect(portal).toMatch(/Hauptforderung Rechnung inv-1 \(fällig am [^)]+\)<\/th><td class="num">129,50 €/);
+    expect(portal).toMatch(
+      /Verzugszinsen [^<]+\(30 Tage, 10,27 % p\. a\. auf 129,50 €\)<\/th><td class="num">1,09 €/,
+    );
+    expect(portal).toContain('Verzugspauschale (§ 288 Abs. 5 BGB)</th><td class="num">40,00 €');
+    const english = (await (await fetch(`${portalUrl!}&lang=en`)).text()).replaceAll('\u00a0', ' ');
+    expect(english).toContain('What the amount open is made of');
+    expect(english).toContain('Flat fee for late payment (§ 288 (5) BGB)</th><td class="num">€40.00');
   });
 
   it('a debtor abroad in another currency gets no German rules', async () => {
