@@ -1,5 +1,5 @@
 import type { CaseState } from '../domain/case.js';
-import { defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
+import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import { assessmentForReport } from '../db/cases.js';
 import { loadDebtorFacts } from '../db/facts.js';
@@ -159,6 +159,7 @@ export function createActivities(deps: ActivityDeps) {
           .values({ debtor_id: state.debtorId, ...row })
           .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row))
           .execute();
+        await recordWaiver(trx, state, runId);
         for (const event of events) {
           await recordCaseEvent(trx, {
             debtorId: state.debtorId,
@@ -182,6 +183,34 @@ export function createActivities(deps: ActivityDeps) {
       return sendThroughOutbox(input, receipt ? undefined : () => stillAllowed(input));
     },
   };
+
+  /**
+   * A segment that waives interest and fees (creditor policy: `segments.<segment>.waive`, built in
+   * for protected, where a hardship outcome leads) says so in the timeline with its reason: once
+   * per episode (run), as the claim shown from then on leaves them out.
+   */
+  async function recordWaiver(trx: typeof db, state: CaseState, runId: string): Promise<void> {
+    if (!state.currency) return;
+    const debtor = await trx
+      .selectFrom('debtors')
+      .select('country')
+      .where('id', '=', state.debtorId)
+      .executeTakeFirst();
+    const terms = claimTermsFor(inForce.creditor, {
+      segment: state.segment,
+      currency: state.currency,
+      country: debtor?.country ?? null,
+    });
+    if (terms.kind !== 'waived') return;
+    await recordCaseEvent(trx, {
+      debtorId: state.debtorId,
+      source: 'workflow',
+      type: 'claim-waived',
+      summary: `Interest and fees waived: ${terms.reason}`,
+      data: { segment: state.segment, reason: terms.reason },
+      dedupeKey: `${runId}/claim-waived`,
+    });
+  }
 
   /**
    * The workflow decided with the contact policy, but a retried activity can run much later: ask the

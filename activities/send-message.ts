@@ -193,7 +193,7 @@ export function createMessageSender({
         ? letters && letterDelivery(input, facts, address, issuedAt, await claim(), letters)
         : channel === 'email'
           ? emailDelivery(input, facts, address, issuedAt, await claim())
-          : sms && smsDelivery(input, facts, address, issuedAt, sms);
+          : sms && smsDelivery(input, facts, address, issuedAt, await claim(), sms);
     if (!delivery)
       return skip(input, `no ${channel === 'sms' ? 'SMS provider' : 'print service'} is configured`);
 
@@ -298,6 +298,7 @@ export function createMessageSender({
     facts: DebtorFacts,
     to: string,
     issuedAt: Date,
+    claim: ClaimBreakdown | undefined,
     sender: SmsSender,
   ): Delivery {
     const { portalUrl } = messageLinks(input, 'sms', issuedAt);
@@ -305,7 +306,8 @@ export function createMessageSender({
       template: input.template,
       tone: input.tone ?? 'supportive',
       locale: facts.locale,
-      total: { amount: facts.openAmount, currency: facts.currency ?? 'EUR' },
+      // The short form: the whole open claim; the portal link shows what it is made of.
+      total: { amount: claim?.open ?? facts.openAmount, currency: facts.currency ?? 'EUR' },
       creditor: config.creditor,
       portalUrl,
       instalment: instalmentOf(input, facts),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays } from '../domain/claim/days.js';
 import { localDate } from '../domain/dates.js';
+import { eventually } from './setup/eventually.js';
 import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 let product: RunningProduct;
@@ -63,6 +64,56 @@ describe('the claim in GET /v1/cases/{id}', () => {
     expect(text).toContain(
       'Davon: Hauptforderung 129,50 €, Verzugszinsen 1,09 € (10,27 % pro Jahr), Kosten 40,00 €.',
     );
+
+    // The portal the e-mail links to shows the same claim, line by line, and asks for its total.
+    const portalUrl = /https?:\/\/\S+\/p\/[^\s?]+\?c=e/.exec(mail.text)?.[0];
+    expect(portalUrl).toBeDefined();
+    const portal = (await (await fetch(portalUrl!)).text()).replaceAll('\u00a0', ' ');
+    expect(portal).toContain('Woraus sich der offene Betrag zusammensetzt');
+    expect(portal).toContain('<p class="amount">170,59 €</p>');
+    expect(portal).toMatch(/Hauptforderung Rechnung inv-1 \(fällig am [^)]+\)<\/th><td class="num">129,50 €/);
+    expect(portal).toMatch(
+      /Verzugszinsen [^<]+\(30 Tage, 10,27 % p\. a\. auf 129,50 €\)<\/th><td class="num">1,09 €/,
+    );
+    expect(portal).toContain('Verzugspauschale (§ 288 Abs. 5 BGB)</th><td class="num">40,00 €');
+    const english = (await (await fetch(`${portalUrl!}&lang=en`)).text()).replaceAll('\u00a0', ' ');
+    expect(english).toContain('What the amount open is made of');
+    expect(english).toContain('Flat fee for late payment (§ 288 (5) BGB)</th><td class="num">€40.00');
+  });
+
+  it('a protected debtor: interest and fees waived, and the timeline says so with the reason', async () => {
+    const id = 'claim-hardship';
+    await product.request('PUT', `/v1/debtors/${id}`, {
+      name: 'Hanna Härtefall',
+      locale: 'de',
+      timezone: zone,
+      country: 'DE',
+      flags: ['hardship'],
+      email: 'hanna@example.com',
+    });
+    const dueDate = addDays(localDate(new Date(), zone), -60);
+    await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, {
+      currency: 'EUR',
+      amountDue: 50_000,
+      dueDate,
+      issuedAt: `${addDays(dueDate, -14)}T10:00:00Z`,
+    });
+    type View = { segment: string; claim: unknown; timeline: { type: string; summary: string }[] };
+    const view = await eventually(
+      async () => (await product.request('GET', `/v1/cases/${id}`)).body as View,
+      (v) => v.timeline.some((e) => e.type === 'claim-waived'),
+    );
+    expect(view.segment).toBe('protected');
+    expect(view.claim).toMatchObject({
+      interest: 0,
+      fees: 0,
+      open: 50_000,
+      waiver: { reason: expect.any(String) },
+    });
+    const reason = (view.claim as { waiver: { reason: string } }).waiver.reason;
+    expect(view.timeline.filter((e) => e.type === 'claim-waived').map((e) => e.summary)).toEqual([
+      `Interest and fees waived: ${reason}`,
+    ]);
   });
 
   it('a debtor abroad in another currency gets no German rules', async () => {

@@ -1,11 +1,11 @@
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import type { ClaimBreakdown, ClaimLine } from '../../domain/claim/index.js';
+import type { ClaimBreakdown } from '../../domain/claim/index.js';
 import { formatDueDate } from '../../domain/dates.js';
-import { formatMoney } from '../../domain/money.js';
 import { epcPayload, formatIban, type TransferDetails } from '../../domain/payments/sepa.js';
 import { addressLines, type PostalAddress } from '../../domain/postal-address.js';
-import { formatRate, type Locale } from '../messages/contexts.js';
+import { claimRows, waiverNote } from '../messages/claim-rows.js';
+import type { Locale } from '../messages/contexts.js';
 
 /**
  * A dunning letter as a PDF in the German business-letter layout of DIN 5008, form B, for a
@@ -38,67 +38,20 @@ const RIGHT = (210 - 20) * MM;
 
 const LABELS = {
   de: {
-    principal: (id: string, due: string) => `Hauptforderung Rechnung ${id} (fällig am ${due})`,
-    interest: (from: string, to: string, days: number, rate: string, base: string) =>
-      `Verzugszinsen ${from} – ${to} (${days} Tage, ${rate} p. a. auf ${base})`,
-    'dunning-fee': (date: string) => `Mahngebühr vom ${date}`,
-    'flat-fee': () => 'Verzugspauschale (§ 288 Abs. 5 BGB)',
-    'flat-fee-set-off': (date: string) => `Anrechnung auf die Verzugspauschale (${date})`,
-    payment: (date: string) => `Zahlung vom ${date}`,
-    total: 'Offener Betrag',
     date: 'Datum',
     portal: 'Übersicht, Zahlung, Ratenplan und Rückfragen:',
     giro: 'Mit der Banking-App scannen (GiroCode):',
     transfer: (t: Omit<TransferDetails, 'amount'>) =>
       `Überweisung an ${t.holder}, IBAN ${formatIban(t.iban)}${t.bic ? `, BIC ${t.bic}` : ''}, Verwendungszweck ${t.reference}`,
-    waiver: (reason: string) => `Zinsen und Kosten werden nicht berechnet (${reason}).`,
   },
   en: {
-    principal: (id: string, due: string) => `Principal, invoice ${id} (due on ${due})`,
-    interest: (from: string, to: string, days: number, rate: string, base: string) =>
-      `Default interest ${from} – ${to} (${days} days, ${rate} a year on ${base})`,
-    'dunning-fee': (date: string) => `Dunning fee of ${date}`,
-    'flat-fee': () => 'Flat fee for late payment (§ 288 (5) BGB)',
-    'flat-fee-set-off': (date: string) => `Set off against the flat fee (${date})`,
-    payment: (date: string) => `Payment of ${date}`,
-    total: 'Amount open',
     date: 'Date',
     portal: 'Overview, payment, instalments and questions:',
     giro: 'Scan with your banking app (GiroCode):',
     transfer: (t: Omit<TransferDetails, 'amount'>) =>
       `Transfer to ${t.holder}, IBAN ${formatIban(t.iban)}${t.bic ? `, BIC ${t.bic}` : ''}, reference ${t.reference}`,
-    waiver: (reason: string) => `No interest or costs are charged (${reason}).`,
   },
 } as const;
-
-/** The claim as table rows: label and amount, in the letter's language. */
-export function claimRows(claim: ClaimBreakdown, locale: Locale): [string, string][] {
-  const t = LABELS[locale];
-  const money = (amount: number) => formatMoney({ amount, currency: claim.currency }, locale);
-  const day = (date: string) => formatDueDate(date, locale);
-  const row = (line: ClaimLine): [string, string] => {
-    switch (line.kind) {
-      case 'principal':
-        return [t.principal(line.invoiceId, day(line.dueDate)), money(line.amount)];
-      case 'interest':
-        return [
-          t.interest(
-            day(line.from),
-            day(line.to),
-            line.days,
-            formatRate(line.rateBasisPoints, locale),
-            money(line.base),
-          ),
-          money(line.amount),
-        ];
-      case 'fee':
-        return [t[line.fee](day(line.date)), money(line.amount)];
-      case 'payment':
-        return [t.payment(day(line.date)), money(-(line.amount - line.credit))];
-    }
-  };
-  return [...claim.lines.map(row), [t.total, money(claim.open)]];
-}
 
 export async function renderLetterPdf(letter: LetterContent): Promise<Buffer> {
   const t = LABELS[letter.locale];
@@ -170,7 +123,7 @@ export async function renderLetterPdf(letter: LetterContent): Promise<Buffer> {
     doc.y = Math.max(after, doc.y);
   });
   if (letter.claim.waiver)
-    doc.moveDown(0.4).font('Helvetica').text(t.waiver(letter.claim.waiver.reason), LEFT);
+    doc.moveDown(0.4).font('Helvetica').text(waiverNote(letter.claim.waiver.reason, letter.locale), LEFT);
 
   if (letter.legalNotice) {
     doc

@@ -1,6 +1,7 @@
 import type { Policies } from '../../activities/index.js';
 import type { CaseClient } from '../../client/cases.js';
 import { listCaseEvents } from '../../db/case-events.js';
+import { loadClaim } from '../../db/claim.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseState } from '../../domain/case.js';
@@ -8,7 +9,9 @@ import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
 
 /** Everything an agent needs to talk to the debtor: only shown inside the inbox, never logged. */
 export async function loadCaseFile(db: Database, cases: CaseClient, policies: Policies, debtorId: string) {
-  const facts = await loadDebtorFacts(db, debtorId, new Date());
+  const now = new Date();
+  const facts = await loadDebtorFacts(db, debtorId, now);
+  const claim = await loadClaim(db, debtorId, now, policies.creditor);
   const contactPoints = await db
     .selectFrom('contact_points')
     .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
@@ -29,7 +32,7 @@ export async function loadCaseFile(db: Database, cases: CaseClient, policies: Po
     strategy?.steps.findIndex((s) => s.id === (state?.currentStep ?? caseRow?.current_step)) ?? -1;
   const nextSteps = strategy ? strategy.steps.slice(current + 1) : [];
   const timeline = await listCaseEvents(db, debtorId, 500);
-  return { facts, contactPoints, caseRow, state, strategy, nextSteps, timeline };
+  return { facts, claim, contactPoints, caseRow, state, strategy, nextSteps, timeline };
 }
 
 export type CaseFile = Awaited<ReturnType<typeof loadCaseFile>>;

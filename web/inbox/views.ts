@@ -12,6 +12,8 @@ import {
 } from '../../domain/agent-tasks.js';
 import type { AgentTaskKind } from '../../domain/strategies/types.js';
 import { formatMoney } from '../../domain/money.js';
+import { claimRows, waiverNote } from '../../channels/messages/claim-rows.js';
+import { addressLines } from '../../domain/postal-address.js';
 import type { CaseFile } from './case-file.js';
 import { csrfField, formatInstant, h, notice, postButton, staffPage } from './layout.js';
 import type { AgentSession } from './session.js';
@@ -143,12 +145,26 @@ function contactSection(file: CaseFile): string {
       return `<li>${h(p.channel)}: <a href="${h(link)}">${h(p.address)}</a> <span class="muted">(${h(state.join(', '))})</span></li>`;
     })
     .join('');
+  const postal = file.facts.postalAddress;
+  const letter = postal
+    ? `<li>letter: ${h(addressLines('', postal, postal.country).slice(1).join(', '))} ${h(postal.country)}</li>`
+    : '';
   return `<section class="card"><h2>Debtor</h2><p><strong>${h(debtor?.name ?? '—')}</strong> · ${h(file.facts.debtorExists ? file.facts.locale : '')} · ${h(file.facts.timezone)} · ${h(debtor?.country ?? '')}</p>
-<p>Local time now: ${h(formatInstant(new Date(), file.facts.timezone))}</p><ul>${points || '<li>No contact points</li>'}</ul>
+<p>Local time now: ${h(formatInstant(new Date(), file.facts.timezone))}</p><ul>${points + letter || '<li>No contact points</li>'}</ul>
 <p class="muted">Flags: ${h((debtor?.flags ?? []).join(', ') || 'none')} · customer value ${h(debtor?.customer_value ?? '—')}</p></section>`;
 }
 
-function invoicesSection(file: CaseFile, lang: string): string {
+/** The claim as the debtor reads it (their language): principal, interest, fees, payments, open. */
+function claimTable(file: CaseFile, lang: 'de' | 'en'): string {
+  if (!file.claim) return '';
+  const rows = claimRows(file.claim, lang)
+    .map(([label, amount]) => `<tr><td>${h(label)}</td><td>${h(amount)}</td></tr>`)
+    .join('');
+  const waiver = file.claim.waiver ? `<p>${h(waiverNote(file.claim.waiver.reason, lang))}</p>` : '';
+  return `<h3>Claim</h3><table data-claim><tbody>${rows}</tbody></table>${waiver}`;
+}
+
+function invoicesSection(file: CaseFile, lang: 'de' | 'en'): string {
   const rows = file.facts.openInvoices
     .map(
       (i) =>
@@ -156,10 +172,10 @@ function invoicesSection(file: CaseFile, lang: string): string {
     )
     .join('');
   const total = file.facts.currency
-    ? formatMoney({ amount: file.facts.openAmount, currency: file.facts.currency }, lang)
+    ? formatMoney({ amount: file.claim?.open ?? file.facts.openAmount, currency: file.facts.currency }, lang)
     : '—';
   return `<section class="card"><h2>Open invoices</h2><p>Total open: <strong>${h(total)}</strong>, ${file.facts.daysPastDue} days past due</p>
-<table><thead><tr><th>Invoice</th><th>Due</th><th>Open</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<table><thead><tr><th>Invoice</th><th>Due</th><th>Open</th></tr></thead><tbody>${rows}</tbody></table>${claimTable(file, lang)}</section>`;
 }
 
 function caseSection(file: CaseFile): string {

@@ -4,7 +4,9 @@ import type { Policies } from '../../activities/index.js';
 import { isRevoked, type LinkSigner } from '../../channels/links.js';
 import type { CaseClient } from '../../client/cases.js';
 import type { Database } from '../../db/database.js';
+import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts, type DebtorFacts } from '../../db/facts.js';
+import type { ClaimBreakdown } from '../../domain/claim/index.js';
 import type { CaseRow } from '../../db/schema.js';
 import type { PaymentProvider } from '../../payments/provider.js';
 import { escapeHtml, page } from '../pages.js';
@@ -32,6 +34,8 @@ export interface Portal {
   t: Texts;
   f: Formats;
   facts: DebtorFacts;
+  /** Principal, interest, fees and payments (domain/claim/); undefined without a claim to compute. */
+  claim: ClaimBreakdown | undefined;
   caseRow: CaseRow;
   currency: string;
   timeZone: string;
@@ -99,6 +103,7 @@ export async function openPortal(
     t,
     f: formats(lang, currency, timeZone),
     facts,
+    claim: await loadClaim(deps.db, debtorId, now, deps.policies.creditor),
     caseRow,
     currency,
     timeZone,

@@ -1,3 +1,4 @@
+import { claimRows, waiverNote } from '../../channels/messages/claim-rows.js';
 import type { CaseState } from '../../domain/case.js';
 import type { Strategy } from '../../domain/strategies/types.js';
 import { escapeHtml } from '../pages.js';
@@ -41,9 +42,18 @@ export function whatHappensNext(
   const action = next.action;
   switch (action.kind) {
     case 'message': {
-      const digital = action.channels.filter((c) => c !== 'call');
+      // The step's first channel this debtor can be reached on says how the reminder comes.
+      const { facts } = portal;
+      const reachable = { email: facts.email, sms: facts.sms, letter: facts.postalAddress, call: undefined };
+      const first = action.channels.find((c) => reachable[c] !== undefined);
       const channel =
-        digital.length > 1 ? t.channelAny : digital[0] === 'sms' ? t.channelSms : t.channelEmail;
+        first === 'letter'
+          ? t.channelLetter
+          : first === 'sms'
+            ? t.channelSms
+            : first === 'email'
+              ? t.channelEmail
+              : t.channelAny;
       return t.nextReminder(at, channel);
     }
     case 'agent-task':
@@ -55,8 +65,22 @@ export function whatHappensNext(
   }
 }
 
+/** The claim line by line (principal per invoice, interest, fees, payments), the open total last. */
+function claimTable(portal: Portal): string {
+  const { claim, lang, t } = portal;
+  if (!claim) return '';
+  const rows = claimRows(claim, lang)
+    .map(
+      ([label, amount]) =>
+        `<tr><th scope="row">${escapeHtml(label)}</th><td class="num">${escapeHtml(amount)}</td></tr>`,
+    )
+    .join('');
+  const waiver = claim.waiver ? `<p>${escapeHtml(waiverNote(claim.waiver.reason, lang))}</p>` : '';
+  return `<table class="claim"><caption>${escapeHtml(t.claimCaption)}</caption><tbody>${rows}</tbody></table>${waiver}`;
+}
+
 export function overviewBody(portal: Portal, next: string): string {
-  const { t, f, facts } = portal;
+  const { t, f, facts, claim } = portal;
   const rows = facts.openInvoices
     .map(
       (i) =>
@@ -66,8 +90,9 @@ export function overviewBody(portal: Portal, next: string): string {
   const action = (path: string, label: string, primary = false) =>
     `<li><a class="${primary ? 'button' : 'action'}" href="${escapeHtml(portal.href(path))}">${escapeHtml(label)}</a></li>`;
   return `<h1>${escapeHtml(t.overviewTitle)}</h1>
-<p>${escapeHtml(t.totalOpen)}</p><p class="amount">${escapeHtml(f.money(facts.openAmount))}</p>
+<p>${escapeHtml(t.totalOpen)}</p><p class="amount">${escapeHtml(f.money(claim?.open ?? facts.openAmount))}</p>
 <table><caption>${escapeHtml(t.invoicesCaption)}</caption><thead><tr><th scope="col">${escapeHtml(t.invoice)}</th><th scope="col">${escapeHtml(t.due)}</th><th scope="col" class="num">${escapeHtml(t.amount)}</th></tr></thead><tbody>${rows}</tbody></table>
+${claimTable(portal)}
 <h2>${escapeHtml(t.whatNext)}</h2><p>${escapeHtml(next)}</p><p>${escapeHtml(t.anytime)}</p>
 <h2>${escapeHtml(t.actions)}</h2>
 <ul class="actions">${action('/pay', t.actionPay, true)}${action('/plan', t.actionPlan)}${action('/promise', t.actionPromise)}${action('/dispute', t.actionDispute)}${action('/contact', t.actionContact)}</ul>`;
