@@ -141,6 +141,7 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
 
     const script = [...options.events].sort((a, b) => a.day - b.day);
     let opening: { segment: SegmentId } | undefined;
+    let final: Awaited<ReturnType<typeof finalState>> | undefined;
     await workers.runUntil(async () => {
       const mark = await lastCaseEventId(db);
       opening = await openCase(db, cases, debtor.debtorId, profile, debtor, openedAt, options.policies);
@@ -164,10 +165,11 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
         await redateCaseEventsAfter(db, mark, new Date(await env.currentTimeMs()));
       }
       await skipTo(options.days);
+      // Queried while the workers run: an open case answers its state query only through a worker.
+      final = await finalState(env, cases, debtor.debtorId);
     });
 
-    if (!opening) throw new Error('the case did not open');
-    const final = await finalState(env, cases, debtor.debtorId);
+    if (!opening || !final) throw new Error('the case did not open');
     const entries = journeyEntries(
       await listCaseEvents(db, debtor.debtorId, 10_000),
       openedAt,
