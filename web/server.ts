@@ -185,7 +185,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
     await api.register(debtorPatchRoutes, deps);
   });
-  await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
+  await app.register(inboxRoutes, {
+    db: deps.db,
+    cases: deps.cases,
+    policies: deps.policies,
+    policyVersions: deps.policyVersions,
+  });
   if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });
   await app.register(cockpitAssetRoutes);
 
