@@ -120,10 +120,25 @@ describe('strategy cockpit', () => {
     });
     expect(await seriousA11yViolations(page)).toEqual([]);
 
+    // An open case of 30 € (assisted today): small-balance once the threshold is 60 €.
+    await product.request('PUT', '/v1/debtors/cockpit-open-1', {
+      name: 'Maria Muster',
+      locale: 'de',
+      timezone: 'Europe/Berlin',
+      email: 'open-1@example.com',
+    });
+    const opened = await product.request('PUT', '/v1/debtors/cockpit-open-1/invoices/inv-1', {
+      currency: 'EUR',
+      amountDue: 3000,
+      dueDate: '2026-10-15',
+      issuedAt: '2026-09-15T10:00:00Z',
+    });
+    expect(opened.status).toBe(201);
+
     await page.getByRole('link', { name: 'Policies' }).click();
     await page.waitForURL(/\/cockpit\/policies/);
     expect(await page.locator('[data-version]').textContent()).toBe('0');
-    await page.getByLabel('Small balance up to (minor units)').fill('500000');
+    await page.getByLabel('Small balance up to (minor units)').fill('6000');
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.waitForLoadState();
     const migration = page.locator('table[data-table="migration"]');
@@ -131,20 +146,25 @@ describe('strategy cockpit', () => {
     // The preview is the API's: every open case re-assessed with the draft.
     const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as {
       migrations: { from: string; to: string; cases: number }[];
+      moves: { debtorId: string; from: string; to: string }[];
     };
-    expect(preview.migrations.filter((m) => m.from !== m.to).length).toBeGreaterThan(0);
+    expect(preview.moves).toContainEqual({
+      debtorId: 'cockpit-open-1',
+      from: 'assisted',
+      to: 'small-balance',
+    });
     expect(await migration.locator('tbody tr').count()).toBe(preview.migrations.length);
     expect(await migration.locator('tbody tr[data-moved="true"]').count()).toBe(
       preview.migrations.filter((m) => m.from !== m.to).length,
     );
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.getByLabel('Reason for the change').fill('small balances up to 5000 €');
+    await page.getByLabel('Reason for the change').fill('small balances up to 60 €');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.waitForLoadState();
     expect(await page.getByRole('status').textContent()).toContain('Published as version 1.');
     expect(await page.locator('[data-version]').textContent()).toBe('1');
     expect(await page.locator('table[data-table="history"] tbody tr').first().textContent()).toContain(
-      'segmentation.smallBalanceMax: 2500 → 500000',
+      'segmentation.smallBalanceMax: 2500 → 6000',
     );
 
     await page.getByRole('link', { name: 'Deutsch' }).click();
