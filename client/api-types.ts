@@ -953,6 +953,10 @@ export interface paths {
                             status: "active" | "paused" | "promised" | "disputed" | "payment-plan" | "paid" | "escalated" | "written-off" | "cancelled";
                             segment: string;
                             strategyVersion: string;
+                            variant: {
+                                experimentId: string;
+                                name: string;
+                            } | null;
                             currentStep: string | null;
                             nextStep: {
                                 step: string;
@@ -3533,6 +3537,1252 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All experiments, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a champion/challenger experiment on a segment's new cases
+         * @description Each new case of the segment gets a variant by a hash of experiment id and debtor id (a re-opened case keeps its variant) and runs the strategy with the variant's overrides while in the segment. Overrides are checked against the segment's strategy (step ids). One running experiment per segment.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        segment: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @default {} */
+                            overrides?: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                            };
+                        }[];
+                        /** Format: date-time */
+                        startsAt?: string;
+                        /** Format: date-time */
+                        endsAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One experiment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per variant: n, recovery rate with 95 % interval, median days to pay, cost per unit recovered, verdict
+         * @description Recovery rate: cases paid in full / cases assigned (Wilson interval). Verdict: two-proportion z-test of the leader against each other variant (Bonferroni), only once every variant has 100 cases.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment: {
+                                id: string;
+                                segment: string;
+                                variants: {
+                                    name: string;
+                                    weight: number;
+                                    /** @default {} */
+                                    overrides: {
+                                        cadenceDays?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @enum {string} */
+                                        tone?: "friendly" | "supportive" | "firm";
+                                        channelOrder?: ("email" | "sms" | "call")[];
+                                        templates?: {
+                                            [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                        };
+                                        callSlaDays?: {
+                                            [key: string]: number;
+                                        };
+                                    };
+                                }[];
+                                startsAt?: string;
+                                endsAt?: string;
+                                /** @enum {string} */
+                                status: "running" | "stopped" | "promoted";
+                                createdBy: string;
+                                createdAt: string;
+                                stoppedAt: string | null;
+                                promotedVariant: string | null;
+                            };
+                            currency: string | null;
+                            variants: {
+                                name: string;
+                                n: number;
+                                paidInFull: number;
+                                recoveryRate: number | null;
+                                recoveryRateInterval: {
+                                    low: number;
+                                    high: number;
+                                } | null;
+                                amountRecoveryRate: number | null;
+                                medianDaysToPay: number | null;
+                                costPerUnitRecovered: number | null;
+                            }[];
+                            verdict: {
+                                /** @enum {string} */
+                                kind: "too-few-cases";
+                                minimumPerVariant: number;
+                                smallest: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "no-difference-yet";
+                                leader: string;
+                                pValue: number;
+                            } | {
+                                /** @enum {string} */
+                                kind: "winner";
+                                winner: string;
+                                pValue: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop assigning new cases; cases already assigned keep their variant */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a variant (default: the verdict's winner) the segment's next strategy version
+         * @description Publishes a new policy version (GET /v1/policies shows who, when, what changed); cases opened or entering the segment from then on run it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        variant?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            experiment: {
+                                id: string;
+                                segment: string;
+                                variants: {
+                                    name: string;
+                                    weight: number;
+                                    /** @default {} */
+                                    overrides: {
+                                        cadenceDays?: {
+                                            [key: string]: number;
+                                        };
+                                        /** @enum {string} */
+                                        tone?: "friendly" | "supportive" | "firm";
+                                        channelOrder?: ("email" | "sms" | "call")[];
+                                        templates?: {
+                                            [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                        };
+                                        callSlaDays?: {
+                                            [key: string]: number;
+                                        };
+                                    };
+                                }[];
+                                startsAt?: string;
+                                endsAt?: string;
+                                /** @enum {string} */
+                                status: "running" | "stopped" | "promoted";
+                                createdBy: string;
+                                createdAt: string;
+                                stoppedAt: string | null;
+                                promotedVariant: string | null;
+                            };
+                            policyVersion: number;
+                            strategyVersion: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The policies in force (version, document) and the versions published: who, when, what changed
+         * @description A published version applies to each open case at its next re-assessment for segmentation thresholds (before each step, when facts change, at least every 7 days), and from its next episode (a case opening, or a segment change) for strategies, contact windows and caps and plan limits.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                            document: {
+                                [key: string]: unknown;
+                            };
+                            history: {
+                                version: number;
+                                createdBy: string;
+                                createdAt: string;
+                                reason: string;
+                                changes: {
+                                    path: string;
+                                    from: unknown;
+                                    to: unknown;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The draft being edited, if any */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            document: {
+                                [key: string]: unknown;
+                            };
+                            basedOn: number;
+                            updatedBy: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Save the draft: segmentation, contactPolicy and strategies, as in the policy file
+         * @description Validated by the policy file's schema; a section left out takes its defaults.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default {} */
+                        segmentation?: {
+                            /** @default 2500 */
+                            smallBalanceMax?: number;
+                            /** @default 2 */
+                            highRiskBrokenPromises?: number;
+                            /** @default 90 */
+                            highRiskDaysPastDue?: number;
+                            /** @default 500000 */
+                            personalMinOpenAmount?: number;
+                            /**
+                             * @default [
+                             *       "A"
+                             *     ]
+                             */
+                            personalCustomerValues?: ("A" | "B" | "C")[];
+                            /** @default 0.8 */
+                            selfServiceMinOnTimeRate?: number;
+                            strategyVersions?: {
+                                [key: string]: string;
+                            };
+                        };
+                        /** @default {} */
+                        contactPolicy?: {
+                            /** @default {} */
+                            windows?: {
+                                [key: string]: {
+                                    days?: number[];
+                                    start?: string;
+                                    end?: string;
+                                    holidays?: boolean;
+                                };
+                            };
+                            /** @default {} */
+                            caps?: {
+                                /** @default {} */
+                                call?: {
+                                    /** @default 7 */
+                                    maxAttempts?: number;
+                                    /** @default 7 */
+                                    perDays?: number;
+                                    /** @default 7 */
+                                    quietDaysAfterConversation?: number;
+                                };
+                                /** @default {} */
+                                sms?: {
+                                    /** @default 1 */
+                                    maxPerDay?: number;
+                                };
+                                /** @default {} */
+                                email?: {
+                                    /** @default 1 */
+                                    maxPerDay?: number;
+                                };
+                                /** @default {} */
+                                overall?: {
+                                    /** @default 2 */
+                                    maxPerDay?: number;
+                                };
+                            };
+                        };
+                        /** @default {} */
+                        strategies?: {
+                            [key: string]: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                                version: string;
+                                paymentPlan?: {
+                                    maxInstalments?: number;
+                                    minInstalment?: number;
+                                    maxDurationDays?: number;
+                                    maxFirstDueDays?: number;
+                                    graceDays?: number;
+                                    reminderDaysBefore?: number;
+                                } | false;
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            basedOn: number;
+                            changes: {
+                                path: string;
+                                from: unknown;
+                                to: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/draft/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-assess every open case with the draft: segment migration matrix and 14-day contact forecast */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            basedOn: number;
+                            cases: number;
+                            migrations: {
+                                /** @enum {string} */
+                                from: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                                /** @enum {string} */
+                                to: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                                cases: number;
+                                amounts: {
+                                    currency: string;
+                                    amount: number;
+                                }[];
+                            }[];
+                            forecast: {
+                                day: string;
+                                /** @enum {string} */
+                                channel: "email" | "sms" | "call";
+                                contacts: number;
+                            }[];
+                            moves: {
+                                debtorId: string;
+                                /** @enum {string} */
+                                from: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                                /** @enum {string} */
+                                to: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the draft as the next policy version
+         * @description A published version applies to each open case at its next re-assessment for segmentation thresholds (before each step, when facts change, at least every 7 days), and from its next episode (a case opening, or a segment change) for strategies, contact windows and caps and plan limits.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -91,6 +91,89 @@ describe('strategy cockpit', () => {
     expect(await page.locator('h1').textContent()).toContain('(USD)');
   });
 
+  it('a manager starts an experiment, then previews and publishes a threshold change (German and English)', async () => {
+    const page = await logIn('mia@managers.test', '/cockpit');
+    await page.waitForURL(`${product.apiUrl}/cockpit`);
+    await page.getByRole('link', { name: 'Experiments' }).click();
+    await page.waitForURL(/\/cockpit\/experiments/);
+    await page.getByLabel('Segment').selectOption('self-service');
+    await page.getByLabel('Name of the challenger').fill('sms-first');
+    await page.getByLabel('First channel of the challenger').selectOption('sms');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('status').textContent()).toContain('The experiment runs.');
+    const card = page.locator('section[data-experiment]');
+    expect(await card.locator('h2').textContent()).toBe('self-service: champion / sms-first');
+    expect(await card.locator('[data-verdict]').getAttribute('data-verdict')).toBe('too-few-cases');
+    const [stored] = (await product.request('GET', '/v1/experiments')).body as {
+      segment: string;
+      createdBy: string;
+      variants: { name: string; overrides: object }[];
+    }[];
+    expect(stored).toMatchObject({
+      segment: 'self-service',
+      createdBy: 'mia@managers.test',
+      variants: [
+        { name: 'champion', overrides: {} },
+        { name: 'sms-first', overrides: { channelOrder: ['sms'] } },
+      ],
+    });
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // An open case of 30 € (assisted today): small-balance once the threshold is 60 €.
+    await product.request('PUT', '/v1/debtors/cockpit-open-1', {
+      name: 'Maria Muster',
+      locale: 'de',
+      timezone: 'Europe/Berlin',
+      email: 'open-1@example.com',
+    });
+    const opened = await product.request('PUT', '/v1/debtors/cockpit-open-1/invoices/inv-1', {
+      currency: 'EUR',
+      amountDue: 3000,
+      dueDate: '2026-10-15',
+      issuedAt: '2026-09-15T10:00:00Z',
+    });
+    expect(opened.status).toBe(201);
+
+    await page.getByRole('link', { name: 'Policies' }).click();
+    await page.waitForURL(/\/cockpit\/policies/);
+    expect(await page.locator('[data-version]').textContent()).toBe('0');
+    await page.getByLabel('Small balance up to (minor units)').fill('6000');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.waitForLoadState();
+    const migration = page.locator('table[data-table="migration"]');
+    await migration.waitFor();
+    // The preview is the API's: every open case re-assessed with the draft.
+    const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as {
+      migrations: { from: string; to: string; cases: number }[];
+      moves: { debtorId: string; from: string; to: string }[];
+    };
+    expect(preview.moves).toContainEqual({
+      debtorId: 'cockpit-open-1',
+      from: 'assisted',
+      to: 'small-balance',
+    });
+    expect(await migration.locator('tbody tr').count()).toBe(preview.migrations.length);
+    expect(await migration.locator('tbody tr[data-moved="true"]').count()).toBe(
+      preview.migrations.filter((m) => m.from !== m.to).length,
+    );
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByLabel('Reason for the change').fill('small balances up to 60 €');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('status').textContent()).toContain('Published as version 1.');
+    expect(await page.locator('[data-version]').textContent()).toBe('1');
+    expect(await page.locator('table[data-table="history"] tbody tr').first().textContent()).toContain(
+      'segmentation.smallBalanceMax: 2500 → 6000',
+    );
+
+    await page.getByRole('link', { name: 'Deutsch' }).click();
+    await page.waitForURL(/lang=de/);
+    expect(await page.locator('h1').textContent()).toBe('Richtlinien');
+    expect(await page.locator('html').getAttribute('lang')).toBe('de');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
   it('an agent is refused, and the chart library comes from the product itself', async () => {
     const page = await logIn('anna@agents.test', '/cockpit');
     const answer = await page.goto('/cockpit');

@@ -180,7 +180,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     await api.register(debtorPatchRoutes, deps);
     await api.register(auditRoutes, deps);
   });
-  await app.register(inboxRoutes, { db: deps.db, cases: deps.cases, policies: deps.policies });
+  await app.register(inboxRoutes, {
+    db: deps.db,
+    cases: deps.cases,
+    policies: deps.policies,
+    policyVersions: deps.policyVersions,
+  });
   if (deps.codec) await app.register(codecRoutes, { db: deps.db, ...deps.codec });
   await app.register(cockpitAssetRoutes);
 

@@ -8,15 +8,18 @@ import type { AgentSession } from '../inbox/session.js';
 import { kpiQuerySchema, kpiReport } from '../kpis/report.js';
 import { cockpitText } from './i18n.js';
 import { cockpitPage } from './views.js';
+import { managePages } from './manage-routes.js';
+import type { PolicyVersions } from '../../config/policy-versions.js';
 
 export interface CockpitDeps {
   db: Database;
   policies: Policies;
+  policyVersions: PolicyVersions;
 }
 
 const cockpitQuery = z.object({ lang: z.enum(['de', 'en']).catch('en') });
 
-const html = (reply: FastifyReply, status: number, body: string) =>
+export const html = (reply: FastifyReply, status: number, body: string) =>
   reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
 /** Currencies with cases, most cases first: the default is the portfolio's main currency. */
@@ -37,7 +40,12 @@ async function caseCurrencies(db: Database): Promise<string[]> {
  */
 export async function cockpitPages(
   app: FastifyInstance,
-  { db, policies, sessionOf }: CockpitDeps & { sessionOf: (request: FastifyRequest) => AgentSession },
+  {
+    db,
+    policies,
+    policyVersions,
+    sessionOf,
+  }: CockpitDeps & { sessionOf: (request: FastifyRequest) => AgentSession },
 ): Promise<void> {
   await app.register(async (cockpit) => {
     cockpit.addHook('preHandler', async (request, reply) => {
@@ -54,6 +62,8 @@ export async function cockpitPages(
         );
       }
     });
+
+    await managePages(cockpit, { db, policyVersions, sessionOf });
 
     cockpit.get('/cockpit', { schema: { hide: true } }, async (request, reply) => {
       const session = sessionOf(request);

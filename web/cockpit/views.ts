@@ -2,6 +2,7 @@ import type { KpiRow } from '../../domain/kpis/figures.js';
 import { h, staffPage } from '../inbox/layout.js';
 import type { AgentSession } from '../inbox/session.js';
 import { cockpitText, formatters, type CockpitLang, type CockpitText } from './i18n.js';
+import { manageText } from './manage-i18n.js';
 
 /** One chart: what Chart.js draws in the browser and what the table under it lists, from one source. */
 export interface ChartSpec {
@@ -196,6 +197,7 @@ export function cockpitPage(session: AgentSession, data: CockpitData): string {
     `<div class="cockpit">
 <h1>${h(t.title)} (${h(data.filter.currency)})</h1>
 <p>${h(t.intro)}</p>
+<p><a href="/cockpit/experiments?lang=${data.lang}">${h(manageText[data.lang].experiments)}</a> · <a href="/cockpit/policies?lang=${data.lang}">${h(manageText[data.lang].policies)}</a></p>
 ${filterForm(data)}
 <section class="card" aria-labelledby="h-summary"><h2 id="h-summary">${h(t.summary)}</h2>${summaryTable(data.bySegment, data.lang)}</section>
 <div class="grid">

@@ -25,6 +25,7 @@ import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
 import { cockpitPages } from '../cockpit/routes.js';
+import type { PolicyVersions } from '../../config/policy-versions.js';
 import { auditPageRoute } from './audit-page.js';
 import { loadCaseFile } from './case-file.js';
 import { LoginThrottle } from './login-throttle.js';
@@ -46,6 +47,8 @@ export interface InboxDeps {
   db: Database;
   cases: CaseClient;
   policies: Policies;
+  /** The cockpit's experiment and policy pages publish through it. */
+  policyVersions: PolicyVersions;
 }
 
 declare module 'fastify' {
@@ -78,7 +81,10 @@ const html = (reply: FastifyReply, status: number, body: string) =>
  * The agent inbox under /inbox: login, the queue, the case view with outcome forms, and the
  * supervisor pages. Every page needs a session; every POST needs the session's CSRF token.
  */
-export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, cases, policies }) => {
+export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (
+  app,
+  { db, cases, policies, policyVersions },
+) => {
   const service = new AgentTaskService(db, cases);
   const throttle = new LoginThrottle();
   acceptForms(app);
@@ -167,7 +173,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (app, { db, case
       request.agentSession = session;
     });
     await staffRoutes(staff, { db, cases, policies, service });
-    await cockpitPages(staff, { db, policies, sessionOf });
+    await cockpitPages(staff, { db, policies, policyVersions, sessionOf });
     auditPageRoute(staff, db, sessionOf);
   });
 };
@@ -179,7 +185,7 @@ const sessionOf = (request: FastifyRequest): AgentSession => {
 
 async function staffRoutes(
   app: FastifyInstance,
-  { db, cases, policies, service }: InboxDeps & { service: AgentTaskService },
+  { db, cases, policies, service }: Omit<InboxDeps, 'policyVersions'> & { service: AgentTaskService },
 ): Promise<void> {
   const showInbox = async (reply: FastifyReply, session: AgentSession, status = 200, message?: Notice) =>
     html(reply, status, inboxPage(session, await inboxFor(db, session.agent, new Date()), message));

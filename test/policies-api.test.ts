@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { defaultPolicies } from '../config/policy-file.js';
+import { loadCaseSnapshot } from '../db/snapshot.js';
+import { assess } from '../domain/segmentation/assess.js';
+import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
+import { eventually } from './setup/eventually.js';
+import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
+
+let product: RunningProduct;
+const openZone = zoneInContactWindowNow();
+
+interface Preview {
+  basedOn: number;
+  cases: number;
+  migrations: { from: string; to: string; cases: number; amounts: { currency: string; amount: number }[] }[];
+  forecast: { day: string; channel: string; contacts: number }[];
+  moves: { debtorId: string; from: string; to: string }[];
+}
+
+/** Open amounts around the small-balance threshold (2500 by default): the draft raises it to 6000. */
+const AMOUNTS = [1500, 3000, 5000, 9000, 20000];
+
+describe.each(testDatabases)(
+  'policy drafts, preview and publish (real Temporal dev server, %s)',
+  (database) => {
+    beforeAll(async () => {
+      product = await startProduct(inject('temporalAddress'), database);
+    });
+    afterAll(() => product?.stop());
+
+    it('previews a threshold change on every open case, moving exactly those assess moves, then publishes it', async () => {
+      const ids = AMOUNTS.map((amount) => `${database}-pol-${amount}`);
+      for (const [i, id] of ids.entries()) {
+        await product.request('PUT', `/v1/debtors/${id}`, {
+          name: 'Maria Muster',
+          locale: 'de',
+          timezone: openZone,
+          email: `${id}@example.com`,
+        });
+        const opened = await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, {
+          currency: 'EUR',
+          amountDue: AMOUNTS[i],
+          dueDate: '2026-10-15',
+          issuedAt: '2026-09-15T10:00:00Z',
+        });
+        expect(opened.status).toBe(201);
+      }
+      const current = (await product.request('GET', '/v1/policies')).body as {
+        version: number;
+        document: object;
+      };
+      expect(current.version).toBe(0);
+
+      const refused = await product.request('PUT', '/v1/policies/draft', {
+        segmentation: { smallBalanceMax: -1, colour: 'red' },
+        strategies: { assisted: { version: 'assisted-v2', cadenceDays: { nope: 1 } } },
+      });
+      expect(refused.status).toBe(400);
+      expect((refused.body as { issues: { field: string }[] }).issues.map((i) => i.field).sort()).toEqual([
+        'segmentation',
+        'segmentation.smallBalanceMax',
+      ]);
+      const unknownStep = await product.request('PUT', '/v1/policies/draft', {
+        strategies: { assisted: { version: 'assisted-v2', cadenceDays: { nope: 1 } } },
+      });
+      expect(unknownStep).toMatchObject({
+        status: 400,
+        body: { issues: [{ field: 'strategies.assisted.cadenceDays.nope' }] },
+      });
+
+      const draftSegmentation = { ...defaultSegmentationConfig, smallBalanceMax: 6000 };
+      const saved = await product.request('PUT', '/v1/policies/draft', {
+        ...current.document,
+        segmentation: draftSegmentation,
+      });
+      expect(saved).toMatchObject({
+        status: 200,
+        body: { basedOn: 0, changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }] },
+      });
+
+      const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as Preview;
+      // Independently: assess each case's facts with the thresholds in force and with the draft's.
+      const now = new Date();
+      const expected = [];
+      for (const id of ids) {
+        const { snapshot } = await loadCaseSnapshot(product.db, id, now);
+        expected.push({
+          debtorId: id,
+          from: assess(snapshot, defaultPolicies().segmentation).segment,
+          to: assess(snapshot, draftSegmentation).segment,
+        });
+      }
+      const mine = preview.moves.filter((m) => ids.includes(m.debtorId));
+      const byId = (a: { debtorId: string }, b: { debtorId: string }) => a.debtorId.localeCompare(b.debtorId);
+      expect([...mine].sort(byId)).toEqual(expected.sort(byId));
+      // 3000 and 5000 leave assisted for small-balance; 1500 was small already; 9000 and 20000 stay.
+      expect(mine.filter((m) => m.from !== m.to).map((m) => m.debtorId)).toEqual([ids[1], ids[2]].sort());
+      expect(preview.migrations).toContainEqual({
+        from: 'assisted',
+        to: 'small-balance',
+        cases: 2,
+        amounts: [{ currency: 'EUR', amount: 8000 }],
+      });
+      expect(preview.forecast.length).toBeGreaterThan(0);
+      const horizon = new Date(now.getTime() + 14 * 86_400_000).toISOString().slice(0, 10);
+      for (const f of preview.forecast) expect(f.day <= horizon && f.contacts > 0).toBe(true);
+
+      expect((await product.request('POST', '/v1/policies/publish', { reason: '' })).status).toBe(400);
+      const published = await product.request('POST', '/v1/policies/publish', {
+        reason: 'small balances up to 60 €',
+      });
+      expect(published).toMatchObject({ status: 200, body: { version: 1 } });
+      // The draft is gone with the publish; a second publish has nothing to publish.
+      expect((await product.request('POST', '/v1/policies/publish', { reason: 'again' })).status).toBe(409);
+      const policies = (await product.request('GET', '/v1/policies')).body as {
+        version: number;
+        history: { version: number; createdBy: string; reason: string; changes: unknown[] }[];
+      };
+      expect(policies.version).toBe(1);
+      expect(policies.history[0]).toMatchObject({
+        version: 1,
+        createdBy: 'api',
+        reason: 'small balances up to 60 €',
+        changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }],
+      });
+
+      // Takes effect at the next re-assessment: the 9000 case pays 4000; 5000 open is small-balance under
+      // version 1 only (the file says 2500), and the payment signal makes the case re-assess at once.
+      await product.request('POST', `/v1/debtors/${ids[3]}/payments`, {
+        paymentId: 'p-1',
+        amount: 4000,
+        currency: 'EUR',
+        paidAt: new Date().toISOString(),
+      });
+      const moved = await eventually(
+        () => product.request('GET', `/v1/cases/${ids[3]}`),
+        (r) => (r.body as { segment: string }).segment === 'small-balance',
+      );
+      expect(moved.body).toMatchObject({ segment: 'small-balance' });
+    });
+  },
+);

@@ -1,0 +1,195 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { PolicyVersions } from '../../config/policy-versions.js';
+import { ConflictError, NotFoundError } from '../../db/billing.js';
+import type { Database } from '../../db/database.js';
+import { listExperiments } from '../../db/experiments.js';
+import { listPolicyVersions } from '../../db/policies.js';
+import { experimentInputSchema } from '../../domain/experiments/experiment.js';
+import { segmentationConfigSchema } from '../../domain/segmentation/config.js';
+import {
+  experimentResults,
+  promoteExperiment,
+  startExperiment,
+  stopExperiment,
+} from '../experiments/service.js';
+import type { AgentSession } from '../inbox/session.js';
+import { InputError } from '../input-error.js';
+import { previewDraft, publishDraft, saveDraft } from '../policies/drafts.js';
+import { html } from './routes.js';
+import { manageText } from './manage-i18n.js';
+import { experimentsPage, policiesPage, THRESHOLDS, type Message } from './manage-views.js';
+
+const langOf = (source: unknown) =>
+  z
+    .object({ lang: z.enum(['de', 'en']).catch('en') })
+    .catch({ lang: 'en' })
+    .parse(source).lang;
+
+/** What a refused form says: the field and why, or the conflict. */
+function refusal(error: unknown): Message {
+  if (error instanceof z.ZodError)
+    return { kind: 'error', text: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  if (error instanceof InputError) return { kind: 'error', text: `${error.field}: ${error.message}` };
+  if (error instanceof ConflictError || error instanceof NotFoundError)
+    return { kind: 'error', text: error.message };
+  throw error;
+}
+
+const challengerForm = z.object({
+  segment: z.string(),
+  challenger: z.string(),
+  tone: z.string().optional(),
+  firstChannel: z.string().optional(),
+});
+
+/**
+ * The cockpit's experiment and policy pages: plain forms (CSRF-checked by the staff scope) over the
+ * same services as /v1/experiments and /v1/policies; the manager's e-mail is recorded as the author.
+ */
+export async function managePages(
+  cockpit: FastifyInstance,
+  {
+    db,
+    policyVersions,
+    sessionOf,
+  }: { db: Database; policyVersions: PolicyVersions; sessionOf: (r: FastifyRequest) => AgentSession },
+): Promise<void> {
+  const showExperiments = async (
+    request: FastifyRequest,
+    status: number,
+    message: Message,
+    lang = langOf(request.query),
+  ) => {
+    const { policies } = await policyVersions.current();
+    const results = await Promise.all(
+      (await listExperiments(db)).map((e) => experimentResults(db, policies, e.id)),
+    );
+    return { status, body: experimentsPage(sessionOf(request), lang, results, message) };
+  };
+
+  cockpit.get('/cockpit/experiments', { schema: { hide: true } }, async (request, reply) => {
+    const page = await showExperiments(request, 200, undefined);
+    return html(reply, page.status, page.body);
+  });
+
+  cockpit.post('/cockpit/experiments', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.body);
+    const t = manageText[lang];
+    let message: Message;
+    try {
+      const form = challengerForm.parse(request.body);
+      const overrides = {
+        ...(form.tone ? { tone: form.tone } : {}),
+        ...(form.firstChannel ? { channelOrder: [form.firstChannel] } : {}),
+      };
+      const input = experimentInputSchema.parse({
+        segment: form.segment,
+        variants: [
+          { name: 'champion', weight: 1, overrides: {} },
+          { name: form.challenger, weight: 1, overrides },
+        ],
+      });
+      const { policies } = await policyVersions.current();
+      await startExperiment(db, policies, input, sessionOf(request).agent.email);
+      message = { kind: 'ok', text: t.created };
+    } catch (error) {
+      message = refusal(error);
+    }
+    const page = await showExperiments(request, message?.kind === 'error' ? 400 : 200, message, lang);
+    return html(reply, page.status, page.body);
+  });
+
+  cockpit.post('/cockpit/experiments/:id/:action', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.body);
+    const t = manageText[lang];
+    const { id, action } = request.params as { id: string; action: string };
+    let message: Message;
+    try {
+      if (action === 'stop') {
+        await stopExperiment(db, id);
+        message = { kind: 'ok', text: t.stopped };
+      } else if (action === 'promote') {
+        const promoted = await promoteExperiment(db, policyVersions, id, sessionOf(request).agent.email);
+        message = { kind: 'ok', text: t.promoted(promoted.strategyVersion) };
+      } else {
+        throw new NotFoundError(`no action ${action}`);
+      }
+    } catch (error) {
+      message = refusal(error);
+    }
+    const page = await showExperiments(request, message?.kind === 'error' ? 409 : 200, message, lang);
+    return html(reply, page.status, page.body);
+  });
+
+  const showPolicies = async (
+    request: FastifyRequest,
+    status: number,
+    message: Message,
+    extra: { preview?: Awaited<ReturnType<typeof previewDraft>>; lang?: 'de' | 'en' } = {},
+  ) => {
+    const current = await policyVersions.current();
+    const history = (await listPolicyVersions(db)).map((v) => ({
+      version: v.version,
+      createdBy: v.created_by,
+      createdAt: v.created_at,
+      reason: v.reason,
+      changes: v.changes,
+    }));
+    const lang = extra.lang ?? langOf(request.query);
+    const body = policiesPage(
+      sessionOf(request),
+      lang,
+      {
+        version: current.version,
+        segmentation: current.document.segmentation,
+        history,
+        preview: extra.preview,
+      },
+      message,
+    );
+    return { status, body };
+  };
+
+  cockpit.get('/cockpit/policies', { schema: { hide: true } }, async (request, reply) => {
+    const page = await showPolicies(request, 200, undefined);
+    return html(reply, page.status, page.body);
+  });
+
+  // The thresholds of the form over the version in force: saved as the draft, then previewed.
+  cockpit.post('/cockpit/policies/preview', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.body);
+    const body = request.body as Record<string, unknown>;
+    try {
+      const current = await policyVersions.current();
+      const changed = Object.fromEntries(THRESHOLDS.map((key) => [key, Number(body[key])]));
+      const segmentation = segmentationConfigSchema.parse({ ...current.document.segmentation, ...changed });
+      await saveDraft(
+        db,
+        policyVersions,
+        { ...current.document, segmentation },
+        sessionOf(request).agent.email,
+      );
+      const preview = await previewDraft(db, policyVersions);
+      const page = await showPolicies(request, 200, undefined, { preview, lang });
+      return html(reply, page.status, page.body);
+    } catch (error) {
+      const page = await showPolicies(request, 400, refusal(error), { lang });
+      return html(reply, page.status, page.body);
+    }
+  });
+
+  cockpit.post('/cockpit/policies/publish', { schema: { hide: true } }, async (request, reply) => {
+    const lang = langOf(request.body);
+    let message: Message;
+    try {
+      const { reason } = z.object({ reason: z.string().trim().min(1).max(500) }).parse(request.body);
+      const { version } = await publishDraft(db, policyVersions, sessionOf(request).agent.email, reason);
+      message = { kind: 'ok', text: manageText[lang].published(version) };
+    } catch (error) {
+      message = refusal(error);
+    }
+    const page = await showPolicies(request, message?.kind === 'error' ? 400 : 200, message, { lang });
+    return html(reply, page.status, page.body);
+  });
+}
