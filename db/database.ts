@@ -22,6 +22,7 @@ import * as fieldSources from './migrations/0016_field_sources.js';
 import * as caseNextDecision from './migrations/0040_case_next_decision.js';
 import * as auditLog from './migrations/0065_audit_log.js';
 import * as apiKeyScopes from './migrations/0066_api_key_scopes.js';
+import * as erasure from './migrations/0067_erasure.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0040_case_next_decision': caseNextDecision,
   '0065_audit_log': auditLog,
   '0066_api_key_scopes': apiKeyScopes,
+  '0067_erasure': erasure,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
