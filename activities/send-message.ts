@@ -207,6 +207,7 @@ export function createMessageSender({
         locale: facts.locale,
         recipient: delivery.recipient,
         content_hash: sha256(delivery.content),
+        content: delivery.content,
         status: 'sending',
         provider_id: delivery.providerId ?? null,
         created_at: issuedAt,

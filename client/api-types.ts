@@ -241,7 +241,82 @@ export interface paths {
             };
         };
         post?: never;
-        delete?: never;
+        /** Erase a debtor (GDPR Art. 17): closes the case, removes or pseudonymises personal data, destroys the payload key; amounts and ids stay (admin scope) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    debtorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            debtorId: string;
+                            /** @enum {boolean} */
+                            erased: true;
+                            caseTerminated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         /** Change part of a debtor profile (JSON merge patch: null removes a field) */
@@ -4947,6 +5022,173 @@ export interface paths {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/debtors/{debtorId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything held about a debtor, as JSON (GDPR Art. 15; admin scope) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    debtorId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            debtorId: string;
+                            exportedAt: string;
+                            createdAt: string;
+                            profile: {
+                                name: string;
+                                /** @enum {string} */
+                                locale: "de" | "en";
+                                timezone: string;
+                                country?: string;
+                                /** Format: email */
+                                email?: string;
+                                phone?: string;
+                                /** @description Defaults: e-mail true (service messages about an existing contract), SMS and calls false */
+                                consents?: {
+                                    email?: boolean;
+                                    sms?: boolean;
+                                    call?: boolean;
+                                };
+                                /** @enum {string} */
+                                preferredChannel?: "email" | "sms" | "call" | "portal";
+                                /** @enum {string} */
+                                customerValue?: "A" | "B" | "C";
+                                /** @enum {string} */
+                                digitalAffinity?: "high" | "medium" | "low";
+                                flags?: ("vulnerable" | "hardship" | "insolvency" | "deceased" | "legal-hold")[];
+                                paymentHistory?: {
+                                    onTimeRate?: number;
+                                    brokenPromises?: number;
+                                    previousCases?: number;
+                                };
+                                attributes?: {
+                                    [key: string]: (string | number | boolean) | null;
+                                };
+                                /**
+                                 * @description § 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer
+                                 * @enum {string}
+                                 */
+                                type?: "consumer" | "business";
+                                /** @description Postal address for letters; the postcode is checked per country */
+                                address?: {
+                                    street: string;
+                                    houseNumber: string;
+                                    postcode: string;
+                                    city: string;
+                                    country: string;
+                                };
+                            };
+                            contactPoints: {
+                                [key: string]: unknown;
+                            }[];
+                            invoices: {
+                                [key: string]: unknown;
+                            }[];
+                            payments: {
+                                [key: string]: unknown;
+                            }[];
+                            case: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description case events; notes in their words */
+                            timeline: {
+                                [key: string]: unknown;
+                            }[];
+                            /** @description every message with the text that was sent */
+                            messages: {
+                                [key: string]: unknown;
+                            }[];
+                            portalEvents: {
+                                [key: string]: unknown;
+                            }[];
+                            tasks: {
+                                [key: string]: unknown;
+                            }[];
+                            /** @description free-text notes of agents, disputes and plans */
+                            notes: {
+                                [key: string]: unknown;
+                            }[];
+                            escalations: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                            issues?: {
+                                field: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

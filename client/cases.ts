@@ -181,6 +181,17 @@ export class CaseClient {
     return text ? storeNote(this.db, debtorId, text) : undefined;
   }
 
+  /** Ends the running case at once (an erasure); false when none was running. */
+  async terminate(debtorId: string, reason: string): Promise<boolean> {
+    try {
+      await this.handle(debtorId).terminate(reason);
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
   state(debtorId: string): Promise<CaseState> {
     return this.handle(debtorId).query(caseStateQuery);
   }

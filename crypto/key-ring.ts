@@ -1,4 +1,4 @@
-import { destroyDataKey, findDataKey, storeDataKey } from '../db/data-keys.js';
+import { DESTROYED, destroyDataKey, findDataKey, storeDataKey } from '../db/data-keys.js';
 import type { Database } from '../db/database.js';
 import { newKey, open, seal } from './aes-gcm.js';
 import type { MasterKeys } from './master-keys.js';
@@ -77,6 +77,8 @@ export class PayloadKeyRing {
         wrappedKey: seal(active.key, newKey(), keyId).toString('base64'),
       });
     }
+    if (wrapped.masterKeyId === DESTROYED)
+      throw new PayloadKeyUnavailable(keyId, 'the debtor was erased (data key destroyed)');
     const masterKey = this.masterKey(wrapped.masterKeyId, `${MASTER_PREFIX}${wrapped.masterKeyId}`);
     const key = open(masterKey, Buffer.from(wrapped.wrappedKey, 'base64'), keyId);
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);

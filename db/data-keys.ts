@@ -31,11 +31,20 @@ export async function storeDataKey(
   return stored;
 }
 
-/** Crypto-shredding: without the row, the debtor's encrypted payloads cannot be read any more. */
+/** The master key id of a destroyed data key's tombstone. */
+export const DESTROYED = 'destroyed';
+
+/**
+ * Crypto-shredding: the wrapped key is overwritten by a tombstone, so the debtor's encrypted
+ * payloads cannot be read any more, and a late write for the debtor (an activity finishing after
+ * the erasure) cannot create a fresh key: it fails instead. True when a live key was destroyed.
+ */
 export async function destroyDataKey(db: Database, debtorId: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('payload_data_keys')
-    .where('debtor_id', '=', debtorId)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+  const before = await findDataKey(db, debtorId);
+  await db
+    .insertInto('payload_data_keys')
+    .values({ debtor_id: debtorId, master_key_id: DESTROYED, wrapped_key: '' })
+    .onConflict((oc) => oc.column('debtor_id').doUpdateSet({ master_key_id: DESTROYED, wrapped_key: '' }))
+    .execute();
+  return before !== undefined && before.masterKeyId !== DESTROYED;
 }

@@ -25,6 +25,7 @@ import * as auditLog from './migrations/0065_audit_log.js';
 import * as apiKeyScopes from './migrations/0066_api_key_scopes.js';
 import * as experiments from './migrations/0060_experiments.js';
 import * as policyVersions from './migrations/0061_policy_versions.js';
+import * as erasure from './migrations/0067_erasure.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0066_api_key_scopes': apiKeyScopes,
   '0060_experiments': experiments,
   '0061_policy_versions': policyVersions,
+  '0067_erasure': erasure,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

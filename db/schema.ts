@@ -51,6 +51,8 @@ export interface DebtorsTable {
   >;
   /** Where letters go; validated by domain/postal-address.ts. */
   postal_address: ColumnType<PostalAddress | null, string | null | undefined, string | null>;
+  /** Set by a GDPR erasure: the row is a pseudonym kept for accounting. */
+  erased_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ContactChannel = 'email' | 'sms' | 'call';
@@ -191,6 +193,8 @@ export interface OutboxTable {
   /** SMS only: GSM-7/UCS-2 segments billed. */
   segments: number | null;
   delivered_at: Date | null;
+  /** The text sent (a data subject's access request shows it); null after an erasure. */
+  content: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type AgentTaskStatus = 'open' | 'claimed' | 'done' | 'withdrawn';

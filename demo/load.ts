@@ -95,7 +95,7 @@ export async function loadDemoDebtors(options: LoadOptions): Promise<LoadResult>
   const rejectedKey = () =>
     new DemoLoadError(
       `The API at ${baseUrl} rejected the API key (401). Use the "Dev API key" that \`npm start\` printed ` +
-        '(--key <key>, or MAHNWERK_DEV_API_KEY), or create one with `npm run mahnwerk -- api-key create --name demo`.',
+        '(--key <key>, or MAHNWERK_DEV_API_KEY), or create one with `npm run mahnwerk -- api-key create --name demo --scopes billing,read,agent-api,admin`.',
     );
 
   async function call(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<Response> {

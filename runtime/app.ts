@@ -277,6 +277,7 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         portal: config.portal,
         publicUrl: config.http.publicUrl,
         codec: { codec, uiOrigins: config.temporal.uiOrigins },
+        payloadKeys,
         health,
       });
       await app.listen({ host: config.http.host, port: config.http.port });

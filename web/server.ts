@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { PayloadCodec } from '@temporalio/common';
+import type { PayloadKeyRing } from '../crypto/key-ring.js';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -27,6 +28,7 @@ import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { protectApi } from './api-auth.js';
 import { auditRoutes } from './routes/audit.js';
+import { gdprRoutes } from './routes/gdpr.js';
 import { billingRoutes } from './routes/billing.js';
 import { importRoutes } from './routes/imports.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
@@ -68,6 +70,8 @@ export interface ServerDeps {
   devLetters?: LetterSink | undefined;
   /** The payload codec behind `/codec/*` (Temporal Web UI) and the UI origins allowed to call it. */
   codec?: { codec: PayloadCodec; uiOrigins: readonly string[] } | undefined;
+  /** Debtors' payload data keys; an erasure destroys one. */
+  payloadKeys?: PayloadKeyRing | undefined;
   /** Database and Temporal reachability (`/health`, `/ready`, fast 503s); undefined: assumed up. */
   health?: ServiceHealth | undefined;
   /** Twilio's webhooks are signed with the account's auth token over publicUrl + path. */
@@ -179,6 +183,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (deps.devOutbox) await api.register(demoHistoryRoutes, deps);
     await api.register(debtorPatchRoutes, deps);
     await api.register(auditRoutes, deps);
+    await api.register(gdprRoutes, deps);
   });
   await app.register(inboxRoutes, {
     db: deps.db,
