@@ -3,6 +3,7 @@ import { CASE_STATUSES, debtorIdSchema } from '../domain/case.js';
 import {
   currencySchema,
   debtorProfileSchema,
+  instantSchema,
   invoiceSchema,
   minorUnitsSchema,
   type DebtorProfile,
@@ -26,7 +27,7 @@ export const paymentBody = z
     amount: minorUnitsSchema,
     currency: currencySchema,
     invoiceId: debtorIdSchema.optional(),
-    paidAt: z.iso.datetime({ offset: true }),
+    paidAt: instantSchema,
   })
   .strict();
 export type PaymentBody = z.infer<typeof paymentBody>;

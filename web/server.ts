@@ -24,6 +24,7 @@ import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { isValidApiKey } from '../db/api-keys.js';
+import { answerUndeclaredMethods, completeDocument } from './contract.js';
 import { billingRoutes } from './routes/billing.js';
 import { importRoutes } from './routes/imports.js';
 import { caseMessageRoutes, caseRoutes } from './routes/cases.js';
@@ -115,6 +116,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   });
 
+  answerUndeclaredMethods(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Mahnwerk API', version: '1', description: 'Dunning cases for billing systems' },
@@ -122,6 +124,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      'openapiObject' in document ? completeDocument(document.openapiObject) : document.swaggerObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
