@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The API contract check: schemathesis (PyPI, pinned) against a running Mahnwerk, every check, the
 # stateful phase following the OpenAPI links from PUT /v1/debtors/{id} to the case routes. Bounded
-# examples and a fixed seed keep it to a few minutes; it passes only with zero failures.
+# examples and a fixed seed keep it to a few minutes; it passes only with zero failures. A request
+# may take up to 30 s (a loaded two-core machine), above schemathesis' default of 10 s.
 #
 # Usage: scripts/schemathesis.sh URL API_KEY      e.g. scripts/schemathesis.sh http://127.0.0.1:3000 mw_...
 #   SCHEMATHESIS_VENV   where the virtualenv lives (default .tools/schemathesis-<version>)
@@ -27,4 +28,5 @@ exec "$venv/bin/schemathesis" --no-color --config-file scripts/schemathesis.toml
   --include-path-regex '^/v1/' \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-10}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
-  --workers 2
+  --workers 2 \
+  --request-timeout 30
