@@ -29,28 +29,54 @@ export async function call(api: Api, method: string, path: string, body?: unknow
 }
 
 /**
- * A way of handing cases to Mahnwerk. Today: the single-call API (a PUT for the debtor, a PUT for
- * the invoice). The bulk import (`POST /v1/imports`) plugs in as one more function of this type.
+ * A way of handing cases to Mahnwerk: the single-call API (a PUT for the debtor, a PUT for the
+ * invoice) or the bulk import (`POST /v1/imports`).
  */
 export type Ingest = (api: Api, cases: readonly BenchCase[]) => Promise<void>;
 
 export const SINGLE_CALL_CONCURRENCY = 16;
 
+const profileOf = ({ debtorId, timezone }: BenchCase) => ({
+  name: 'Bench Debtor',
+  locale: 'en',
+  timezone,
+  email: `${debtorId}@example.com`,
+});
+const invoiceOf = ({ amount }: BenchCase) => ({
+  currency: 'EUR',
+  amountDue: amount,
+  dueDate: '2026-10-15',
+  issuedAt: '2026-09-15T10:00:00Z',
+});
+
 export const ingestSingleCalls: Ingest = async (api, cases) => {
-  await mapLimit(cases, SINGLE_CALL_CONCURRENCY, async ({ debtorId, timezone, amount }) => {
-    await call(api, 'PUT', `/v1/debtors/${debtorId}`, {
-      name: 'Bench Debtor',
-      locale: 'en',
-      timezone,
-      email: `${debtorId}@example.com`,
-    });
-    await call(api, 'PUT', `/v1/debtors/${debtorId}/invoices/inv-1`, {
-      currency: 'EUR',
-      amountDue: amount,
-      dueDate: '2026-10-15',
-      issuedAt: '2026-09-15T10:00:00Z',
-    });
+  await mapLimit(cases, SINGLE_CALL_CONCURRENCY, async (c) => {
+    await call(api, 'PUT', `/v1/debtors/${c.debtorId}`, profileOf(c));
+    await call(api, 'PUT', `/v1/debtors/${c.debtorId}/invoices/inv-1`, invoiceOf(c));
   });
+};
+
+/** The same cases as one JSON Lines file through `POST /v1/imports`; done when its summary says so. */
+export const ingestBulkImport: Ingest = async (api, cases) => {
+  const file = cases
+    .map((c) =>
+      JSON.stringify({
+        debtorId: c.debtorId,
+        profile: profileOf(c),
+        invoice: { invoiceId: 'inv-1', ...invoiceOf(c) },
+      }),
+    )
+    .join('\n');
+  const response = await fetch(`${api.url}/v1/imports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${api.apiKey}`, 'content-type': 'application/x-ndjson' },
+    body: file,
+  });
+  const answer = await response.text();
+  const summary = answer.trim().split('\n').at(-1) ?? '';
+  const counts = response.status === 200 ? (JSON.parse(summary) as { type?: string; rejected?: number }) : {};
+  if (counts.type !== 'summary' || counts.rejected !== 0)
+    throw new Error(`POST /v1/imports: ${response.status} ${summary}`);
 };
 
 export function benchCases(prefix: string, count: number, timezone: string): BenchCase[] {

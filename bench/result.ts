@@ -15,6 +15,9 @@ export const benchResultSchema = z.object({
   ingestPerSecond: figure,
   rawStartPerSecond: figure,
   ingestRatio: figure,
+  /** The same cases through the bulk import (POST /v1/imports), in the same run. */
+  importPerSecond: figure,
+  importRatio: figure,
   openingEvents: z.int().positive(),
   stepEvents: z.int().positive(),
   paymentP50MsUnderLoad: figure,
@@ -40,6 +43,7 @@ export type BenchResult = z.infer<typeof benchResultSchema>;
 /** Goals from issue 13, next to each figure in the table. */
 const goals: Partial<Record<keyof BenchResult, string>> = {
   ingestRatio: '≥ 0.8',
+  importRatio: '≥ 0.8',
   openingEvents: '≤ 15',
   stepEvents: '≤ 11',
   paymentP95MsUnderLoad: '≤ 500',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trimmedText } from './text.js';
 import {
   addDays,
   contactWindowFor,
@@ -122,7 +123,7 @@ export const agentOutcomeSchema = z.discriminatedUnion('kind', [
     instalments: z.number().int().min(2).max(24),
     firstDate: isoDate,
   }),
-  z.strictObject({ kind: z.literal('dispute'), reason: z.string().trim().min(1).max(200) }),
+  z.strictObject({ kind: z.literal('dispute'), reason: trimmedText(1, 200) }),
   z.strictObject({ kind: z.literal('refuses') }),
   z.strictObject({
     kind: z.literal('not-reached'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trimmedText } from './text.js';
 
 /**
  * Agents: people who work agent tasks. A task names the skills it needs; an agent may work it only
@@ -26,7 +27,7 @@ export const skillSchema = z
   .regex(/^[a-z][a-z0-9-]{0,30}(:[a-z0-9-]{1,30})?$/, 'a skill is a word like hardship or lang:de');
 
 export const agentEmailSchema = z.email().max(254).toLowerCase();
-export const agentNameSchema = z.string().trim().min(1).max(200);
+export const agentNameSchema = trimmedText(1, 200);
 export const agentPasswordSchema = z.string().min(12, 'must be at least 12 characters').max(200);
 
 /** Skills as typed into a form: separated by commas or spaces, deduplicated, sorted. */

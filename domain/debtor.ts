@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isKnownCurrency } from './money.js';
+import { KNOWN_CURRENCIES } from './money.js';
+import { trimmedText } from './text.js';
 import { postalAddressSchema } from './postal-address.js';
 import { DEBTOR_FLAGS } from './segmentation/types.js';
 
@@ -9,44 +10,91 @@ import { DEBTOR_FLAGS } from './segmentation/types.js';
  * so a rule (what a time zone is, which flags exist) is written once.
  */
 
-/** IANA zones only ("Europe/Berlin", "UTC"): abbreviations like "CET" name no place and no holidays. */
-export function isTimeZone(tz: string): boolean {
-  let known = checkedZones.get(tz);
-  if (known === undefined) {
-    known = isIanaZone(tz);
-    // Asking Intl costs about as much as the rest of a row's checks: a bulk import asks once per zone.
-    if (checkedZones.size < 1000) checkedZones.set(tz, known);
-  }
-  return known;
-}
-const checkedZones = new Map<string, boolean>();
+/**
+ * Current IANA names that ICU still lists under an older one (Intl accepts both): named here so the
+ * list of zones, which the OpenAPI document carries as an enum, has them.
+ */
+const RENAMED_ZONES = [
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'Asia/Yangon',
+  'Atlantic/Faroe',
+  'Europe/Kyiv',
+  'Pacific/Kanton',
+];
+const FIXED_OFFSET_ZONES = [
+  'Etc/GMT',
+  'Etc/UTC',
+  ...Array.from({ length: 12 }, (_, i) => `Etc/GMT+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `Etc/GMT-${i + 1}`),
+];
 
 function isIanaZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz.includes('/') || tz === 'UTC';
+    return true;
   } catch {
     return false;
   }
 }
 
-export function isCalendarDate(value: string): boolean {
-  const parsed = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(value);
+/**
+ * IANA zones only ("Europe/Berlin", "UTC"): abbreviations like "CET" name no place and no holidays.
+ * One list for the server and the OpenAPI document, so the schema refuses what the server refuses.
+ */
+export const TIME_ZONES = [
+  ...new Set(['UTC', ...FIXED_OFFSET_ZONES, ...RENAMED_ZONES, ...Intl.supportedValuesOf('timeZone')]),
+]
+  .filter(isIanaZone)
+  .sort() as [string, ...string[]];
+const knownZones = new Set<string>(TIME_ZONES);
+
+export function isTimeZone(tz: string): boolean {
+  return knownZones.has(tz);
 }
 
-export const calendarDateSchema = z.string().refine(isCalendarDate, 'must be a date YYYY-MM-DD');
+/**
+ * Days and instants of the years 1900–2999, spelled out as patterns that check the calendar too
+ * (30 days in April, 29 February in leap years): the same rule for the server, the database (which
+ * knows no year 0) and the OpenAPI document.
+ */
+const YEAR = '(?:19|2\\d)\\d\\d';
+const LEAP_YEAR = '(?:(?:19|2\\d)(?:0[48]|[2468][048]|[13579][26])|2000|2400|2800)';
+const DAY = [
+  `${YEAR}-(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])`,
+  `${YEAR}-(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)`,
+  `${YEAR}-02-(?:0[1-9]|1\\d|2[0-8])`,
+  `${LEAP_YEAR}-02-29`,
+].join('|');
+const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,3})?)?';
+const OFFSET = '(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)';
 
-export const timezoneSchema = z
+export const calendarDateSchema = z.string().regex(new RegExp(`^(?:${DAY})$`), 'must be a date YYYY-MM-DD');
+
+/** An ISO 8601 instant with its offset (`2026-11-30T10:00:00Z`, `…+01:00`), stored as UTC. */
+export const instantSchema = z
   .string()
-  .refine(isTimeZone, 'unknown IANA time zone (use one such as Europe/Berlin)');
+  .regex(
+    new RegExp(`^(?:${DAY})T${TIME}${OFFSET}$`),
+    'must be an ISO 8601 time with offset, e.g. 2026-11-30T10:00:00Z',
+  )
+  .transform((at) => new Date(at).toISOString());
+
+export function isCalendarDate(value: string): boolean {
+  return calendarDateSchema.safeParse(value).success;
+}
+
+export const timezoneSchema = z.enum(TIME_ZONES, {
+  error: 'unknown IANA time zone (use one such as Europe/Berlin)',
+});
 
 export const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE');
 
-export const currencySchema = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
-  .refine(isKnownCurrency, 'unknown ISO 4217 currency');
+export const currencySchema = z.enum(KNOWN_CURRENCIES, {
+  error: 'unknown ISO 4217 currency (use a code such as EUR)',
+});
 
 export const minorUnitsSchema = z
   .number()
@@ -82,7 +130,7 @@ export const attributeValueSchema = z.union([z.string(), z.number(), z.boolean()
 
 const profileFields = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: trimmedText(1, 200),
     locale: localeSchema,
     timezone: timezoneSchema,
     country: countrySchema.optional(),
@@ -110,18 +158,44 @@ const profileFields = z
   .strict();
 
 /** What billing sends for a debtor (the body of PUT /v1/debtors/{id}, the `profile` of an import row). */
-export const debtorProfileSchema = profileFields.superRefine((d, ctx) => {
-  const needs = { email: d.email, sms: d.phone, call: d.phone, portal: d.email ?? d.phone } as const;
-  const what = { email: 'an email', sms: 'a phone', call: 'a phone', portal: 'an email or phone' } as const;
-  if (d.preferredChannel && !needs[d.preferredChannel]) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['preferredChannel'],
-      message: `${d.preferredChannel} needs ${what[d.preferredChannel]} to reach the debtor`,
-    });
-  }
-});
+export const debtorProfileSchema = profileFields
+  .superRefine((d, ctx) => {
+    const needs = { email: d.email, sms: d.phone, call: d.phone, portal: d.email ?? d.phone } as const;
+    const what = { email: 'an email', sms: 'a phone', call: 'a phone', portal: 'an email or phone' } as const;
+    if (d.preferredChannel && !needs[d.preferredChannel]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['preferredChannel'],
+        message: `${d.preferredChannel} needs ${what[d.preferredChannel]} to reach the debtor`,
+      });
+    }
+  })
+  // The same rule in the OpenAPI document.
+  .meta({
+    anyOf: [
+      { not: { required: ['preferredChannel'] } },
+      { properties: { preferredChannel: { enum: ['email'] } }, required: ['email'] },
+      { properties: { preferredChannel: { enum: ['sms', 'call'] } }, required: ['phone'] },
+      {
+        properties: { preferredChannel: { enum: ['portal'] } },
+        anyOf: [{ required: ['email'] }, { required: ['phone'] }],
+      },
+    ],
+  });
 export type DebtorProfile = z.infer<typeof debtorProfileSchema>;
+
+/**
+ * The body of PATCH /v1/debtors/{id}, a JSON merge patch: any field of the profile; `null` removes
+ * an optional one (a required one cannot be removed).
+ */
+export const debtorPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(profileFields.shape).map(([key, field]) => [
+      key,
+      field instanceof z.ZodOptional ? field.nullable() : field.optional(),
+    ]),
+  ),
+);
 
 /** The names of the profile's fields, e.g. for the optional columns of an import file. */
 export const DEBTOR_PROFILE_FIELDS = Object.keys(profileFields.shape) as (keyof DebtorProfile)[];
@@ -132,7 +206,7 @@ export const invoiceSchema = z
     currency: currencySchema,
     amountDue: minorUnitsSchema,
     dueDate: calendarDateSchema,
-    issuedAt: z.iso.datetime({ offset: true }),
+    issuedAt: instantSchema,
   })
   .strict();
 export type Invoice = z.infer<typeof invoiceSchema>;

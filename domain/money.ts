@@ -4,7 +4,9 @@ export interface Money {
   currency: string;
 }
 
-const knownCurrencies = new Set(Intl.supportedValuesOf('currency'));
+/** ISO 4217 codes as Intl knows them: the API's currency enum. */
+export const KNOWN_CURRENCIES = Intl.supportedValuesOf('currency') as [string, ...string[]];
+const knownCurrencies = new Set<string>(KNOWN_CURRENCIES);
 
 export function isKnownCurrency(code: string): boolean {
   return knownCurrencies.has(code);

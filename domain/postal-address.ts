@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trimmedText } from './text.js';
 
 /**
  * A postal address for letters. Postcodes are checked for the countries Mahnwerk writes to most
@@ -13,7 +14,23 @@ const POSTCODES: Record<string, { pattern: RegExp; example: string }> = {
 };
 const ANY_POSTCODE = /^[A-Z0-9][A-Z0-9 -]{1,10}$/;
 
-const line = (max: number) => z.string().trim().min(1).max(max);
+/** The postcode rule per country in the OpenAPI document (letters in either case: they are upper-cased). */
+const anyCase = (pattern: RegExp) => pattern.source.replaceAll('[A-Z', '[A-Za-z');
+const documentedPostcodes = {
+  anyOf: [
+    ...Object.entries(POSTCODES).map(([country, { pattern }]) => ({
+      properties: { country: { enum: [country] }, postcode: { pattern: anyCase(pattern) } },
+    })),
+    {
+      properties: {
+        country: { not: { enum: Object.keys(POSTCODES) } },
+        postcode: { pattern: anyCase(ANY_POSTCODE) },
+      },
+    },
+  ],
+};
+
+const line = (max: number) => trimmedText(1, max);
 
 export const postalAddressSchema = z
   .strictObject({
@@ -32,7 +49,8 @@ export const postalAddressSchema = z
         message: rule ? `not a ${a.country} postcode (e.g. ${rule.example})` : 'not a postcode',
       });
     }
-  });
+  })
+  .meta(documentedPostcodes);
 export type PostalAddress = z.output<typeof postalAddressSchema>;
 
 /** The lines of the window-envelope field (DIN 5008): recipient, street, postcode and city, country abroad. */

@@ -153,6 +153,12 @@ describe('credit notes and withdrawn claims from billing', () => {
     const types = closed.timeline.map((e) => e.type);
     expect(types.indexOf('invoice-withdrawn')).toBeLessThan(types.indexOf('case-closed'));
 
+    // The workflow has ended (no further contact) with the same outcome.
+    const outcome = (await product.client.workflow.getHandle('case-withdraw-2').result()) as {
+      status: string;
+    };
+    expect(outcome.status).toBe('cancelled');
+
     // Idempotent: the same DELETE again is unchanged and there is no running case left to tell.
     const again = await product.request('DELETE', '/v1/debtors/withdraw-2/invoices/inv-1');
     expect(again).toMatchObject({ status: 200, body: { change: 'unchanged', caseWorkflowId: null } });

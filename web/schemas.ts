@@ -4,6 +4,7 @@ import { ESCALATED_SEGMENTS, NEXT_STAGE_KINDS } from '../domain/strategies/types
 import {
   currencySchema,
   debtorProfileSchema,
+  instantSchema,
   invoiceSchema,
   minorUnitsSchema,
   type DebtorProfile,
@@ -27,7 +28,7 @@ export const paymentBody = z
     amount: minorUnitsSchema,
     currency: currencySchema,
     invoiceId: debtorIdSchema.optional(),
-    paidAt: z.iso.datetime({ offset: true }),
+    paidAt: instantSchema,
   })
   .strict();
 export type PaymentBody = z.infer<typeof paymentBody>;

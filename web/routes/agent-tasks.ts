@@ -242,10 +242,11 @@ export const agentTaskRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { 
         .select('id')
         .where('email', '=', rest.email)
         .executeTakeFirst();
+      // Without a password the call can only update: an unknown e-mail names no agent to update.
       if (!existing && !password) {
-        return reply.status(400).send({
-          error: 'invalid_request',
-          message: 'a new agent needs a password',
+        return reply.status(404).send({
+          error: 'not_found',
+          message: `no agent has the e-mail ${rest.email}: send a password to create one`,
           issues: [{ field: 'password', message: 'required for a new agent' }],
         });
       }

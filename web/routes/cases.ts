@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { trimmedText } from '../../domain/text.js';
 import { CASE_STATUSES, debtorIdSchema } from '../../domain/case.js';
+import { instantSchema } from '../../domain/debtor.js';
 import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
 import { describeNextStage, type Strategy } from '../../domain/strategies/types.js';
 import { searchCases } from '../../db/cases.js';
@@ -12,25 +14,15 @@ import { findCase } from '../../db/cases.js';
 import type { ServerDeps } from '../server.js';
 import { caseResponse, debtorParams, errorResponse } from '../schemas.js';
 
-const cursorSchema = z
-  .string()
-  .max(200)
-  .regex(/^[A-Za-z0-9_-]*$/, 'must be the nextCursor of a previous page')
-  .transform((cursor, ctx) => {
-    const debtorId = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (!debtorIdSchema.safeParse(debtorId).success) {
-      ctx.addIssue({ code: 'custom', message: 'must be the nextCursor of a previous page' });
-      return z.NEVER;
-    }
-    return debtorId;
-  });
+/** The page goes on after this debtor id: the previous page's nextCursor (any debtor id is valid). */
+const cursorSchema = debtorIdSchema.describe("the previous page's nextCursor");
 
 const caseSearchQuery = z
   .object({
     status: z.enum(CASE_STATUSES).optional(),
     segment: z.enum(SEGMENTS).optional(),
     minAmount: z.coerce.number().int().min(0).optional().describe('open amount at least, in minor units'),
-    updatedSince: z.iso.datetime({ offset: true }).optional(),
+    updatedSince: instantSchema.optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: cursorSchema.optional(),
   })
@@ -94,7 +86,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
           closedAt: row.closed_at?.toISOString() ?? null,
           updatedAt: row.updated_at.toISOString(),
         })),
-        nextCursor: last === undefined ? null : Buffer.from(last, 'utf8').toString('base64url'),
+        nextCursor: last ?? null,
       };
     },
   );
@@ -159,7 +151,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
 };
 
 const answer = z.object({ status: z.enum(CASE_STATUSES), message: z.string() });
-const reasonBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+const reasonBody = z.object({ reason: trimmedText(1, 500) }).strict();
 
 /** Case events from billing and operators; each is a Temporal update, answered at once. */
 export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { cases }) => {
@@ -202,9 +194,7 @@ export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
     {
       schema: schema(
         'Open a dispute: pauses all outreach at once',
-        z
-          .object({ reason: z.string().trim().min(1).max(200), note: z.string().max(2000).optional() })
-          .strict(),
+        z.object({ reason: trimmedText(1, 200), note: z.string().max(2000).optional() }).strict(),
       ),
     },
     async (request) => {

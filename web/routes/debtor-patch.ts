@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, upsertDebtor } from '../../db/billing.js';
 import { loadDebtorProfile } from '../../db/debtors.js';
+import { debtorPatchSchema } from '../../domain/debtor.js';
 import { applyMergePatch } from '../../domain/merge-patch.js';
 import type { ServerDeps } from '../server.js';
 import { debtorBody, debtorParams, errorResponse } from '../schemas.js';
@@ -22,14 +23,15 @@ export const debtorPatchRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
         tags: ['billing'],
         consumes: [MERGE_PATCH, 'application/json'],
         params: debtorParams,
-        body: z
-          .record(z.string(), z.unknown())
-          .describe('Fields of the PUT /v1/debtors body; the patched profile must be valid as a whole'),
+        body: debtorPatchSchema.describe(
+          'Fields of the PUT /v1/debtors body; the patched profile must be valid as a whole (else 409)',
+        ),
         response: {
           200: z.object({ debtorId: z.string(), profile: debtorBody }),
           400: errorResponse,
           401: errorResponse,
           404: errorResponse,
+          409: errorResponse.describe('the patch is well-formed, but the patched profile is not valid'),
         },
       },
     },
@@ -44,8 +46,10 @@ export const debtorPatchRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
           field: i.path.join('.') || 'body',
           message: i.message,
         }));
-        return reply.status(400).send({
-          error: 'invalid_request',
+        // The patch itself passed the schema: it conflicts with what is stored (e.g. removes the e-mail
+        // the preferred channel needs).
+        return reply.status(409).send({
+          error: 'conflict',
           message: `The patched profile is invalid: ${issues.map((i) => i.field).join(', ')}`,
           issues,
         });

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { trimmedText } from '../../domain/text.js';
 import { recordEmailBounce } from '../../channels/email/bounces.js';
 import type { ServerDeps } from '../server.js';
 import { errorResponse } from '../schemas.js';
 
 const bounceBody = z
   .object({
-    messageId: z.string().trim().min(3).max(998).optional(),
+    messageId: trimmedText(3, 998).optional(),
     address: z.email().max(320).optional(),
     kind: z.enum(['hard', 'soft']),
     reason: z.string().trim().max(500).optional(),
@@ -15,7 +16,9 @@ const bounceBody = z
   .refine((b) => b.messageId !== undefined || b.address !== undefined, {
     message: 'messageId or address is required',
     path: ['messageId'],
-  });
+  })
+  // The same rule in the OpenAPI document.
+  .meta({ anyOf: [{ required: ['messageId'] }, { required: ['address'] }] });
 
 /** Where the mail system (DSN processing, an e-mail provider's webhook relay) reports bounces. */
 export const emailBounceRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, cases }) => {

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { agentKpiRowSchema, kpiRowSchema } from '../../domain/kpis/figures.js';
-import { agentQuerySchema, agentReport, kpiQuerySchema, kpiReport, toCsv } from '../kpis/report.js';
+import { agentQuerySchema, agentReport, kpiApiQuerySchema, kpiReport, toCsv } from '../kpis/report.js';
 import { errorResponse } from '../schemas.js';
 import type { ServerDeps } from '../server.js';
 
@@ -26,7 +26,7 @@ export const kpiRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, po
           'nothing to divide by). `from`/`to` (days, both included, UTC) filter on the day a case opened. ' +
           'Definitions in the README ("KPIs"). Send `Accept: text/csv` for CSV.',
         tags: ['kpis'],
-        querystring: kpiQuerySchema,
+        querystring: kpiApiQuerySchema,
         response: { 200: z.array(kpiRowSchema), 400: errorResponse, 401: errorResponse },
       },
     },

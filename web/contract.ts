@@ -1,0 +1,142 @@
+import type { FastifyInstance } from 'fastify';
+import { CSV_REQUIRED_COLUMNS } from '../domain/import-row.js';
+
+/**
+ * What keeps the server and its OpenAPI document in agreement beyond the routes' zod schemas
+ * (checked by `scripts/schemathesis.sh`): 405 for a method a path does not declare, and the parts
+ * of the document zod cannot say (the streamed import body, links between operations).
+ */
+
+type OpenApiDocument = {
+  info: { description?: string };
+  paths: Record<string, Record<string, OpenApiOperation>>;
+};
+type OpenApiOperation = {
+  operationId?: string;
+  requestBody?: unknown;
+  responses?: Record<string, { links?: Record<string, unknown>; content?: unknown }>;
+};
+
+const API_PREFIX = '/v1/';
+
+/**
+ * A request to a known /v1 path with a method it does not have gets 405 and an `Allow` header,
+ * before any body is read. Call before the routes are registered (it learns them as they come).
+ */
+export function answerUndeclaredMethods(app: FastifyInstance): void {
+  const routes: { pattern: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(API_PREFIX)) return;
+    const source = route.url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const known = routes.find((r) => r.pattern.source === `^${source}$`);
+    const methods = known?.methods ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    if (!known) routes.push({ pattern: new RegExp(`^${source}$`), methods });
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]);
+    if (allowed.length === 0) return;
+    const allow = [...new Set(allowed)].sort().join(', ');
+    return reply
+      .status(405)
+      .header('allow', allow)
+      .send({ error: 'method_not_allowed', message: `${request.method} is not allowed here: use ${allow}` });
+  });
+}
+
+const operationId = (method: string, path: string) =>
+  method +
+  path
+    .split('/')
+    .filter(Boolean)
+    .map((part) => part.replace(/[{}]/g, '').replace(/^./, (c) => c.toUpperCase()))
+    .join('')
+    .replace(/[^A-Za-z0-9]/g, '');
+
+/** Where a debtor's id leads: the operations a stateful API test can follow with a real id. */
+const DEBTOR_ROUTES: [string, string][] = [
+  ['get', '/v1/debtors/{debtorId}'],
+  ['patch', '/v1/debtors/{debtorId}'],
+  ['put', '/v1/debtors/{debtorId}/invoices/{invoiceId}'],
+  ['post', '/v1/debtors/{debtorId}/payments'],
+  ['get', '/v1/cases/{debtorId}'],
+  ['post', '/v1/cases/{debtorId}/promise'],
+  ['post', '/v1/cases/{debtorId}/payment-plan'],
+  ['post', '/v1/cases/{debtorId}/dispute'],
+  ['post', '/v1/cases/{debtorId}/dispute/resolve'],
+  ['post', '/v1/cases/{debtorId}/pause'],
+  ['post', '/v1/cases/{debtorId}/resume'],
+  ['post', '/v1/cases/{debtorId}/cancel'],
+];
+
+/** The document as the routes describe it, plus operation ids, links, the import body and the 405 rule. */
+export function completeDocument<T>(document: T): T {
+  const doc = document as unknown as OpenApiDocument;
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      operation.operationId ??= operationId(method, path);
+      // No content is no content: not a JSON null.
+      delete operation.responses?.['204']?.content;
+    }
+  }
+  const linkFrom = (method: string, path: string, extra: Record<string, string> = {}) => {
+    const responses = doc.paths[path]?.[method]?.responses ?? {};
+    const links = Object.fromEntries(
+      DEBTOR_ROUTES.filter(([m, p]) => doc.paths[p]?.[m] && !(m === method && p === path)).map(([m, p]) => [
+        operationId(m, p),
+        {
+          operationId: operationId(m, p),
+          parameters: {
+            debtorId: '$response.body#/debtorId',
+            ...(p.includes('{invoiceId}') ? extra : {}),
+          },
+        },
+      ]),
+    );
+    for (const status of ['200', '201']) {
+      const response = responses[status];
+      if (response) response.links = { ...response.links, ...links };
+    }
+  };
+  linkFrom('put', '/v1/debtors/{debtorId}');
+  linkFrom('put', '/v1/debtors/{debtorId}/invoices/{invoiceId}', { invoiceId: '$response.body#/invoiceId' });
+
+  const imports = doc.paths['/v1/imports']?.post;
+  if (imports) {
+    // The body is streamed past the zod validators; a CSV file starts with its header line.
+    imports.requestBody = {
+      required: true,
+      content: {
+        'text/csv': { schema: { type: 'string', pattern: `^${CSV_REQUIRED_COLUMNS.join(',')}\\r?\\n` } },
+        'application/x-ndjson': { schema: { type: 'string' } },
+      },
+    };
+  }
+  const importAnswer = imports?.responses?.['200'] as { content?: Record<string, unknown> } | undefined;
+  if (importAnswer?.content?.['application/json']) {
+    // The answer streams as JSON Lines, one import event a line.
+    importAnswer.content = { 'application/x-ndjson': importAnswer.content['application/json'] };
+  }
+  tidySchemas(doc.paths);
+  doc.info.description = `${doc.info.description ?? ''}. A method a path does not list answers 405 with an Allow header.`;
+  return document;
+}
+
+/**
+ * Two spots where zod's JSON Schema and OpenAPI 3.0 readers part: an e-mail address is what the
+ * server's pattern accepts (`format: email` beside it lets a client's own validator disagree), and
+ * a nullable enum lists null among its values.
+ */
+function tidySchemas(node: unknown): void {
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as { format?: unknown; pattern?: unknown; nullable?: unknown; enum?: unknown };
+  if (schema.format === 'email' && typeof schema.pattern === 'string') delete schema.format;
+  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null))
+    schema.enum.push(null);
+  for (const child of Object.values(node)) tidySchemas(child);
+}
