@@ -13,7 +13,8 @@ export interface paths {
         /** Create or replace a debtor profile */
         put: operations["putV1DebtorsDebtorId"];
         post?: never;
-        delete?: never;
+        /** Erase a debtor (GDPR Art. 17): closes the case, removes or pseudonymises personal data, destroys the payload key; amounts and ids stay (admin scope) */
+        delete: operations["deleteV1DebtorsDebtorId"];
         options?: never;
         head?: never;
         /** Change part of a debtor profile (JSON merge patch: null removes a field) */
@@ -442,6 +443,179 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All experiments, newest first */
+        get: operations["getV1Experiments"];
+        put?: never;
+        /**
+         * Start a champion/challenger experiment on a segment's new cases
+         * @description Each new case of the segment gets a variant by a hash of experiment id and debtor id (a re-opened case keeps its variant) and runs the strategy with the variant's overrides while in the segment. Overrides are checked against the segment's strategy (step ids). One running experiment per segment.
+         */
+        post: operations["postV1Experiments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One experiment */
+        get: operations["getV1ExperimentsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per variant: n, recovery rate with 95 % interval, median days to pay, cost per unit recovered, verdict
+         * @description Recovery rate: cases paid in full / cases assigned (Wilson interval). Verdict: two-proportion z-test of the leader against each other variant (Bonferroni), only once every variant has 100 cases.
+         */
+        get: operations["getV1ExperimentsIdResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop assigning new cases; cases already assigned keep their variant */
+        post: operations["postV1ExperimentsIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/experiments/{id}/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a variant (default: the verdict's winner) the segment's next strategy version
+         * @description Publishes a new policy version (GET /v1/policies shows who, when, what changed); cases opened or entering the segment from then on run it.
+         */
+        post: operations["postV1ExperimentsIdPromote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The policies in force (version, document) and the versions published: who, when, what changed
+         * @description A published version applies to each open case at its next re-assessment for segmentation thresholds (before each step, when facts change, at least every 7 days), and from its next episode (a case opening, or a segment change) for strategies, contact windows and caps and plan limits.
+         */
+        get: operations["getV1Policies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The draft being edited, if any */
+        get: operations["getV1PoliciesDraft"];
+        /**
+         * Save the draft: segmentation, contactPolicy and strategies, as in the policy file
+         * @description Validated by the policy file's schema; a section left out takes its defaults.
+         */
+        put: operations["putV1PoliciesDraft"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/draft/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-assess every open case with the draft: segment migration matrix and 14-day contact forecast */
+        post: operations["postV1PoliciesDraftPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the draft as the next policy version
+         * @description A published version applies to each open case at its next re-assessment for segmentation thresholds (before each step, when facts change, at least every 7 days), and from its next episode (a case opening, or a segment change) for strategies, contact windows and caps and plan limits.
+         */
+        post: operations["postV1PoliciesPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dev/demo-history": {
         parameters: {
             query?: never;
@@ -456,6 +630,40 @@ export interface paths {
          * @description Writes 40 past cases opened over the last 120 days, with payments, promises, plans, disputes, opt-outs, messages, calls and portal visits, as facts marked "demo history" (debtor ids demo-history-…). No workflows run for them. Only on the embedded development setup.
          */
         post: operations["postV1DevDemohistory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first (admin scope) */
+        get: operations["getV1Audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/debtors/{debtorId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everything held about a debtor, as JSON (GDPR Art. 15; admin scope) */
+        get: operations["getV1DebtorsDebtorIdExport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -905,6 +1113,81 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    deleteV1DebtorsDebtorId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                debtorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        debtorId: string;
+                        /** @enum {boolean} */
+                        erased: true;
+                        caseTerminated: boolean;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1734,10 +2017,23 @@ export interface operations {
                         status: "active" | "paused" | "promised" | "disputed" | "payment-plan" | "paid" | "escalated" | "written-off" | "cancelled";
                         segment: string;
                         strategyVersion: string;
+                        variant: {
+                            experimentId: string;
+                            name: string;
+                        } | null;
                         currentStep: string | null;
                         nextStep: {
                             step: string;
                             at: string;
+                        } | null;
+                        /** @description where the segment's strategy leads after its last step (README: Segments and strategies); null once closed */
+                        nextStage: {
+                            /** @enum {string} */
+                            kind: "segment" | "hand-over" | "write-off" | "periodic-review" | "supervisor-decision";
+                            /** @enum {string} */
+                            segment?: "assisted" | "high-risk";
+                            afterDays: number;
+                            description: string;
                         } | null;
                         nextDecisionAt: string | null;
                         openAmount: {
@@ -3198,6 +3494,11 @@ export interface operations {
                         kind: "hardship";
                     } | {
                         /** @enum {string} */
+                        kind: "decision";
+                        /** @enum {string} */
+                        decision: "hand-over" | "write-off" | "keep";
+                    } | {
+                        /** @enum {string} */
                         kind: "data-found";
                         channels: ("email" | "phone")[];
                     };
@@ -3980,6 +4281,1099 @@ export interface operations {
             };
         };
     };
+    getV1Experiments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        segment: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @default {} */
+                            overrides: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                            };
+                        }[];
+                        startsAt?: string;
+                        endsAt?: string;
+                        /** @enum {string} */
+                        status: "running" | "stopped" | "promoted";
+                        createdBy: string;
+                        createdAt: string;
+                        stoppedAt: string | null;
+                        promotedVariant: string | null;
+                    }[];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1Experiments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    segment: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                    variants: {
+                        name: string;
+                        weight: number;
+                        /** @default {} */
+                        overrides?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                        };
+                    }[];
+                    /** Format: date-time */
+                    startsAt?: string;
+                    /** Format: date-time */
+                    endsAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        segment: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @default {} */
+                            overrides: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                            };
+                        }[];
+                        startsAt?: string;
+                        endsAt?: string;
+                        /** @enum {string} */
+                        status: "running" | "stopped" | "promoted";
+                        createdBy: string;
+                        createdAt: string;
+                        stoppedAt: string | null;
+                        promotedVariant: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1ExperimentsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        segment: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @default {} */
+                            overrides: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                            };
+                        }[];
+                        startsAt?: string;
+                        endsAt?: string;
+                        /** @enum {string} */
+                        status: "running" | "stopped" | "promoted";
+                        createdBy: string;
+                        createdAt: string;
+                        stoppedAt: string | null;
+                        promotedVariant: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1ExperimentsIdResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiment: {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        };
+                        currency: string | null;
+                        variants: {
+                            name: string;
+                            n: number;
+                            paidInFull: number;
+                            recoveryRate: number | null;
+                            recoveryRateInterval: {
+                                low: number;
+                                high: number;
+                            } | null;
+                            amountRecoveryRate: number | null;
+                            medianDaysToPay: number | null;
+                            costPerUnitRecovered: number | null;
+                        }[];
+                        verdict: {
+                            /** @enum {string} */
+                            kind: "too-few-cases";
+                            minimumPerVariant: number;
+                            smallest: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "no-difference-yet";
+                            leader: string;
+                            pValue: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "winner";
+                            winner: string;
+                            pValue: number;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1ExperimentsIdStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        segment: string;
+                        variants: {
+                            name: string;
+                            weight: number;
+                            /** @default {} */
+                            overrides: {
+                                cadenceDays?: {
+                                    [key: string]: number;
+                                };
+                                /** @enum {string} */
+                                tone?: "friendly" | "supportive" | "firm";
+                                channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                templates?: {
+                                    [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                };
+                                callSlaDays?: {
+                                    [key: string]: number;
+                                };
+                            };
+                        }[];
+                        startsAt?: string;
+                        endsAt?: string;
+                        /** @enum {string} */
+                        status: "running" | "stopped" | "promoted";
+                        createdBy: string;
+                        createdAt: string;
+                        stoppedAt: string | null;
+                        promotedVariant: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1ExperimentsIdPromote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    variant?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experiment: {
+                            id: string;
+                            segment: string;
+                            variants: {
+                                name: string;
+                                weight: number;
+                                /** @default {} */
+                                overrides: {
+                                    cadenceDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @enum {string} */
+                                    tone?: "friendly" | "supportive" | "firm";
+                                    channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                                    templates?: {
+                                        [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                                    };
+                                    callSlaDays?: {
+                                        [key: string]: number;
+                                    };
+                                };
+                            }[];
+                            startsAt?: string;
+                            endsAt?: string;
+                            /** @enum {string} */
+                            status: "running" | "stopped" | "promoted";
+                            createdBy: string;
+                            createdAt: string;
+                            stoppedAt: string | null;
+                            promotedVariant: string | null;
+                        };
+                        policyVersion: number;
+                        strategyVersion: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1Policies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        document: {
+                            [key: string]: unknown;
+                        };
+                        history: {
+                            version: number;
+                            createdBy: string;
+                            createdAt: string;
+                            reason: string;
+                            changes: {
+                                path: string;
+                                from: unknown;
+                                to: unknown;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1PoliciesDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        document: {
+                            [key: string]: unknown;
+                        };
+                        basedOn: number;
+                        updatedBy: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    putV1PoliciesDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default {} */
+                    segmentation?: {
+                        /** @default 2500 */
+                        smallBalanceMax?: number;
+                        /** @default 2 */
+                        highRiskBrokenPromises?: number;
+                        /** @default 90 */
+                        highRiskDaysPastDue?: number;
+                        /** @default 500000 */
+                        personalMinOpenAmount?: number;
+                        /**
+                         * @default [
+                         *       "A"
+                         *     ]
+                         */
+                        personalCustomerValues?: ("A" | "B" | "C")[];
+                        /** @default 0.8 */
+                        selfServiceMinOnTimeRate?: number;
+                        strategyVersions?: {
+                            [key: string]: string;
+                        };
+                    };
+                    /** @default {} */
+                    contactPolicy?: {
+                        /** @default {} */
+                        windows?: {
+                            [key: string]: {
+                                days?: number[];
+                                start?: string;
+                                end?: string;
+                                holidays?: boolean;
+                            };
+                        };
+                        /** @default {} */
+                        caps?: {
+                            /** @default {} */
+                            call?: {
+                                /** @default 7 */
+                                maxAttempts?: number;
+                                /** @default 7 */
+                                perDays?: number;
+                                /** @default 7 */
+                                quietDaysAfterConversation?: number;
+                            };
+                            /** @default {} */
+                            sms?: {
+                                /** @default 1 */
+                                maxPerDay?: number;
+                            };
+                            /** @default {} */
+                            email?: {
+                                /** @default 1 */
+                                maxPerDay?: number;
+                            };
+                            /** @default {} */
+                            letter?: {
+                                /** @default 1 */
+                                maxPerDay?: number;
+                            };
+                            /** @default {} */
+                            overall?: {
+                                /** @default 2 */
+                                maxPerDay?: number;
+                            };
+                        };
+                    };
+                    /** @default {} */
+                    strategies?: {
+                        [key: string]: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        basedOn: number;
+                        changes: {
+                            path: string;
+                            from: unknown;
+                            to: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1PoliciesDraftPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        basedOn: number;
+                        cases: number;
+                        migrations: {
+                            /** @enum {string} */
+                            from: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                            /** @enum {string} */
+                            to: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                            cases: number;
+                            amounts: {
+                                currency: string;
+                                amount: number;
+                            }[];
+                        }[];
+                        forecast: {
+                            day: string;
+                            /** @enum {string} */
+                            channel: "email" | "sms" | "call" | "letter";
+                            contacts: number;
+                        }[];
+                        moves: {
+                            debtorId: string;
+                            /** @enum {string} */
+                            from: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                            /** @enum {string} */
+                            to: "protected" | "data-collection" | "small-balance" | "self-service" | "assisted" | "personal" | "high-risk";
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1PoliciesPublish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     postV1DevDemohistory: {
         parameters: {
             query?: never;
@@ -4015,6 +5409,285 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1Audit: {
+        parameters: {
+            query?: {
+                /** @description e.g. api-key:<id>, agent:<id>, debtor */
+                actor?: string;
+                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                debtorId?: string;
+                /** @description entries at or after this instant */
+                from?: string;
+                /** @description entries before this instant */
+                to?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: {
+                            id: number;
+                            /** @description ISO 8601 instant */
+                            at: string;
+                            /** @description api-key:<id>, agent:<id>, login:<e-mail tried>, debtor, provider or system */
+                            actor: string;
+                            /** @enum {string} */
+                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                            debtorId: string | null;
+                            route: string | null;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getV1DebtorsDebtorIdExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                debtorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        debtorId: string;
+                        exportedAt: string;
+                        createdAt: string;
+                        profile: {
+                            name: string;
+                            /** @enum {string} */
+                            locale: "de" | "en";
+                            /** @enum {string} */
+                            timezone: "Africa/Abidjan" | "Africa/Accra" | "Africa/Addis_Ababa" | "Africa/Algiers" | "Africa/Asmera" | "Africa/Bamako" | "Africa/Bangui" | "Africa/Banjul" | "Africa/Bissau" | "Africa/Blantyre" | "Africa/Brazzaville" | "Africa/Bujumbura" | "Africa/Cairo" | "Africa/Casablanca" | "Africa/Ceuta" | "Africa/Conakry" | "Africa/Dakar" | "Africa/Dar_es_Salaam" | "Africa/Djibouti" | "Africa/Douala" | "Africa/El_Aaiun" | "Africa/Freetown" | "Africa/Gaborone" | "Africa/Harare" | "Africa/Johannesburg" | "Africa/Juba" | "Africa/Kampala" | "Africa/Khartoum" | "Africa/Kigali" | "Africa/Kinshasa" | "Africa/Lagos" | "Africa/Libreville" | "Africa/Lome" | "Africa/Luanda" | "Africa/Lubumbashi" | "Africa/Lusaka" | "Africa/Malabo" | "Africa/Maputo" | "Africa/Maseru" | "Africa/Mbabane" | "Africa/Mogadishu" | "Africa/Monrovia" | "Africa/Nairobi" | "Africa/Ndjamena" | "Africa/Niamey" | "Africa/Nouakchott" | "Africa/Ouagadougou" | "Africa/Porto-Novo" | "Africa/Sao_Tome" | "Africa/Tripoli" | "Africa/Tunis" | "Africa/Windhoek" | "America/Adak" | "America/Anchorage" | "America/Anguilla" | "America/Antigua" | "America/Araguaina" | "America/Argentina/La_Rioja" | "America/Argentina/Rio_Gallegos" | "America/Argentina/Salta" | "America/Argentina/San_Juan" | "America/Argentina/San_Luis" | "America/Argentina/Tucuman" | "America/Argentina/Ushuaia" | "America/Aruba" | "America/Asuncion" | "America/Bahia" | "America/Bahia_Banderas" | "America/Barbados" | "America/Belem" | "America/Belize" | "America/Blanc-Sablon" | "America/Boa_Vista" | "America/Bogota" | "America/Boise" | "America/Buenos_Aires" | "America/Cambridge_Bay" | "America/Campo_Grande" | "America/Cancun" | "America/Caracas" | "America/Catamarca" | "America/Cayenne" | "America/Cayman" | "America/Chicago" | "America/Chihuahua" | "America/Ciudad_Juarez" | "America/Coral_Harbour" | "America/Cordoba" | "America/Costa_Rica" | "America/Coyhaique" | "America/Creston" | "America/Cuiaba" | "America/Curacao" | "America/Danmarkshavn" | "America/Dawson" | "America/Dawson_Creek" | "America/Denver" | "America/Detroit" | "America/Dominica" | "America/Edmonton" | "America/Eirunepe" | "America/El_Salvador" | "America/Fort_Nelson" | "America/Fortaleza" | "America/Glace_Bay" | "America/Godthab" | "America/Goose_Bay" | "America/Grand_Turk" | "America/Grenada" | "America/Guadeloupe" | "America/Guatemala" | "America/Guayaquil" | "America/Guyana" | "America/Halifax" | "America/Havana" | "America/Hermosillo" | "America/Indiana/Knox" | "America/Indiana/Marengo" | "America/Indiana/Petersburg" | "America/Indiana/Tell_City" | "America/Indiana/Vevay" | "America/Indiana/Vincennes" | "America/Indiana/Winamac" | "America/Indianapolis" | "America/Inuvik" | "America/Iqaluit" | "America/Jamaica" | "America/Jujuy" | "America/Juneau" | "America/Kentucky/Monticello" | "America/Kralendijk" | "America/La_Paz" | "America/Lima" | "America/Los_Angeles" | "America/Louisville" | "America/Lower_Princes" | "America/Maceio" | "America/Managua" | "America/Manaus" | "America/Marigot" | "America/Martinique" | "America/Matamoros" | "America/Mazatlan" | "America/Mendoza" | "America/Menominee" | "America/Merida" | "America/Metlakatla" | "America/Mexico_City" | "America/Miquelon" | "America/Moncton" | "America/Monterrey" | "America/Montevideo" | "America/Montserrat" | "America/Nassau" | "America/New_York" | "America/Nome" | "America/Noronha" | "America/North_Dakota/Beulah" | "America/North_Dakota/Center" | "America/North_Dakota/New_Salem" | "America/Nuuk" | "America/Ojinaga" | "America/Panama" | "America/Paramaribo" | "America/Phoenix" | "America/Port-au-Prince" | "America/Port_of_Spain" | "America/Porto_Velho" | "America/Puerto_Rico" | "America/Punta_Arenas" | "America/Rankin_Inlet" | "America/Recife" | "America/Regina" | "America/Resolute" | "America/Rio_Branco" | "America/Santarem" | "America/Santiago" | "America/Santo_Domingo" | "America/Sao_Paulo" | "America/Scoresbysund" | "America/Sitka" | "America/St_Barthelemy" | "America/St_Johns" | "America/St_Kitts" | "America/St_Lucia" | "America/St_Thomas" | "America/St_Vincent" | "America/Swift_Current" | "America/Tegucigalpa" | "America/Thule" | "America/Tijuana" | "America/Toronto" | "America/Tortola" | "America/Vancouver" | "America/Whitehorse" | "America/Winnipeg" | "America/Yakutat" | "Antarctica/Casey" | "Antarctica/Davis" | "Antarctica/DumontDUrville" | "Antarctica/Macquarie" | "Antarctica/Mawson" | "Antarctica/McMurdo" | "Antarctica/Palmer" | "Antarctica/Rothera" | "Antarctica/Syowa" | "Antarctica/Troll" | "Antarctica/Vostok" | "Arctic/Longyearbyen" | "Asia/Aden" | "Asia/Almaty" | "Asia/Amman" | "Asia/Anadyr" | "Asia/Aqtau" | "Asia/Aqtobe" | "Asia/Ashgabat" | "Asia/Atyrau" | "Asia/Baghdad" | "Asia/Bahrain" | "Asia/Baku" | "Asia/Bangkok" | "Asia/Barnaul" | "Asia/Beirut" | "Asia/Bishkek" | "Asia/Brunei" | "Asia/Calcutta" | "Asia/Chita" | "Asia/Colombo" | "Asia/Damascus" | "Asia/Dhaka" | "Asia/Dili" | "Asia/Dubai" | "Asia/Dushanbe" | "Asia/Famagusta" | "Asia/Gaza" | "Asia/Hebron" | "Asia/Ho_Chi_Minh" | "Asia/Hong_Kong" | "Asia/Hovd" | "Asia/Irkutsk" | "Asia/Jakarta" | "Asia/Jayapura" | "Asia/Jerusalem" | "Asia/Kabul" | "Asia/Kamchatka" | "Asia/Karachi" | "Asia/Kathmandu" | "Asia/Katmandu" | "Asia/Khandyga" | "Asia/Kolkata" | "Asia/Krasnoyarsk" | "Asia/Kuala_Lumpur" | "Asia/Kuching" | "Asia/Kuwait" | "Asia/Macau" | "Asia/Magadan" | "Asia/Makassar" | "Asia/Manila" | "Asia/Muscat" | "Asia/Nicosia" | "Asia/Novokuznetsk" | "Asia/Novosibirsk" | "Asia/Omsk" | "Asia/Oral" | "Asia/Phnom_Penh" | "Asia/Pontianak" | "Asia/Pyongyang" | "Asia/Qatar" | "Asia/Qostanay" | "Asia/Qyzylorda" | "Asia/Rangoon" | "Asia/Riyadh" | "Asia/Saigon" | "Asia/Sakhalin" | "Asia/Samarkand" | "Asia/Seoul" | "Asia/Shanghai" | "Asia/Singapore" | "Asia/Srednekolymsk" | "Asia/Taipei" | "Asia/Tashkent" | "Asia/Tbilisi" | "Asia/Tehran" | "Asia/Thimphu" | "Asia/Tokyo" | "Asia/Tomsk" | "Asia/Ulaanbaatar" | "Asia/Urumqi" | "Asia/Ust-Nera" | "Asia/Vientiane" | "Asia/Vladivostok" | "Asia/Yakutsk" | "Asia/Yangon" | "Asia/Yekaterinburg" | "Asia/Yerevan" | "Atlantic/Azores" | "Atlantic/Bermuda" | "Atlantic/Canary" | "Atlantic/Cape_Verde" | "Atlantic/Faeroe" | "Atlantic/Faroe" | "Atlantic/Madeira" | "Atlantic/Reykjavik" | "Atlantic/South_Georgia" | "Atlantic/St_Helena" | "Atlantic/Stanley" | "Australia/Adelaide" | "Australia/Brisbane" | "Australia/Broken_Hill" | "Australia/Darwin" | "Australia/Eucla" | "Australia/Hobart" | "Australia/Lindeman" | "Australia/Lord_Howe" | "Australia/Melbourne" | "Australia/Perth" | "Australia/Sydney" | "Etc/GMT" | "Etc/GMT+1" | "Etc/GMT+10" | "Etc/GMT+11" | "Etc/GMT+12" | "Etc/GMT+2" | "Etc/GMT+3" | "Etc/GMT+4" | "Etc/GMT+5" | "Etc/GMT+6" | "Etc/GMT+7" | "Etc/GMT+8" | "Etc/GMT+9" | "Etc/GMT-1" | "Etc/GMT-10" | "Etc/GMT-11" | "Etc/GMT-12" | "Etc/GMT-13" | "Etc/GMT-14" | "Etc/GMT-2" | "Etc/GMT-3" | "Etc/GMT-4" | "Etc/GMT-5" | "Etc/GMT-6" | "Etc/GMT-7" | "Etc/GMT-8" | "Etc/GMT-9" | "Etc/UTC" | "Europe/Amsterdam" | "Europe/Andorra" | "Europe/Astrakhan" | "Europe/Athens" | "Europe/Belgrade" | "Europe/Berlin" | "Europe/Bratislava" | "Europe/Brussels" | "Europe/Bucharest" | "Europe/Budapest" | "Europe/Busingen" | "Europe/Chisinau" | "Europe/Copenhagen" | "Europe/Dublin" | "Europe/Gibraltar" | "Europe/Guernsey" | "Europe/Helsinki" | "Europe/Isle_of_Man" | "Europe/Istanbul" | "Europe/Jersey" | "Europe/Kaliningrad" | "Europe/Kiev" | "Europe/Kirov" | "Europe/Kyiv" | "Europe/Lisbon" | "Europe/Ljubljana" | "Europe/London" | "Europe/Luxembourg" | "Europe/Madrid" | "Europe/Malta" | "Europe/Mariehamn" | "Europe/Minsk" | "Europe/Monaco" | "Europe/Moscow" | "Europe/Oslo" | "Europe/Paris" | "Europe/Podgorica" | "Europe/Prague" | "Europe/Riga" | "Europe/Rome" | "Europe/Samara" | "Europe/San_Marino" | "Europe/Sarajevo" | "Europe/Saratov" | "Europe/Simferopol" | "Europe/Skopje" | "Europe/Sofia" | "Europe/Stockholm" | "Europe/Tallinn" | "Europe/Tirane" | "Europe/Ulyanovsk" | "Europe/Vaduz" | "Europe/Vatican" | "Europe/Vienna" | "Europe/Vilnius" | "Europe/Volgograd" | "Europe/Warsaw" | "Europe/Zagreb" | "Europe/Zurich" | "Indian/Antananarivo" | "Indian/Chagos" | "Indian/Christmas" | "Indian/Cocos" | "Indian/Comoro" | "Indian/Kerguelen" | "Indian/Mahe" | "Indian/Maldives" | "Indian/Mauritius" | "Indian/Mayotte" | "Indian/Reunion" | "Pacific/Apia" | "Pacific/Auckland" | "Pacific/Bougainville" | "Pacific/Chatham" | "Pacific/Easter" | "Pacific/Efate" | "Pacific/Enderbury" | "Pacific/Fakaofo" | "Pacific/Fiji" | "Pacific/Funafuti" | "Pacific/Galapagos" | "Pacific/Gambier" | "Pacific/Guadalcanal" | "Pacific/Guam" | "Pacific/Honolulu" | "Pacific/Kanton" | "Pacific/Kiritimati" | "Pacific/Kosrae" | "Pacific/Kwajalein" | "Pacific/Majuro" | "Pacific/Marquesas" | "Pacific/Midway" | "Pacific/Nauru" | "Pacific/Niue" | "Pacific/Norfolk" | "Pacific/Noumea" | "Pacific/Pago_Pago" | "Pacific/Palau" | "Pacific/Pitcairn" | "Pacific/Ponape" | "Pacific/Port_Moresby" | "Pacific/Rarotonga" | "Pacific/Saipan" | "Pacific/Tahiti" | "Pacific/Tarawa" | "Pacific/Tongatapu" | "Pacific/Truk" | "Pacific/Wake" | "Pacific/Wallis" | "UTC";
+                            country?: string;
+                            email?: string;
+                            phone?: string;
+                            /** @description Defaults: e-mail true (service messages about an existing contract), SMS and calls false */
+                            consents?: {
+                                email?: boolean;
+                                sms?: boolean;
+                                call?: boolean;
+                            };
+                            /** @enum {string} */
+                            preferredChannel?: "email" | "sms" | "call" | "portal";
+                            /** @enum {string} */
+                            customerValue?: "A" | "B" | "C";
+                            /** @enum {string} */
+                            digitalAffinity?: "high" | "medium" | "low";
+                            flags?: ("vulnerable" | "hardship" | "insolvency" | "deceased" | "legal-hold")[];
+                            paymentHistory?: {
+                                onTimeRate?: number;
+                                brokenPromises?: number;
+                                previousCases?: number;
+                            };
+                            attributes?: {
+                                [key: string]: (string | number | boolean) | null;
+                            };
+                            /**
+                             * @description § 288 BGB: default interest 5 (consumer) or 9 (business) points over the base rate; default consumer
+                             * @enum {string}
+                             */
+                            type?: "consumer" | "business";
+                            /** @description Postal address for letters; the postcode is checked per country */
+                            address?: {
+                                street: string;
+                                houseNumber: string;
+                                postcode: string;
+                                city: string;
+                                country: string;
+                            } | {
+                                /** @enum {unknown} */
+                                country?: "DE";
+                                postcode?: unknown;
+                            } | {
+                                /** @enum {unknown} */
+                                country?: "AT";
+                                postcode?: unknown;
+                            } | {
+                                /** @enum {unknown} */
+                                country?: "CH";
+                                postcode?: unknown;
+                            } | {
+                                /** @enum {unknown} */
+                                country?: "US";
+                                postcode?: unknown;
+                            } | {
+                                /** @enum {unknown} */
+                                country?: "GB";
+                                postcode?: unknown;
+                            } | {
+                                country?: unknown;
+                                postcode?: unknown;
+                            };
+                        } | unknown | {
+                            /** @enum {unknown} */
+                            preferredChannel?: "email";
+                        } | {
+                            /** @enum {unknown} */
+                            preferredChannel?: "sms" | "call";
+                        } | ({
+                            /** @enum {unknown} */
+                            preferredChannel?: "portal";
+                        } | unknown | unknown);
+                        contactPoints: {
+                            [key: string]: unknown;
+                        }[];
+                        invoices: {
+                            [key: string]: unknown;
+                        }[];
+                        payments: {
+                            [key: string]: unknown;
+                        }[];
+                        case: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description case events; notes in their words */
+                        timeline: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description every message with the text that was sent */
+                        messages: {
+                            [key: string]: unknown;
+                        }[];
+                        portalEvents: {
+                            [key: string]: unknown;
+                        }[];
+                        tasks: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description free-text notes of agents, disputes and plans */
+                        notes: {
+                            [key: string]: unknown;
+                        }[];
+                        escalations: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
