@@ -32,6 +32,7 @@ export async function measureFirstStart(): Promise<{ total: number; install: num
       TEMPORAL_UI_PORT: String(await unusedPort()),
       SMTP_OUTBOX_PORT: String(await unusedPort()),
       SMS_SINK_PORT: String(await unusedPort()),
+      LETTER_SINK_PORT: String(await unusedPort()),
     };
     // npm start's own process group, so that stopping it stops the dev server it started too.
     const child = spawn('npm', ['start'], {

@@ -102,6 +102,7 @@ async function main(): Promise<BenchResult> {
       TEMPORAL_UI_PORT: String(await unusedPort()),
       SMTP_OUTBOX_PORT: String(await unusedPort()),
       SMS_SINK_PORT: String(await unusedPort()),
+      LETTER_SINK_PORT: String(await unusedPort()),
       MAHNWERK_DEV_API_KEY: api.apiKey,
       LOG_LEVEL: 'warn',
     },

@@ -44,7 +44,7 @@ async function serve(config: Config, role: Role): Promise<void> {
   const logger = createLogger(config.logLevel);
   const { startMahnwerk } = await import('../runtime/app.js');
   const mahnwerk = await startMahnwerk(config, { role, logger });
-  const { apiUrl, devOutbox, devSms } = mahnwerk;
+  const { apiUrl, devOutbox, devSms, devLetters } = mahnwerk;
   const where: [label: string, value: string | undefined][] = [
     ['API', apiUrl && `${apiUrl}/v1`],
     ['API docs', apiUrl && `${apiUrl}/docs`],
@@ -54,7 +54,7 @@ async function serve(config: Config, role: Role): Promise<void> {
       'Dev outbox',
       devOutbox &&
         apiUrl &&
-        `${apiUrl}/dev/outbox (SMTP ${devOutbox.url}${devSms ? `, Twilio-compatible SMS ${devSms.url}` : ''})`,
+        `${apiUrl}/dev/outbox (SMTP ${devOutbox.url}${devSms ? `, Twilio-compatible SMS ${devSms.url}` : ''}${devLetters ? `, letters ${devLetters.url}` : ''})`,
     ],
     [
       'SMS',

@@ -116,6 +116,7 @@ describe.skipIf(!postgres)(`crash safety: a worker process SIGKILLed in the midd
         MAHNWERK_CONFIG: config.policyFile!,
         MAHNWERK_PUBLIC_URL: config.http.publicUrl,
         SMTP_URL: outbox.url,
+        LETTER_SINK_PORT: '0',
         EMAIL_RATE_PER_SECOND: '25',
         SMS_RATE_PER_SECOND: '25',
         MAHNWERK_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'mahnwerk-crash-')),

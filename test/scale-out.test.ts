@@ -71,6 +71,7 @@ describe.skipIf(!postgres)(`scale-out: two APIs and two workers on one PostgreSQ
         DATABASE_URL: database.url,
         SMTP_URL: outbox.url,
         SMS_SINK_PORT: '0',
+        LETTER_SINK_PORT: '0',
         EMAIL_RATE_PER_SECOND: '200',
         MAHNWERK_SECRET: 'scale-test-secret-0123456789abcdef',
         MAHNWERK_DEV_API_KEY: API_KEY,
