@@ -17,6 +17,7 @@ import { defaultStrategies } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
 import { createSweepActivities } from './sweeps.js';
+import { createRetentionActivities, DEFAULT_RETENTION_DAYS } from './retention.js';
 import { createWebhookActivities } from './webhooks.js';
 import {
   createMessageSender,
@@ -41,6 +42,8 @@ export interface Policies {
 export interface ActivityDeps extends MessageDeps {
   /** Segmentation thresholds and contact policy in force (defaults, or the configuration file). */
   policies?: Policies;
+  /** MAHNWERK_RETENTION_DAYS; default 3 years. */
+  retentionDays?: number | undefined;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -68,6 +71,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(db),
 
     ...createSweepActivities(db),
+
+    ...createRetentionActivities(db, deps.retentionDays ?? DEFAULT_RETENTION_DAYS),
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
