@@ -18,6 +18,7 @@ import type { Strategy } from '../domain/strategies/types.js';
 import type { PolicyVersions } from '../config/policy-versions.js';
 import { createAgentTaskActivities } from './agent-tasks.js';
 import { createSweepActivities } from './sweeps.js';
+import { createRetentionActivities, DEFAULT_RETENTION_DAYS } from './retention.js';
 import { createWebhookActivities } from './webhooks.js';
 import {
   createMessageSender,
@@ -44,6 +45,8 @@ export interface ActivityDeps extends MessageDeps {
   policies?: Policies;
   /** Published policy versions over `policies`; without it `policies` stay in force. */
   policyVersions?: PolicyVersions;
+  /** MAHNWERK_RETENTION_DAYS; default 3 years. */
+  retentionDays?: number | undefined;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -84,6 +87,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(db),
 
     ...createSweepActivities(db),
+
+    ...createRetentionActivities(db, deps.retentionDays ?? DEFAULT_RETENTION_DAYS),
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {

@@ -65,6 +65,8 @@ const envSchema = z
     MAHNWERK_TEMPLATES_DIR: z.string().min(1).optional(),
     MAHNWERK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     PORTAL_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** Personal data of cases closed longer ago is purged (§ 195 BGB: the regular limitation period is 3 years). */
+    MAHNWERK_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1095),
     MAHNWERK_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     /** Portal requests per link and minute (each IP gets five times as many, for shared addresses). */
     PORTAL_RATE_LIMIT: z.coerce.number().int().min(10).max(10_000).default(60),
@@ -156,6 +158,8 @@ export interface Config {
   /** Master keys of the Temporal payload codec; neither set: generated under dataDir (not in production). */
   payloadKeys: MasterKeySource;
   http: { host: string; port: number; publicUrl: string };
+  /** Days after a case closed until the retention schedule purges the debtor's personal data. */
+  retentionDays: number;
   devApiKey: string | undefined;
   /** undefined: the embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
@@ -269,6 +273,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     templatesDir: env.MAHNWERK_TEMPLATES_DIR && path.resolve(env.MAHNWERK_TEMPLATES_DIR),
     secret: env.MAHNWERK_SECRET,
     portalLinkDays: env.PORTAL_LINK_DAYS,
+    retentionDays: env.MAHNWERK_RETENTION_DAYS,
     adminPassword: env.MAHNWERK_ADMIN_PASSWORD,
     portal: {
       rateLimitPerMinute: env.PORTAL_RATE_LIMIT,

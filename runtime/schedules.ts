@@ -1,10 +1,10 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { nightlyReassessment, nightlyReconciliation } from '../workflows/sweeps.js';
+import type { nightlyReassessment, nightlyReconciliation, retentionPurge } from '../workflows/sweeps.js';
 
 interface Sweep {
   name: string;
-  workflowType: 'nightlyReassessment' | 'nightlyReconciliation';
+  workflowType: 'nightlyReassessment' | 'nightlyReconciliation' | 'retentionPurge';
   /** UTC hour and minute. */
   at: { hour: number; minute: number };
   note: string;
@@ -22,6 +22,12 @@ const SWEEPS: Sweep[] = [
     workflowType: 'nightlyReconciliation',
     at: { hour: 3, minute: 0 },
     note: 'Reports open cases whose workflow and database disagree (log and case timeline).',
+  },
+  {
+    name: 'retention-purge',
+    workflowType: 'retentionPurge',
+    at: { hour: 4, minute: 0 },
+    note: 'Erases personal data of cases closed longer than MAHNWERK_RETENTION_DAYS (default 3 years).',
   },
 ];
 
@@ -42,7 +48,9 @@ export async function ensureSweepSchedules(
   for (const sweep of SWEEPS) {
     const id = scheduleId(taskQueue, sweep.name);
     try {
-      await client.schedule.create<typeof nightlyReassessment | typeof nightlyReconciliation>({
+      await client.schedule.create<
+        typeof nightlyReassessment | typeof nightlyReconciliation | typeof retentionPurge
+      >({
         scheduleId: id,
         spec: { calendars: [{ hour: sweep.at.hour, minute: sweep.at.minute }], timezone: 'UTC' },
         action: {

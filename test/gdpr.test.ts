@@ -169,3 +169,51 @@ describe('GDPR export and erasure', () => {
     ]);
   });
 });
+
+describe('retention', () => {
+  /** A case opened and paid in full through the API: it closes as paid. */
+  async function paidCase(id: string, email: string): Promise<void> {
+    await openCaseThroughApi(
+      product,
+      id,
+      { name: `Retention ${id}`, locale: 'en', timezone: 'Europe/Berlin', email },
+      5_000,
+    );
+    const paid = await product.request('POST', `/v1/debtors/${id}/payments`, {
+      paymentId: `${id}-pay`,
+      amount: 5_000,
+      currency: 'EUR',
+      paidAt: new Date().toISOString(),
+    });
+    expect(paid.status).toBeLessThan(300);
+    await eventually(
+      () => product.db.selectFrom('cases').select('closed_at').where('debtor_id', '=', id).executeTakeFirst(),
+      (row) => Boolean(row?.closed_at),
+    );
+  }
+
+  it('the retention purge erases debtors whose case closed longer ago than the period, no others', async () => {
+    await paidCase('ret-old', 'ret-old@example.com');
+    await paidCase('ret-new', 'ret-new@example.com');
+    const fourYearsAgo = new Date(Date.now() - 4 * 365 * 86_400_000);
+    await product.db
+      .updateTable('cases')
+      .set({ closed_at: fourYearsAgo })
+      .where('debtor_id', '=', 'ret-old')
+      .execute();
+
+    const purged = await product.client.workflow.execute('retentionPurge', {
+      taskQueue: product.config.temporal.taskQueue,
+      workflowId: `retention-test-${Date.now()}`,
+      args: [],
+    });
+    expect(purged).toBe(1);
+    expect(await personalDataIn(product.db, ['ret-old@example.com', 'Retention ret-old'])).toEqual([]);
+    expect((await product.request('GET', '/v1/debtors/ret-old/export')).status).toBe(404);
+    expect((await product.request('GET', '/v1/debtors/ret-new/export')).status).toBe(200);
+    const audit = await product.request('GET', '/v1/audit?action=debtor.erased&debtorId=ret-old');
+    expect((audit.body as { entries: { actor: string; detail: unknown }[] }).entries).toEqual([
+      expect.objectContaining({ actor: 'system', detail: { reason: 'retention' } }),
+    ]);
+  });
+});

@@ -12,7 +12,7 @@ import {
 
 /** The nightly sweeps on Temporal Schedules (dev server: the Java test server has no Schedules). */
 const taskQueue = `test-sweeps-${randomUUID()}`;
-const SWEEPS = ['nightly-reassessment', 'nightly-reconciliation'];
+const SWEEPS = ['nightly-reassessment', 'nightly-reconciliation', 'retention-purge'];
 let product: RunningProduct | undefined;
 
 const start = () =>

@@ -1,4 +1,5 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createRetentionActivities } from '../activities/retention.js';
 import type { SweepActivities } from '../activities/sweeps.js';
 
 const { openCaseIds, reassessCases, reconcileCases, ensureWebhookDeliveries } =
@@ -58,5 +59,24 @@ export async function nightlyReconciliation(
     after = debtorIds.at(-1)!;
     if (workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof nightlyReconciliation>({ after, cases, mismatches });
+  }
+}
+
+const { purgeExpiredDebtors } = proxyActivities<ReturnType<typeof createRetentionActivities>>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumInterval: '1 minute' },
+});
+
+/**
+ * Daily (Temporal Schedule): erases the personal data of debtors whose case closed longer ago than
+ * MAHNWERK_RETENTION_DAYS (default 3 years), a page at a time. Answers how many.
+ */
+export async function retentionPurge(done = 0): Promise<number> {
+  let debtors = done;
+  for (;;) {
+    const purged = await purgeExpiredDebtors({ limit: PAGE });
+    debtors += purged;
+    if (purged < PAGE) return debtors;
+    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof retentionPurge>(debtors);
   }
 }
