@@ -29,4 +29,5 @@ exec "$venv/bin/schemathesis" --no-color --config-file scripts/schemathesis.toml
   --max-examples "${SCHEMATHESIS_EXAMPLES:-10}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
   --workers 2 \
-  --request-timeout 30
+  --request-timeout 30 \
+  --max-response-time 30

@@ -126,6 +126,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         issues: error.field ? [{ field: error.field, message: error.message }] : undefined,
       });
     }
+    // PostgreSQL stores no NUL character in text or JSON: say so instead of failing the call.
+    if (['22P05', '22021'].includes(String((error as { code?: unknown }).code))) {
+      return reply.status(400).send({
+        error: 'invalid_request',
+        message: 'text must not contain the NUL character (\\u0000): remove it and send the call again',
+      });
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.status(status).send({ error: 'bad_request', message: (error as Error).message });
