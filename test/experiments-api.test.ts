@@ -80,7 +80,7 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
       segment: 'assisted',
       variants: [variants[0], { name: 'x', weight: 1, overrides: { cadenceDays: { letter: 3 } } }],
     });
-    expect(unknownStep.status).toBe(400);
+    expect(unknownStep.status).toBe(422);
     expect(fieldsOf(unknownStep.body)).toEqual(['variants.1.overrides.cadenceDays.letter']);
     expect((unknownStep.body as { message: string }).message).toMatch(
       /no such step in assisted \(steps: email-1, sms-1, call, final\)/,

@@ -1,4 +1,4 @@
-/** A request that passed its schema but does not fit the data in force (HTTP 400): `field` names what to fix. */
+/** A request that passed its schema but does not fit the data in force (HTTP 422): `field` names what to fix. */
 export class InputError extends Error {
   constructor(
     readonly field: string,

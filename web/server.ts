@@ -111,7 +111,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
       return reply.status(404).send({ error: 'not_found', message: 'the debtor has no running case' });
     }
     if (error instanceof InputError) {
-      return reply.status(400).send({
+      return reply.status(422).send({
         error: 'invalid_request',
         message: `${error.field}: ${error.message}`,
         issues: [{ field: error.field, message: error.message }],

@@ -19,22 +19,27 @@ export const experimentVariantSchema = z.strictObject({
 export type ExperimentVariant = z.infer<typeof experimentVariantSchema>;
 
 /** `POST /v1/experiments`: a champion/challenger test on one segment's new cases. */
-export const experimentInputSchema = z
-  .strictObject({
-    segment: z.enum(SEGMENTS),
-    variants: z
-      .array(experimentVariantSchema)
-      .min(2, 'an experiment compares at least two variants')
-      .max(5)
-      .refine((v) => new Set(v.map((x) => x.name)).size === v.length, 'variant names must differ'),
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).optional(),
-  })
-  .refine((e) => !e.startsAt || !e.endsAt || Date.parse(e.startsAt) < Date.parse(e.endsAt), {
-    message: 'must be after startsAt',
-    path: ['endsAt'],
-  });
+export const experimentInputSchema = z.strictObject({
+  segment: z.enum(SEGMENTS),
+  variants: z.array(experimentVariantSchema).min(2, 'an experiment compares at least two variants').max(5),
+  startsAt: z.iso.datetime({ offset: true }).optional(),
+  endsAt: z.iso.datetime({ offset: true }).optional(),
+});
 export type ExperimentInput = z.infer<typeof experimentInputSchema>;
+
+/**
+ * What the schema cannot say (JSON Schema has no "unique by name" or "after"): the first problem of
+ * a well-formed experiment, with its field.
+ */
+export function experimentInputProblem(e: ExperimentInput): { field: string; message: string } | undefined {
+  if (new Set(e.variants.map((v) => v.name)).size !== e.variants.length) {
+    return { field: 'variants', message: 'variant names must differ' };
+  }
+  if (e.startsAt && e.endsAt && Date.parse(e.startsAt) >= Date.parse(e.endsAt)) {
+    return { field: 'endsAt', message: 'must be after startsAt' };
+  }
+  return undefined;
+}
 
 export const EXPERIMENT_STATUSES = ['running', 'stopped', 'promoted'] as const;
 export type ExperimentStatus = (typeof EXPERIMENT_STATUSES)[number];

@@ -23,7 +23,12 @@ const strategyOverrideSchema = variantOverridesSchema.extend({
     .optional(),
 });
 
-export const strategiesConfigSchema = z.partialRecord(z.enum(SEGMENTS), strategyOverrideSchema);
+/** A strict object rather than a record, so the API document says which segment keys exist. */
+export const strategiesConfigSchema = z.strictObject(
+  Object.fromEntries(SEGMENTS.map((segment) => [segment, strategyOverrideSchema.optional()])) as {
+    [S in SegmentId]: z.ZodOptional<typeof strategyOverrideSchema>;
+  },
+);
 export type StrategiesConfigInput = z.input<typeof strategiesConfigSchema>;
 
 export class StrategyConfigError extends Error {}

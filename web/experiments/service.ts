@@ -3,7 +3,11 @@ import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError, NotFoundError } from '../../db/billing.js';
 import type { Database } from '../../db/database.js';
 import { createExperiment, endExperiment, findExperiment, variantOutcomes } from '../../db/experiments.js';
-import type { Experiment, ExperimentInput } from '../../domain/experiments/experiment.js';
+import {
+  experimentInputProblem,
+  type Experiment,
+  type ExperimentInput,
+} from '../../domain/experiments/experiment.js';
 import { experimentVerdict, wilsonInterval, type Verdict } from '../../domain/experiments/statistics.js';
 import { applyVariant, VariantError, type VariantOverrides } from '../../domain/experiments/variant.js';
 import { InputError } from '../input-error.js';
@@ -19,6 +23,8 @@ export async function startExperiment(
   input: ExperimentInput,
   by: string,
 ): Promise<Experiment> {
+  const problem = experimentInputProblem(input);
+  if (problem) throw new InputError(problem.field, problem.message);
   const strategy = policies.strategies[input.segment];
   input.variants.forEach((variant, i) => {
     try {
