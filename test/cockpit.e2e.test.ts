@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
 import { kpiReport } from '../web/kpis/report.js';
 import { launchBrowser, screenshot, seriousA11yViolations } from './setup/browser.js';
-import { startProduct, type RunningProduct } from './setup/harness.js';
+import { openCaseThroughApi, startProduct, type RunningProduct } from './setup/harness.js';
 
 /** The strategy cockpit in Chromium: a manager logs in and reads the charts and their tables. */
 let product: RunningProduct;
@@ -121,19 +121,12 @@ describe('strategy cockpit', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     // An open case of 30 € (assisted today): small-balance once the threshold is 60 €.
-    await product.request('PUT', '/v1/debtors/cockpit-open-1', {
-      name: 'Maria Muster',
-      locale: 'de',
-      timezone: 'Europe/Berlin',
-      email: 'open-1@example.com',
-    });
-    const opened = await product.request('PUT', '/v1/debtors/cockpit-open-1/invoices/inv-1', {
-      currency: 'EUR',
-      amountDue: 3000,
-      dueDate: '2026-10-15',
-      issuedAt: '2026-09-15T10:00:00Z',
-    });
-    expect(opened.status).toBe(201);
+    await openCaseThroughApi(
+      product,
+      'cockpit-open-1',
+      { name: 'Maria Muster', locale: 'de', timezone: 'Europe/Berlin', email: 'open-1@example.com' },
+      3000,
+    );
 
     await page.getByRole('link', { name: 'Policies' }).click();
     await page.waitForURL(/\/cockpit\/policies/);

@@ -3,10 +3,22 @@ import { caseWorkflowId } from '../domain/case.js';
 import { assignVariant } from '../domain/experiments/assignment.js';
 import * as sa from '../domain/search-attributes.js';
 import { eventually } from './setup/eventually.js';
-import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
+import {
+  openCaseThroughApi,
+  startProduct,
+  testDatabases,
+  zoneInContactWindowNow,
+  type RunningProduct,
+} from './setup/harness.js';
 
 let product: RunningProduct;
 const openZone = zoneInContactWindowNow();
+const maria = (id: string) => ({
+  name: 'Maria Muster',
+  locale: 'de',
+  timezone: openZone,
+  email: `${id}@example.com`,
+});
 
 const variants = [
   { name: 'champion', weight: 1, overrides: {} },
@@ -116,21 +128,7 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
     expect(fieldsOf(second.body)).toEqual(['segment']);
 
     const ids = [`${database}-exp-a`, `${database}-exp-b`, `${database}-exp-c`, `${database}-exp-d`];
-    for (const id of ids) {
-      await product.request('PUT', `/v1/debtors/${id}`, {
-        name: 'Maria Muster',
-        locale: 'de',
-        timezone: openZone,
-        email: `${id}@example.com`,
-      });
-      const opened = await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, {
-        currency: 'EUR',
-        amountDue: 12950,
-        dueDate: '2026-10-15',
-        issuedAt: '2026-09-15T10:00:00Z',
-      });
-      expect(opened.status).toBe(201);
-    }
+    for (const id of ids) await openCaseThroughApi(product, id, maria(id), 12950);
     for (const id of ids) {
       const expected = assignVariant(experiment.id, id, variants);
       const shown = await eventually(
@@ -164,18 +162,7 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
     expect((await product.request('POST', `/v1/experiments/${experiment.id}/stop`)).status).toBe(409);
     // Stopped: a new case of the segment runs the plain strategy.
     const after = `${database}-exp-after`;
-    await product.request('PUT', `/v1/debtors/${after}`, {
-      name: 'Maria Muster',
-      locale: 'de',
-      timezone: openZone,
-      email: 'after@example.com',
-    });
-    await product.request('PUT', `/v1/debtors/${after}/invoices/inv-1`, {
-      currency: 'EUR',
-      amountDue: 12950,
-      dueDate: '2026-10-15',
-      issuedAt: '2026-09-15T10:00:00Z',
-    });
+    await openCaseThroughApi(product, after, maria(after), 12950);
     expect((await product.request('GET', `/v1/cases/${after}`)).body).toMatchObject({
       variant: null,
       strategyVersion: 'assisted-v1',
@@ -255,20 +242,12 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
       status: 'promoted',
     });
     const next = `${database}-after-promote`;
-    await product.request('PUT', `/v1/debtors/${next}`, {
-      name: 'Maria Muster',
-      locale: 'de',
-      timezone: openZone,
-      email: 'promoted@example.com',
-      digitalAffinity: 'high',
-      paymentHistory: { onTimeRate: 0.95 },
-    });
-    await product.request('PUT', `/v1/debtors/${next}/invoices/inv-1`, {
-      currency: 'EUR',
-      amountDue: 12950,
-      dueDate: '2026-10-15',
-      issuedAt: '2026-09-15T10:00:00Z',
-    });
+    await openCaseThroughApi(
+      product,
+      next,
+      { ...maria(next), digitalAffinity: 'high', paymentHistory: { onTimeRate: 0.95 } },
+      12950,
+    );
     expect((await product.request('GET', `/v1/cases/${next}`)).body).toMatchObject({
       segment: 'self-service',
       variant: null,

@@ -4,7 +4,13 @@ import { loadCaseSnapshot } from '../db/snapshot.js';
 import { assess } from '../domain/segmentation/assess.js';
 import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
 import { eventually } from './setup/eventually.js';
-import { startProduct, testDatabases, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
+import {
+  openCaseThroughApi,
+  startProduct,
+  testDatabases,
+  zoneInContactWindowNow,
+  type RunningProduct,
+} from './setup/harness.js';
 
 let product: RunningProduct;
 const openZone = zoneInContactWindowNow();
@@ -31,19 +37,8 @@ describe.each(testDatabases)(
     it('previews a threshold change on every open case, moving exactly those assess moves, then publishes it', async () => {
       const ids = AMOUNTS.map((amount) => `${database}-pol-${amount}`);
       for (const [i, id] of ids.entries()) {
-        await product.request('PUT', `/v1/debtors/${id}`, {
-          name: 'Maria Muster',
-          locale: 'de',
-          timezone: openZone,
-          email: `${id}@example.com`,
-        });
-        const opened = await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, {
-          currency: 'EUR',
-          amountDue: AMOUNTS[i],
-          dueDate: '2026-10-15',
-          issuedAt: '2026-09-15T10:00:00Z',
-        });
-        expect(opened.status).toBe(201);
+        const debtor = { name: 'Maria Muster', locale: 'de', timezone: openZone, email: `${id}@example.com` };
+        await openCaseThroughApi(product, id, debtor, AMOUNTS[i]!);
       }
       const current = (await product.request('GET', '/v1/policies')).body as {
         version: number;
