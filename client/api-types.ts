@@ -1155,6 +1155,22 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4473,6 +4489,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1ExperimentsId: {
@@ -4559,6 +4591,22 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4705,6 +4753,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1ExperimentsIdStop: {
@@ -4807,6 +4871,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4933,6 +5013,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5137,7 +5233,169 @@ export interface operations {
                     };
                     /** @default {} */
                     strategies?: {
-                        [key: string]: {
+                        protected?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        "data-collection"?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        "small-balance"?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        "self-service"?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        assisted?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        personal?: {
+                            cadenceDays?: {
+                                [key: string]: number;
+                            };
+                            /** @enum {string} */
+                            tone?: "friendly" | "supportive" | "firm";
+                            channelOrder?: ("email" | "sms" | "call" | "letter")[];
+                            templates?: {
+                                [key: string]: "reminder-1" | "reminder-2" | "final-notice" | "confirmation" | "dispute-received" | "plan-reminder";
+                            };
+                            callSlaDays?: {
+                                [key: string]: number;
+                            };
+                            version: string;
+                            paymentPlan?: {
+                                maxInstalments?: number;
+                                minInstalment?: number;
+                                maxDurationDays?: number;
+                                maxFirstDueDays?: number;
+                                graceDays?: number;
+                                reminderDaysBefore?: number;
+                            } | false;
+                            nextStageAfterDays?: number;
+                            writeOffAutomaticallyBelow?: {
+                                [key: string]: number;
+                            };
+                        };
+                        "high-risk"?: {
                             cadenceDays?: {
                                 [key: string]: number;
                             };
@@ -5203,6 +5461,22 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5358,6 +5632,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5650,6 +5940,22 @@ export interface operations {
                         }[];
                         escalations: {
                             [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
                         }[];
                     };
                 };

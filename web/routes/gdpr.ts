@@ -36,7 +36,13 @@ export const gdprRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, c
         summary: 'Everything held about a debtor, as JSON (GDPR Art. 15; admin scope)',
         tags: ['admin'],
         params: debtorParams,
-        response: { 200: debtorExport, 401: errorResponse, 403: errorResponse, 404: errorResponse },
+        response: {
+          200: debtorExport,
+          400: errorResponse,
+          401: errorResponse,
+          403: errorResponse,
+          404: errorResponse,
+        },
       },
     },
     async (request) => {
@@ -63,6 +69,7 @@ export const gdprRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, c
         params: debtorParams,
         response: {
           200: z.object({ debtorId: z.string(), erased: z.literal(true), caseTerminated: z.boolean() }),
+          400: errorResponse,
           401: errorResponse,
           403: errorResponse,
           404: errorResponse,
