@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { caseWorkflowId } from '../domain/case.js';
 import { assignVariant } from '../domain/experiments/assignment.js';
 import * as sa from '../domain/search-attributes.js';
+import { defaultStrategies } from '../domain/strategies/defaults.js';
 import { eventually } from './setup/eventually.js';
 import {
   openCaseThroughApi,
@@ -65,7 +66,7 @@ async function seedOutcomes(experimentId: string, variant: string, n: number, pa
     run_id: 'seeded',
     status: i < paid ? ('paid' as const) : ('written-off' as const),
     segment: 'assisted',
-    strategy_version: `assisted-v1+${variant}`,
+    strategy_version: `${defaultStrategies.assisted.version}+${variant}`,
     strategy_variant: variant,
     experiment_id: experimentId,
     current_step: 'closed',
@@ -138,7 +139,7 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
       expect(shown.body).toMatchObject({
         segment: 'assisted',
         variant: { experimentId: experiment.id, name: expected },
-        strategyVersion: `assisted-v1+${expected}`,
+        strategyVersion: `${defaultStrategies.assisted.version}+${expected}`,
       });
       const described = await product.client.workflow.getHandle(caseWorkflowId(id)).describe();
       expect(described.typedSearchAttributes.get(sa.StrategyVariant)).toBe(expected);
@@ -165,7 +166,7 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
     await openCaseThroughApi(product, after, maria(after), 12950);
     expect((await product.request('GET', `/v1/cases/${after}`)).body).toMatchObject({
       variant: null,
-      strategyVersion: 'assisted-v1',
+      strategyVersion: defaultStrategies.assisted.version,
     });
   });
 
