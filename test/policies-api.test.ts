@@ -59,7 +59,7 @@ describe.each(testDatabases)(
         strategies: { assisted: { version: 'assisted-v2', cadenceDays: { nope: 1 } } },
       });
       expect(unknownStep).toMatchObject({
-        status: 400,
+        status: 422,
         body: { issues: [{ field: 'strategies.assisted.cadenceDays.nope' }] },
       });
 
