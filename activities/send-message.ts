@@ -253,17 +253,16 @@ export function createMessageSender({
     };
   }
 
-  function emailDelivery(
+  /** The e-mail template's text, which a letter also prints: the same words on every channel. */
+  function messageText(
     input: SendMessageInput,
     facts: DebtorFacts,
-    to: string,
     issuedAt: Date,
     claim: ClaimBreakdown | undefined,
-  ): Delivery {
-    const { portalUrl, unsubscribeUrl } = messageLinks(input, 'email', issuedAt);
-    const rendered = renderEmail({
-      portalUrl,
-      unsubscribeUrl,
+    links: { portalUrl: string; unsubscribeUrl?: string },
+  ) {
+    return renderEmail({
+      ...links,
       template: input.template,
       tone: input.tone ?? 'supportive',
       locale: facts.locale,
@@ -281,6 +280,17 @@ export function createMessageSender({
       instalment: instalmentOf(input, facts),
       claim,
     });
+  }
+
+  function emailDelivery(
+    input: SendMessageInput,
+    facts: DebtorFacts,
+    to: string,
+    issuedAt: Date,
+    claim: ClaimBreakdown | undefined,
+  ): Delivery {
+    const { portalUrl, unsubscribeUrl } = messageLinks(input, 'email', issuedAt);
+    const rendered = messageText(input, facts, issuedAt, claim, { portalUrl, unsubscribeUrl });
     // Deterministic: a resend after a crash carries the same Message-ID, so it is recognisable.
     const messageId = `<${sha256(input.idempotencyKey).slice(0, 32)}@mahnwerk>`;
     return {
@@ -362,24 +372,7 @@ export function createMessageSender({
         },
         { kind: 'none' },
       );
-    const text = renderEmail({
-      portalUrl,
-      template: input.template,
-      tone: input.tone ?? 'supportive',
-      locale: facts.locale,
-      timezone: facts.timezone,
-      now: issuedAt,
-      debtorName: name,
-      total: { amount: claim.open, currency },
-      invoices: facts.openInvoices.map((i) => ({
-        id: i.id,
-        open: { amount: i.open, currency: i.currency },
-        dueDate: i.dueDate,
-      })),
-      creditor: config.creditor,
-      instalment: instalmentOf(input, facts),
-      claim,
-    });
+    const text = messageText(input, facts, issuedAt, claim, { portalUrl });
     const sepa = config.portal?.sepa;
     const recipient = addressLines(name, to, config.creditor.country).join(', ');
     return {

@@ -4605,22 +4605,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Default Response */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: string;
-                        message: string;
-                        issues?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
         };
     };
     getV1ExperimentsIdResults: {
@@ -4753,22 +4737,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description Default Response */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: string;
-                        message: string;
-                        issues?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
         };
     };
     postV1ExperimentsIdStop: {
@@ -4871,22 +4839,6 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        error: string;
-                        message: string;
-                        issues?: {
-                            field: string;
-                            message: string;
-                        }[];
-                    };
-                };
-            };
-            /** @description Default Response */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };

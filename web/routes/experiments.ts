@@ -106,7 +106,6 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
         response: {
           200: experimentResponse,
           400: errorResponse,
-          422: errorResponse,
           401: errorResponse,
           404: errorResponse,
         },
@@ -129,7 +128,6 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
         response: {
           200: resultsResponse,
           400: errorResponse,
-          422: errorResponse,
           401: errorResponse,
           404: errorResponse,
         },
@@ -148,7 +146,6 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
         response: {
           200: experimentResponse,
           400: errorResponse,
-          422: errorResponse,
           401: errorResponse,
           404: errorResponse,
           409: errorResponse,
