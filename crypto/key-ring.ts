@@ -22,6 +22,14 @@ export class PayloadKeyUnavailable extends Error {
   }
 }
 
+/** The debtor's data key was destroyed by an erasure: nothing of theirs can be written to Temporal again. */
+export class DebtorErased extends PayloadKeyUnavailable {
+  constructor(readonly debtorId: string) {
+    super(`${DEBTOR_PREFIX}${debtorId}`, 'the debtor was erased (data key destroyed)');
+    this.name = 'DebtorErased';
+  }
+}
+
 /**
  * The keys of Temporal payloads: a data key per debtor (created on first use, stored wrapped by the
  * active master key), and the master key itself for payloads that belong to no debtor.
@@ -70,15 +78,14 @@ export class PayloadKeyRing {
     const keyId = `${DEBTOR_PREFIX}${debtorId}`;
     let wrapped = await findDataKey(this.db, debtorId);
     if (!wrapped) {
-      if (!create) throw new PayloadKeyUnavailable(keyId, 'the debtor was erased (data key destroyed)');
+      if (!create) throw new DebtorErased(debtorId);
       const { active } = this.master;
       wrapped = await storeDataKey(this.db, debtorId, {
         masterKeyId: active.id,
         wrappedKey: seal(active.key, newKey(), keyId).toString('base64'),
       });
     }
-    if (wrapped.masterKeyId === DESTROYED)
-      throw new PayloadKeyUnavailable(keyId, 'the debtor was erased (data key destroyed)');
+    if (wrapped.masterKeyId === DESTROYED) throw new DebtorErased(debtorId);
     const masterKey = this.masterKey(wrapped.masterKeyId, `${MASTER_PREFIX}${wrapped.masterKeyId}`);
     const key = open(masterKey, Buffer.from(wrapped.wrappedKey, 'base64'), keyId);
     if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);

@@ -167,6 +167,7 @@ export const debtorProfileSchema = profileFields
         code: 'custom',
         path: ['preferredChannel'],
         message: `${d.preferredChannel} needs ${what[d.preferredChannel]} to reach the debtor`,
+        params: { inDocument: true },
       });
     }
   })

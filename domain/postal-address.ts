@@ -47,6 +47,8 @@ export const postalAddressSchema = z
         code: 'custom',
         path: ['postcode'],
         message: rule ? `not a ${a.country} postcode (e.g. ${rule.example})` : 'not a postcode',
+        // The document states the postcodes per country too (below): breaking the rule is malformed.
+        params: { inDocument: true },
       });
     }
   })

@@ -15,19 +15,21 @@ url=${1:?usage: scripts/schemathesis.sh URL API_KEY}
 key=${2:?usage: scripts/schemathesis.sh URL API_KEY}
 venv=${SCHEMATHESIS_VENV:-.tools/schemathesis-$VERSION}
 
-if [[ ! -x "$venv/bin/schemathesis" ]]; then
+# Run through the venv's python, not its console script: the script's shebang holds the absolute path
+# the venv was made at, which breaks when the checkout (or a worktree sharing .tools) moves.
+if ! "$venv/bin/python" -c 'import schemathesis' 2> /dev/null; then
   echo "mahnwerk: installing schemathesis $VERSION into $venv" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
-exec "$venv/bin/schemathesis" --no-color --config-file scripts/schemathesis.toml run "$url/docs/json" \
+exec "$venv/bin/python" -m schemathesis.cli --no-color --config-file scripts/schemathesis.toml run "$url/docs/json" \
   --header "Authorization: Bearer $key" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
   --include-path-regex '^/v1/' \
   --max-examples "${SCHEMATHESIS_EXAMPLES:-10}" \
   --seed "${SCHEMATHESIS_SEED:-1}" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 30 \
   --max-response-time 30

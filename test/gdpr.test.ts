@@ -135,6 +135,9 @@ describe('GDPR export and erasure', () => {
 
     expect((await product.request('GET', `/v1/debtors/${debtorId}/export`)).status).toBe(404);
     expect((await product.request('DELETE', `/v1/debtors/${debtorId}`)).status).toBe(404);
+    // The erased case takes no more changes: a clear 404, not a failure to encrypt for it.
+    const cancel = await product.request('POST', `/v1/cases/${debtorId}/cancel`, { reason: 'late call' });
+    expect(cancel).toMatchObject({ status: 404, body: { message: expect.stringMatching(/was erased/) } });
     expect(await personalDataIn(product.db, Object.values(secrets))).toEqual([]);
 
     const { status, closed_at } = await product.db

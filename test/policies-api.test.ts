@@ -62,6 +62,23 @@ describe.each(testDatabases)(
         status: 422,
         body: { issues: [{ field: 'strategies.assisted.cadenceDays.nope' }] },
       });
+      // Well-formed by the document, refused by rules it cannot state: 422, naming the field.
+      const windowOnly = await product.request('PUT', '/v1/policies/draft', {
+        contactPolicy: { windows: { default: { start: '20:00', end: '08:00' } } },
+      });
+      expect(windowOnly).toMatchObject({
+        status: 422,
+        body: {
+          issues: [{ field: 'contactPolicy.windows.default', message: expect.stringMatching(/before end/) }],
+        },
+      });
+      const currencyOnly = await product.request('PUT', '/v1/policies/draft', {
+        strategies: { 'small-balance': { version: 'sb-x', writeOffAutomaticallyBelow: { EURO: 100 } } },
+      });
+      expect(currencyOnly).toMatchObject({
+        status: 422,
+        body: { issues: [{ field: 'strategies.small-balance.writeOffAutomaticallyBelow.EURO' }] },
+      });
 
       const draftSegmentation = { ...defaultSegmentationConfig, smallBalanceMax: 6000 };
       const saved = await product.request('PUT', '/v1/policies/draft', {

@@ -14,10 +14,46 @@ type OpenApiDocument = {
 type OpenApiOperation = {
   operationId?: string;
   requestBody?: unknown;
-  responses?: Record<string, { links?: Record<string, unknown>; content?: unknown }>;
+  responses?: Record<string, { description?: string; links?: Record<string, unknown>; content?: unknown }>;
 };
 
 const API_PREFIX = '/v1/';
+
+/** Arrays and plain objects only: a streamed body (the import) is no data to walk. */
+const isParsedJson = (value: unknown): value is object =>
+  Array.isArray(value) ||
+  (typeof value === 'object' &&
+    value !== null &&
+    [Object.prototype, null].includes(Object.getPrototypeOf(value)));
+
+/** Where in a parsed JSON body a string or key holds NUL, which PostgreSQL cannot store; null if none. */
+export function nulCharacterAt(value: unknown, path: string[] = []): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (!isParsedJson(value)) return null;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return [...path, key];
+    const found = nulCharacterAt(child, [...path, key]);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * A JSON body whose text holds NUL is refused before anything reads it: 422 naming the field, as the
+ * document says for every body (a pattern on every string would bloat it, and map keys cannot carry one).
+ */
+export function refuseNulCharacters(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request, reply) => {
+    if (!request.url.startsWith(API_PREFIX)) return;
+    const at = nulCharacterAt(request.body);
+    if (!at) return;
+    const field = at.join('.') || 'body';
+    const message = 'text must not contain the NUL character (\\u0000): remove it and send the call again';
+    return reply
+      .status(422)
+      .send({ error: 'invalid_request', message: `${field}: ${message}`, issues: [{ field, message }] });
+  });
+}
 
 /**
  * A request to a known /v1 path with a method it does not have gets 405 and an `Allow` header,
@@ -82,6 +118,7 @@ export function completeDocument<T>(document: T): T {
       operation.operationId ??= operationId(method, path);
       // No content is no content: not a JSON null.
       delete operation.responses?.['204']?.content;
+      documentUnfitBodies(path, operation);
     }
   }
   const linkFrom = (method: string, path: string, extra: Record<string, string> = {}) => {
@@ -125,6 +162,21 @@ export function completeDocument<T>(document: T): T {
   tidySchemas(doc.paths);
   doc.info.description = `${doc.info.description ?? ''}. A method a path does not list answers 405 with an Allow header.`;
   return document;
+}
+
+/**
+ * Every /v1 body may be well-formed by the document and still not fit: NUL in a text, a rule across
+ * fields or the keys of a map (what OpenAPI 3.0 cannot state). Such a call answers 422.
+ */
+function documentUnfitBodies(path: string, operation: OpenApiOperation): void {
+  const malformed = operation.responses?.['400'];
+  if (!path.startsWith(API_PREFIX) || !operation.requestBody || !malformed || operation.responses?.['422'])
+    return;
+  operation.responses!['422'] = {
+    ...malformed,
+    description:
+      'Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken',
+  };
 }
 
 /**

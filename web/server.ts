@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { PayloadCodec } from '@temporalio/common';
-import type { PayloadKeyRing } from '../crypto/key-ring.js';
+import { DebtorErased, type PayloadKeyRing } from '../crypto/key-ring.js';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -27,7 +27,7 @@ import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { protectApi } from './api-auth.js';
-import { answerUndeclaredMethods, completeDocument } from './contract.js';
+import { answerUndeclaredMethods, completeDocument, refuseNulCharacters } from './contract.js';
 import { auditRoutes } from './routes/audit.js';
 import { gdprRoutes } from './routes/gdpr.js';
 import { billingRoutes } from './routes/billing.js';
@@ -88,6 +88,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own limit (100) answers an undocumented 414; above it the zod params say 400 and why.
     routerOptions: { maxParamLength: 2048 },
+    // A `__proto__` or `constructor.prototype` key is dropped from a JSON body rather than refusing
+    // the whole call: the schema allows such a key where extra keys are allowed, and dropped it harms nothing.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -95,7 +99,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setErrorHandler((error, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const part = error.validationContext ?? 'body';
-      return reply.status(400).send({
+      return reply.status(validationStatus(error.validation, part)).send({
         error: 'invalid_request',
         message: `The ${part} is invalid: ${error.validation.map((v) => fieldName(v.instancePath, part)).join(', ')}`,
         issues: error.validation.map((v) => ({
@@ -119,6 +123,12 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     if (error instanceof NotFoundError)
       return reply.status(404).send({ error: 'not_found', message: error.message });
+    if (error instanceof DebtorErased) {
+      return reply.status(404).send({
+        error: 'not_found',
+        message: `debtor ${error.debtorId} was erased on request: its case takes no more changes; use a new debtor id`,
+      });
+    }
     if (error instanceof ConflictError) {
       return reply.status(409).send({
         error: 'conflict',
@@ -128,7 +138,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     }
     // PostgreSQL stores no NUL character in text or JSON: say so instead of failing the call.
     if (['22P05', '22021'].includes(String((error as { code?: unknown }).code))) {
-      return reply.status(400).send({
+      return reply.status(422).send({
         error: 'invalid_request',
         message: 'text must not contain the NUL character (\\u0000): remove it and send the call again',
       });
@@ -145,6 +155,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   answerUndeclaredMethods(app);
+  refuseNulCharacters(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Mahnwerk API', version: '1', description: 'Dunning cases for billing systems' },
@@ -246,6 +257,22 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+/**
+ * A body that breaks only rules OpenAPI 3.0 cannot state (a refinement across fields, the keys a map
+ * takes) is well-formed by the document but does not fit: 422, as documented for every body. 400
+ * otherwise, also for a refinement marked `inDocument` (its rule is in the document as well).
+ */
+function validationStatus(
+  issues: { keyword: string; params?: { params?: { inDocument?: unknown } } }[],
+  part: string,
+) {
+  // The validator keeps the zod issue's own fields (its `params` among them) under `params`.
+  const beyondTheDocument = (issue: (typeof issues)[number]) =>
+    issue.keyword === 'invalid_key' ||
+    (issue.keyword === 'custom' && issue.params?.params?.inDocument !== true);
+  return part === 'body' && issues.every(beyondTheDocument) ? 422 : 400;
 }
 
 /** "/phone" in body → "phone"; "/consents/sms" → "consents.sms". */

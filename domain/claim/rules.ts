@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SEGMENTS, type SegmentId } from '../segmentation/types.js';
+import { perSegment } from '../segmentation/per-segment.js';
+import type { SegmentId } from '../segmentation/types.js';
 
 /**
  * The creditor policy: what a creditor charges on top of the principal, and how payments are
@@ -79,7 +80,7 @@ export const creditorPolicySchema = z.strictObject({
     })
     .prefault({}),
   rules: claimRulesSchema.prefault({}),
-  segments: z.partialRecord(z.enum(SEGMENTS), segmentRulesSchema).default({
+  segments: perSegment(segmentRulesSchema).default({
     protected: { waive: 'protected segment: no interest or fees while the debtor is protected' },
   }),
 });

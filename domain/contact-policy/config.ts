@@ -36,7 +36,12 @@ const windowOverrideSchema = z.object({
   days: z
     .array(z.number().int().min(1).max(7))
     .min(1)
-    .refine((days) => new Set(days).size === days.length, 'days must not repeat')
+    // inDocument: the API document states the rule too (uniqueItems), so breaking it is malformed (400).
+    .refine((days) => new Set(days).size === days.length, {
+      message: 'days must not repeat',
+      params: { inDocument: true },
+    })
+    .meta({ uniqueItems: true })
     .optional(),
   start: z.string().regex(TIME, 'expected HH:MM').optional(),
   end: z.string().regex(TIME, 'expected HH:MM').optional(),

@@ -13,7 +13,12 @@ export const variantOverridesSchema = z.strictObject({
   channelOrder: z
     .array(z.enum(CHANNELS))
     .min(1)
-    .refine((c) => new Set(c).size === c.length, 'a channel may appear once')
+    // inDocument: the API document states the rule too (uniqueItems), so breaking it is malformed (400).
+    .refine((c) => new Set(c).size === c.length, {
+      message: 'a channel may appear once',
+      params: { inDocument: true },
+    })
+    .meta({ uniqueItems: true })
     .optional(),
   templates: z.record(z.string(), z.enum(MESSAGE_TEMPLATES)).optional(),
   callSlaDays: z.record(z.string(), z.number().int().min(1).max(30)).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SEGMENTS } from './types.js';
+import { perSegment } from './per-segment.js';
 
 /**
  * The thresholds of segmentation, as configuration. Every field is optional in input and falls back
@@ -22,7 +22,7 @@ export const segmentationConfigSchema = z.strictObject({
   /** Minimum on-time payment rate (0..1) for self-service; debtors without history qualify too. */
   selfServiceMinOnTimeRate: z.number().min(0).max(1).default(0.8),
   /** Strategy version per segment; a missing entry means `<segment>-v1`. */
-  strategyVersions: z.partialRecord(z.enum(SEGMENTS), z.string().min(1)).optional(),
+  strategyVersions: perSegment(z.string().min(1)).optional(),
 });
 
 /** The resolved configuration (defaults applied). */

@@ -16,6 +16,7 @@ const bounceBody = z
   .refine((b) => b.messageId !== undefined || b.address !== undefined, {
     message: 'messageId or address is required',
     path: ['messageId'],
+    params: { inDocument: true },
   })
   // The same rule in the OpenAPI document.
   .meta({ anyOf: [{ required: ['messageId'] }, { required: ['address'] }] });
