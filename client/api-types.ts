@@ -1127,6 +1127,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     deleteV1DebtorsDebtorId: {
@@ -1520,6 +1536,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     putV1DebtorsDebtorIdInvoicesInvoiceId: {
@@ -1624,6 +1656,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1820,6 +1868,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3863,6 +3927,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Webhooksubscriptions: {
@@ -3968,6 +4048,22 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5136,7 +5232,13 @@ export interface operations {
                         /** @default 0.8 */
                         selfServiceMinOnTimeRate?: number;
                         strategyVersions?: {
-                            [key: string]: string;
+                            protected?: string;
+                            "data-collection"?: string;
+                            "small-balance"?: string;
+                            "self-service"?: string;
+                            assisted?: string;
+                            personal?: string;
+                            "high-risk"?: string;
                         };
                     };
                     /** @default {} */
