@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { CaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
@@ -78,7 +79,7 @@ export function createActivities(deps: ActivityDeps) {
       debtorId: string;
       asOf: string;
     }): Promise<CaseSnapshot & { segmentation?: SegmentationConfig }> {
-      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf));
+      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf), inForce.creditor);
       return { ...snap, segmentation: (await published()).segmentation };
     },
 
@@ -92,7 +93,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
-      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+      const facts = await loadDebtorFacts(db, input.debtorId, new Date(), inForce.creditor);
       await db.transaction().execute(async (trx) => {
         const inserted = await trx
           .insertInto('escalations')
@@ -104,6 +105,7 @@ export function createActivities(deps: ActivityDeps) {
               currency: facts.currency,
               daysPastDue: facts.daysPastDue,
               invoices: facts.openInvoices,
+              claim: facts.claim ?? null,
             }),
           })
           .onConflict((oc) => oc.column('escalation_key').doNothing())
@@ -162,7 +164,14 @@ export function createActivities(deps: ActivityDeps) {
         await trx
           .insertInto('cases')
           .values({ debtor_id: state.debtorId, ...row })
-          .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row))
+          .onConflict((oc) =>
+            oc.column('debtor_id').doUpdateSet({
+              ...row,
+              // Billing recorded the opening a moment before the workflow's first task ran: the
+              // earlier instant stands, so a payment in between still counts in the case's claim.
+              opened_at: sql<Date>`case when cases.closed_at is null then least(cases.opened_at, excluded.opened_at) else excluded.opened_at end`,
+            }),
+          )
           .execute();
         await recordWaiver(trx, state, runId);
         for (const event of events) {
@@ -224,7 +233,7 @@ export function createActivities(deps: ActivityDeps) {
    */
   async function stillAllowed(input: SendMessageInput): Promise<SendResult | undefined> {
     const now = Context.current().info.currentAttemptScheduledTimestampMs;
-    const { snapshot, history } = await loadCaseSnapshot(db, input.debtorId, new Date(now));
+    const { snapshot, history } = await loadCaseSnapshot(db, input.debtorId, new Date(now), inForce.creditor);
     const decision = decideContact(
       input.channel,
       now,
