@@ -3,6 +3,7 @@ import type { CaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import { assessmentForReport } from '../db/cases.js';
+import { loadClaim } from '../db/claim.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -148,6 +149,8 @@ export function createActivities(deps: ActivityDeps) {
         amount_due: state.amountDue,
         currency: state.currency,
         days_past_due: state.daysPastDue,
+        // The KPIs' amount recovered: what payments settled of the whole claim, surplus excluded.
+        claim_paid: (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null,
         opened_at: state.openedAt,
         closed_at: state.closedAt ? new Date(state.closedAt) : null,
         updated_at: new Date(),

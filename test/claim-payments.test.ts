@@ -102,6 +102,13 @@ describe('payments and plans use the total open claim', () => {
       openAmount: { amount: 0 },
       claim: { open: 0, paid: PRINCIPAL + INTEREST + FLAT_FEE },
     });
+    // The case row carries what was recovered of the whole claim, for the KPIs.
+    const row = await product.db
+      .selectFrom('cases')
+      .select(['claim_paid', 'amount_due'])
+      .where('debtor_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ claim_paid: PRINCIPAL + INTEREST + FLAT_FEE, amount_due: 0 });
   });
 
   it('paying only the principal leaves the case open, the interest and fee as the remaining claim', async () => {
