@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { CaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import { recordCaseEvent } from '../db/case-events.js';
 import { assessmentForReport } from '../db/cases.js';
+import { loadClaim } from '../db/claim.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -78,7 +80,7 @@ export function createActivities(deps: ActivityDeps) {
       debtorId: string;
       asOf: string;
     }): Promise<CaseSnapshot & { segmentation?: SegmentationConfig }> {
-      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf));
+      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf), inForce.creditor);
       return { ...snap, segmentation: (await published()).segmentation };
     },
 
@@ -92,7 +94,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Hands the case data to the external collection agency once, and records what went over. */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
-      const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+      const facts = await loadDebtorFacts(db, input.debtorId, new Date(), inForce.creditor);
       await db.transaction().execute(async (trx) => {
         const inserted = await trx
           .insertInto('escalations')
@@ -104,6 +106,7 @@ export function createActivities(deps: ActivityDeps) {
               currency: facts.currency,
               daysPastDue: facts.daysPastDue,
               invoices: facts.openInvoices,
+              claim: facts.claim ?? null,
             }),
           })
           .onConflict((oc) => oc.column('escalation_key').doNothing())
@@ -146,6 +149,8 @@ export function createActivities(deps: ActivityDeps) {
         amount_due: state.amountDue,
         currency: state.currency,
         days_past_due: state.daysPastDue,
+        // The KPIs' amount recovered: what payments settled of the whole claim, surplus excluded.
+        claim_paid: (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null,
         opened_at: state.openedAt,
         closed_at: state.closedAt ? new Date(state.closedAt) : null,
         updated_at: new Date(),
@@ -162,7 +167,14 @@ export function createActivities(deps: ActivityDeps) {
         await trx
           .insertInto('cases')
           .values({ debtor_id: state.debtorId, ...row })
-          .onConflict((oc) => oc.column('debtor_id').doUpdateSet(row))
+          .onConflict((oc) =>
+            oc.column('debtor_id').doUpdateSet({
+              ...row,
+              // Billing recorded the opening a moment before the workflow's first task ran: the
+              // earlier instant stands, so a payment in between still counts in the case's claim.
+              opened_at: sql<Date>`case when cases.closed_at is null then least(cases.opened_at, excluded.opened_at) else excluded.opened_at end`,
+            }),
+          )
           .execute();
         await recordWaiver(trx, state, runId);
         for (const event of events) {
@@ -224,7 +236,7 @@ export function createActivities(deps: ActivityDeps) {
    */
   async function stillAllowed(input: SendMessageInput): Promise<SendResult | undefined> {
     const now = Context.current().info.currentAttemptScheduledTimestampMs;
-    const { snapshot, history } = await loadCaseSnapshot(db, input.debtorId, new Date(now));
+    const { snapshot, history } = await loadCaseSnapshot(db, input.debtorId, new Date(now), inForce.creditor);
     const decision = decideContact(
       input.channel,
       now,

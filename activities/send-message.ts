@@ -166,7 +166,7 @@ export function createMessageSender({
     const deferral = await stillAllowed();
     if (deferral) return deferral;
 
-    const facts = await loadDebtorFacts(db, input.debtorId, new Date());
+    const facts = await loadDebtorFacts(db, input.debtorId, new Date(), claimPolicy);
     const caseRow = await db
       .selectFrom('cases')
       .select('status')

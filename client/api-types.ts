@@ -1800,6 +1800,7 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
+                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -1814,6 +1815,7 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
+                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -2151,6 +2153,7 @@ export interface operations {
                             waiver: {
                                 reason: string;
                             } | null;
+                            /** @description true: asOf's half-year has no base rate in the table yet; interest uses the last known one */
                             baseRateMissing: boolean;
                             lines: ({
                                 /** @enum {string} */
@@ -2168,6 +2171,8 @@ export interface operations {
                                 days: number;
                                 base: number;
                                 rateBasisPoints: number;
+                                /** @description false: the base rate of these days' half-year is not in the table yet, the last known one was carried forward */
+                                baseRateKnown: boolean;
                                 amount: number;
                             } | {
                                 /** @enum {string} */

@@ -12,8 +12,9 @@ const DUNNING_TEMPLATES = ['reminder-1', 'reminder-2', 'final-notice'];
 
 /**
  * The claim of the debtor's current case: the invoices still open or settled during the case, the
- * payments on them, and the reminders sent, as days in the debtor's time zone. Undefined without a
- * case or invoices.
+ * payments on them, and the reminders sent, as days in the debtor's time zone. A case that is only
+ * opening (no case row yet) claims the open invoices as of now. Undefined without a debtor or
+ * invoices.
  */
 export async function loadClaim(
   db: Database,
@@ -31,8 +32,8 @@ export async function loadClaim(
     .select(['segment', 'opened_at'])
     .where('debtor_id', '=', debtorId)
     .executeTakeFirst();
-  if (!debtor || !found) return undefined;
-  const openedAt = found.opened_at;
+  if (!debtor) return undefined;
+  const openedAt = found?.opened_at ?? now;
   const invoices = await db
     .selectFrom('invoices')
     .select(['id', 'currency', 'amount_due', 'due_date', 'issued_at'])
@@ -66,7 +67,7 @@ export async function loadClaim(
     const earlier = steps.get(step);
     if (sent && (!earlier || sent < earlier)) steps.set(step, sent);
   }
-  const terms = claimTermsFor(policy, { segment: found.segment, currency, country: debtor.country });
+  const terms = claimTermsFor(policy, { segment: found?.segment ?? '', currency, country: debtor.country });
   return computeClaim(
     {
       currency,

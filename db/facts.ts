@@ -1,6 +1,8 @@
 import type { CaseFacts } from '../domain/case.js';
+import { defaultCreditorPolicy, type ClaimBreakdown, type CreditorPolicy } from '../domain/claim/index.js';
 import { postalAddressSchema, type PostalAddress } from '../domain/postal-address.js';
 import { daysPastDue } from '../domain/dates.js';
+import { loadClaim } from './claim.js';
 import type { Database } from './database.js';
 import type { DebtorRow } from './schema.js';
 
@@ -19,10 +21,25 @@ export interface DebtorFacts extends CaseFacts {
   sms: string | undefined;
   /** Where a letter goes: the debtor's postal address, when it passes its country's checks. */
   postalAddress: PostalAddress | undefined;
+  /** The claim of the current case (undefined before a case opens): `openAmount` is its `open`. */
+  claim: ClaimBreakdown | undefined;
 }
 
-/** Everything a decision about contacting the debtor needs, read fresh from the database. */
-export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date): Promise<DebtorFacts> {
+/**
+ * Everything a decision about contacting the debtor needs, read fresh from the database.
+ *
+ * `openAmount` is what the debtor owes: the case's open claim (principal + interest + fees − paid,
+ * payments allocated per the creditor policy), the one figure that portal, plans, messages, the
+ * workflow's `paid` and the KPIs use. Before a case opens there is no claim yet: then it is the
+ * open principal of the invoices. When the principal is settled but interest or fees are still
+ * open, the case stays open and counts its days past due from its oldest invoice.
+ */
+export async function loadDebtorFacts(
+  db: Database,
+  debtorId: string,
+  asOf: Date,
+  policy: CreditorPolicy = defaultCreditorPolicy(),
+): Promise<DebtorFacts> {
   const debtor = await db.selectFrom('debtors').selectAll().where('id', '=', debtorId).executeTakeFirst();
   const invoices = await db
     .selectFrom('invoices')
@@ -47,22 +64,29 @@ export async function loadDebtorFacts(db: Database, debtorId: string, asOf: Date
     dueDate: i.due_date,
   }));
   const timezone = debtor?.timezone ?? 'UTC';
-  const oldest = openInvoices[0];
+  const claim = await loadClaim(db, debtorId, asOf, policy);
+  const openAmount = claim ? claim.open : openInvoices.reduce((sum, i) => sum + i.open, 0);
+  const oldestDueDate =
+    openInvoices[0]?.dueDate ?? (claim && claim.open > 0 ? oldestPrincipalDue(claim) : undefined);
   const email = reachable('email');
   return {
     debtorExists: debtor !== undefined,
     debtor,
     locale: debtor?.locale ?? 'en',
     timezone,
-    openAmount: openInvoices.reduce((sum, i) => sum + i.open, 0),
-    currency: oldest?.currency ?? null,
+    openAmount,
+    currency: openInvoices[0]?.currency ?? (openAmount > 0 ? claim?.currency : undefined) ?? null,
     openInvoiceCount: openInvoices.length,
-    daysPastDue: oldest ? daysPastDue(oldest.dueDate, asOf, timezone) : 0,
-    oldestDueDate: oldest?.dueDate ?? null,
+    daysPastDue: oldestDueDate ? daysPastDue(oldestDueDate, asOf, timezone) : 0,
+    oldestDueDate: oldestDueDate ?? null,
     emailReachable: email !== undefined,
     email,
     sms: reachable('sms'),
     postalAddress: postalAddressSchema.safeParse(debtor?.postal_address).data,
     openInvoices,
+    claim,
   };
 }
+
+const oldestPrincipalDue = (claim: ClaimBreakdown): string | undefined =>
+  claim.lines.flatMap((l) => (l.kind === 'principal' ? [l.dueDate] : [])).sort()[0];

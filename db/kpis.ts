@@ -35,8 +35,16 @@ const GROUP_COLUMN: Record<Exclude<KpiGroup, 'channel'>, RawBuilder<unknown>> = 
 const bucket = (dpd: RawBuilder<unknown>) =>
   sql`(case when ${dpd} <= 0 then 0 when ${dpd} <= 30 then 1 when ${dpd} <= 60 then 2 when ${dpd} <= 90 then 3 else 4 end)`;
 
-const recoveredWithin = (days: number) =>
-  sql`coalesce(sum(a.amount) filter (where p.paid_at < b.opened_at + make_interval(days => ${days})), 0)::bigint`;
+/**
+ * Recovered within N days of the opening: the payments of those days, up to what the case's claim
+ * recorded as paid; rows without a claim (older than 0075) count the invoices' allocations.
+ */
+const recoveredWithin = (days: number) => {
+  const within = sql`p.paid_at < b.opened_at + make_interval(days => ${days})`;
+  return sql`(case when b.claim_paid is null
+                   then coalesce(sum(a.amount) filter (where ${within}), 0)
+                   else least(coalesce(sum(p.amount) filter (where ${within}), 0), b.claim_paid) end)::bigint`;
+};
 
 export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<KpiAggregateRow[]> {
   const asOf = filter.asOf.toISOString();
@@ -68,7 +76,7 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
   const result = await sql<KpiAggregateRow>`
     with base as (
       select c.debtor_id, c.segment, c.strategy_version, coalesce(c.strategy_variant, 'none') as variant,
-             c.currency, c.status, c.amount_due, c.opened_at, c.closed_at,
+             c.currency, c.status, c.amount_due, c.claim_paid, c.opened_at, c.closed_at,
              c.days_past_due_at_open as dpd_open,
              to_char(c.opened_at at time zone 'UTC', 'IYYY-"W"IW') as cohort,
              floor(extract(epoch from (coalesce(c.closed_at, ${asOf}::timestamptz) - c.opened_at)) / 86400)::int as age_days
@@ -81,8 +89,9 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
         ${filter.experimentId ? sql`and c.experiment_id = ${filter.experimentId}` : sql``}
     ),
     pay as (
-      -- What payments settled (their allocations): a surplus stays a credit and is not recovered.
-      select b.debtor_id, coalesce(sum(a.amount), 0)::bigint as recovered,
+      -- What payments settled of the claim (principal, interest, fees): a surplus stays a credit
+      -- and is not recovered. Rows from before the claim (0075) count the invoices' allocations.
+      select b.debtor_id, coalesce(b.claim_paid, sum(a.amount), 0)::bigint as recovered,
              ${recoveredWithin(30)} as recovered30, ${recoveredWithin(60)} as recovered60,
              ${recoveredWithin(90)} as recovered90
       from base b
@@ -90,7 +99,7 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
       cross join lateral (
         select coalesce(sum((e ->> 'amount')::bigint), 0) as amount from jsonb_array_elements(p.allocations) e
       ) a
-      group by b.debtor_id
+      group by b.debtor_id, b.claim_paid
     ),
     ev as (
       select b.debtor_id,
@@ -136,9 +145,11 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
       group by debtor_id, channel
     ),
     case_facts as (
-      select b.*, coalesce(p.recovered, 0) as recovered, coalesce(p.recovered30, 0) as recovered30,
+      -- Placed: the whole claim (principal, interest, fees) = what was recovered + what is open.
+      select b.*, coalesce(p.recovered, b.claim_paid, 0) as recovered,
+             coalesce(p.recovered30, 0) as recovered30,
              coalesce(p.recovered60, 0) as recovered60, coalesce(p.recovered90, 0) as recovered90,
-             coalesce(p.recovered, 0) + b.amount_due as placed,
+             coalesce(p.recovered, b.claim_paid, 0) + b.amount_due as placed,
              coalesce(ev.promises_made, 0) as promises_made, coalesce(ev.promises_kept, 0) as promises_kept,
              coalesce(ev.promises_broken, 0) as promises_broken,
              coalesce(ev.plans_completed, 0) as plans_completed, coalesce(ev.plans_broken, 0) as plans_broken,

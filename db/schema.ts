@@ -133,6 +133,8 @@ export interface CasesTable {
   strategy_variant: ColumnType<string | null, string | null | undefined, string | null>;
   /** The experiment of `strategy_variant` (0060). */
   experiment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What payments settled of the case's claim at its last report (0075); null for older rows. */
+  claim_paid: ColumnType<number | null, number | null | undefined, number | null>;
   /** The latest assessment: why the case is in its segment (null for rows older than 0010). */
   assessment: ColumnType<StoredAssessment | null, string | null | undefined, string | null>;
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { CreditorPolicy } from '../domain/claim/index.js';
 import type { ContactRecord } from '../domain/contact-policy/index.js';
 import { postalAddressSchema } from '../domain/postal-address.js';
 import {
@@ -23,8 +24,13 @@ export interface CaseSnapshot {
 const HISTORY_DAYS = 30;
 
 /** The debtor as segmentation and the contact policy see it: facts only, no addresses. */
-export async function loadCaseSnapshot(db: Database, debtorId: string, asOf: Date): Promise<CaseSnapshot> {
-  const facts = await loadDebtorFacts(db, debtorId, asOf);
+export async function loadCaseSnapshot(
+  db: Database,
+  debtorId: string,
+  asOf: Date,
+  creditorPolicy?: CreditorPolicy,
+): Promise<CaseSnapshot> {
+  const facts = await loadDebtorFacts(db, debtorId, asOf, creditorPolicy);
   const debtor = facts.debtor;
   const points = await db
     .selectFrom('contact_points')

@@ -26,7 +26,10 @@ export interface SeedCase {
   variant: string | null;
   currency: string;
   status: 'active' | 'paid' | 'written-off' | 'promised';
+  /** The open claim (principal + interest + fees − paid), as the case reports it. */
   amountDue: number;
+  /** What payments settled of the claim; null for a row from before claims were recorded. */
+  claimPaid: number | null;
   openedAt: Date;
   closedAt: Date | null;
   dpdOpen: number | null;
@@ -36,6 +39,7 @@ export interface SeedPayment {
   debtorId: string;
   currency: string;
   amount: number;
+  /** What the payment settled of the invoices' principal (the rest paid interest, fees or is a credit). */
   allocated: number;
   paidAt: Date;
 }
@@ -105,31 +109,37 @@ export function historySeed({ asOf, prefix }: HistoryOptions): KpiSeed {
     const currency = i % 7 === 3 ? 'USD' : 'EUR';
     const openedAt = at(new Date(asOf.getTime() - SPAN_DAYS * DAY), i * 3, 9 + (i % 5) * 3);
     const placed = 10_000 + i * 1_000;
+    // Rows from before claims were recorded (no claim_paid) know only the principal.
+    const legacy = i % 13 === 7;
+    // Default interest and fees of the claim: euro claims against debtors in Germany.
+    const charges = currency === 'EUR' && !legacy ? 40 + i * 13 : 0;
     const age = (asOf.getTime() - openedAt.getTime()) / DAY;
     let recovered = 0;
+    let claimPaid = 0;
     let status: SeedCase['status'] = 'active';
     let closedAt: Date | null = null;
-    const pay = (id: string, days: number, amount: number, allocated = amount) => {
+    const pay = (id: string, days: number, amount: number, allocated = amount, surplus = 0) => {
       const paidAt = at(openedAt, days, 2);
       if (paidAt > asOf) return;
       seed.payments.push({ id: `${debtorId}-${id}`, debtorId, currency, amount, allocated, paidAt });
-      if (days >= 0) recovered += allocated;
+      if (days < 0) return;
+      recovered += allocated;
+      claimPaid += amount - surplus;
     };
     if (i % 3 === 0) {
       const days = 5 + (i % 40) * 2;
       if (days + 1 < age) {
+        const rest = placed - Math.round(placed * 0.4);
         pay('a', days - 3, Math.round(placed * 0.4));
-        pay('b', days, placed - Math.round(placed * 0.4));
+        // The last payment settles the principal's rest and the interest and fees.
+        pay('b', days, rest + charges, rest);
         status = 'paid';
         closedAt = at(openedAt, days, 3);
       } else pay('a', 1, 1_000);
     } else if (i % 3 === 1) {
-      pay(
-        'a',
-        20 + (i % 4) * 25,
-        Math.round(placed * 0.3),
-        i === 10 ? Math.round(placed * 0.3) - 500 : undefined,
-      );
+      const amount = Math.round(placed * 0.3);
+      // i = 10: part of the payment is a surplus on another claim; it stays a credit.
+      pay('a', 20 + (i % 4) * 25, amount, i === 10 ? amount - 500 : amount, i === 10 ? 500 : 0);
       if (i % 6 === 1) status = 'promised';
     } else if (age > 46) {
       status = 'written-off';
@@ -144,7 +154,8 @@ export function historySeed({ asOf, prefix }: HistoryOptions): KpiSeed {
       variant: i % 5 === 0 ? null : i % 2 === 1 ? 'champion' : 'challenger',
       currency,
       status,
-      amountDue: status === 'paid' ? 0 : placed - recovered,
+      amountDue: status === 'paid' ? 0 : legacy ? placed - recovered : placed + charges - claimPaid,
+      claimPaid: legacy ? null : claimPaid,
       openedAt,
       closedAt,
       dpdOpen: i % 9 === 4 ? null : ([5, 20, 35, 50, 70, 95][i % 6] as number),
@@ -269,6 +280,7 @@ export async function insertHistory(database: Database, seed: KpiSeed): Promise<
           next_step: null,
           next_step_at: null,
           amount_due: c.amountDue,
+          claim_paid: c.claimPaid,
           currency: c.currency,
           days_past_due: 0,
           days_past_due_at_open: c.dpdOpen,

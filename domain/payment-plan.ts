@@ -82,13 +82,15 @@ const daysBetween = (from: string, to: string): number =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 
 /**
- * Checks a proposal against the policy and the open amount. `today` is the debtor's local date.
- * A plan covers everything open: instalments must add up to exactly the open amount.
+ * Checks a proposal against the policy and the open claim. `today` is the debtor's local date.
+ * A plan covers everything open: instalments must add up to exactly the open claim, read fresh
+ * (`exact`). The case itself knows the claim as of its last refresh, and default interest has
+ * grown it since: there the instalments must cover at least that figure (`at-least`).
  */
 export function checkProposal(
   proposal: PaymentPlanProposal,
   policy: PlanPolicy | null | undefined,
-  facts: { openAmount: number; today: string },
+  facts: { openAmount: number; today: string; cover?: 'exact' | 'at-least' },
 ): PlanRejection | undefined {
   const parsed = paymentPlanProposalSchema.safeParse(proposal);
   if (!parsed.success) {
@@ -105,7 +107,12 @@ export function checkProposal(
     });
   }
   const total = instalments.reduce((sum, i) => sum + i.amount, 0);
-  if (total !== facts.openAmount) {
+  // Before the case has read its facts it knows nothing open: then no plan can cover it yet.
+  const covered =
+    facts.cover === 'at-least'
+      ? facts.openAmount > 0 && total >= facts.openAmount
+      : total === facts.openAmount;
+  if (!covered) {
     return reject('sum-mismatch', `the instalments add up to ${total}, but ${facts.openAmount} is open`, {
       total,
       open: facts.openAmount,

@@ -43,6 +43,7 @@ describe('the claim in GET /v1/cases/{id}', () => {
       open: 17_059,
       interestRate: 1027,
       asOf: today,
+      baseRateMissing: true,
     });
     expect(claim.lines).toEqual(
       expect.arrayContaining([
@@ -52,6 +53,8 @@ describe('the claim in GET /v1/cases/{id}', () => {
           to: today,
           days: 30,
           rateBasisPoints: 1027,
+          // No base rate from 2026-07-01 in the table yet: carried forward, and the line says so.
+          baseRateKnown: false,
         }),
         { kind: 'fee', fee: 'flat-fee', date: addDays(dueDate, 31), amount: 4000 },
       ]),

@@ -65,6 +65,28 @@ describe('claim breakdown (hand-computed)', () => {
     expect(claim.interestRate).toBe(837);
   });
 
+  it('after 2026-06-30 the last known base rate is carried forward, and the lines say so', () => {
+    const claim = computeClaim(
+      facts({
+        invoices: [{ id: 'inv-1', amount: 100_000, dueDate: '2026-05-15', issuedOn: '2026-04-15' }],
+        reminders: ['2026-06-10'],
+        asOf: '2026-07-10',
+      }),
+      statutory,
+    );
+    // 1.27 % + 5 points = 6.27 % on both sides of 2026-07-01; June 11–30: 20 × 100,000 × 6.27 % /
+    // 365 = 343.56; July 1–10 (no announcement in the table): 10 days = 171.78; total 515.34.
+    expect(
+      claim.lines.flatMap((l) =>
+        l.kind === 'interest' ? [[l.from, l.to, l.rateBasisPoints, l.baseRateKnown]] : [],
+      ),
+    ).toEqual([
+      ['2026-06-11', '2026-06-30', 627, true],
+      ['2026-07-01', '2026-07-10', 627, false],
+    ]);
+    expect(claim).toMatchObject({ interest: 515, baseRateMissing: true, interestRate: 627 });
+  });
+
   it('business: base rate + 9 points and the € 40 flat fee once', () => {
     const claim = computeClaim(facts({ debtorType: 'business' }), statutory);
     // 20 × 100,000 × 12.62 % / 365 = 691.51; 10 × 12.37 % = 338.90; total 1,030.41.

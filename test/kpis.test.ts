@@ -54,9 +54,14 @@ function expectedRows(data: KpiSeed, groupBy: KpiGroup, currency?: string): KpiR
       const pays = data.payments.filter(
         (p) => p.debtorId === c.debtorId && p.currency === c.currency && since(c, p.paidAt),
       );
+      // Recovered: what the case's payments settled of the whole claim (principal, interest, fees;
+      // a surplus excluded). A row from before claims were recorded knows only the principal.
+      const early = (n: number) => pays.filter((p) => p.paidAt.getTime() < c.openedAt.getTime() + n * DAY);
       const within = (n: number) =>
-        sum(pays.filter((p) => p.paidAt.getTime() < c.openedAt.getTime() + n * DAY).map((p) => p.allocated));
-      const recovered = sum(pays.map((p) => p.allocated));
+        c.claimPaid === null
+          ? sum(early(n).map((p) => p.allocated))
+          : Math.min(sum(early(n).map((p) => p.amount)), c.claimPaid);
+      const recovered = c.claimPaid ?? sum(pays.map((p) => p.allocated));
       const events = data.events.filter((e) => e.debtorId === c.debtorId && since(c, e.at));
       const count = (type: string) => events.filter((e) => e.type === type).length;
       const touches = new Map<string, Touch>();

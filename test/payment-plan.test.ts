@@ -44,6 +44,23 @@ describe('payment plan domain', () => {
     expect(code([{ dueDate: 'soon', amount: 1 }])).toBe('invalid');
   });
 
+  it('a plan covers the whole open claim: exactly at the portal, at least what the case last read in the case', () => {
+    const at = (amount: number, cover?: 'exact' | 'at-least', open = 30_000) =>
+      checkProposal({ instalments: monthlySchedule(amount, 3, '2026-03-20'), source: 'api' }, policy, {
+        openAmount: open,
+        today: facts.today,
+        cover,
+      })?.code;
+    expect(at(30_000)).toBeUndefined();
+    expect(at(30_012)).toBe('sum-mismatch');
+    expect(at(29_999)).toBe('sum-mismatch');
+    // Interest has grown the claim since the case's last read: a fresh figure above it is accepted.
+    expect(at(30_012, 'at-least')).toBeUndefined();
+    expect(at(29_999, 'at-least')).toBe('sum-mismatch');
+    // Before its first read the case knows nothing open: no plan yet.
+    expect(at(30_000, 'at-least', 0)).toBe('sum-mismatch');
+  });
+
   it('offers no more instalments than amount, count and duration allow', () => {
     expect(maxMonthlyInstalments(policy, 30_000)).toBe(6);
     expect(maxMonthlyInstalments(policy, 5_000)).toBe(2);

@@ -186,7 +186,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         'case-closed',
       ]);
       expect(await summariesOf(id, 'write-off-decided')).toEqual([
-        'Written off automatically: 14.00 EUR is below the limit of 15.00 EUR',
+        // The open claim: 14.00 principal + 13 days of default interest from the day after the
+        // reminder (1,400 × 6.27 % × 13 / 365 = 3.13 cents).
+        'Written off automatically: 14.03 EUR is below the limit of 15.00 EUR',
       ]);
       expect(await summariesOf(id, 'case-closed')).toEqual(['Case closed: written-off']);
       // Written off, never deleted: the claim's invoice stays.
@@ -243,7 +245,9 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         ]);
         expect(await activityCalls(id, 'escalateCase')).toEqual([]);
         expect(await summariesOf(id, 'handoff-requested')).toEqual([
-          expect.stringMatching(/^Hand-over approval: 200\.00 EUR open, \d+ days past due/),
+          // The open claim: 200.00 principal + two dunning fees of 2.50 (the first reminder is free)
+          // + 0.45 default interest since the day after the first reminder.
+          expect.stringMatching(/^Hand-over approval: 205\.45 EUR open, \d+ days past due/),
         ]);
         await world.cases.recordAgentOutcome(id, {
           taskKey: String(approvals[0]?.input.taskKey),

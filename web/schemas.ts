@@ -56,7 +56,9 @@ export const claimResponse = z.object({
   interestRate: z.number().int().nullable().describe('default interest rate on asOf, basis points a year'),
   asOf: z.string(),
   waiver: z.object({ reason: z.string() }).nullable(),
-  baseRateMissing: z.boolean(),
+  baseRateMissing: z
+    .boolean()
+    .describe("true: asOf's half-year has no base rate in the table yet; interest uses the last known one"),
   lines: z.array(
     z.discriminatedUnion('kind', [
       z.object({
@@ -74,6 +76,11 @@ export const claimResponse = z.object({
         days: z.number().int(),
         base: z.number().int(),
         rateBasisPoints: z.number().int(),
+        baseRateKnown: z
+          .boolean()
+          .describe(
+            "false: the base rate of these days' half-year is not in the table yet, the last known one was carried forward",
+          ),
         amount: z.number().int(),
       }),
       z.object({

@@ -49,6 +49,11 @@ export type ClaimLine =
       base: number;
       /** Base rate + margin, basis points a year. */
       rateBasisPoints: number;
+      /**
+       * False when the base rate of these days' half-year is not in the table yet: the last known
+       * one was carried forward (the line is split where that starts).
+       */
+      baseRateKnown: boolean;
       amount: number;
     }
   | { kind: 'fee'; fee: 'dunning-fee' | 'flat-fee' | 'flat-fee-set-off'; date: string; amount: number }
@@ -127,7 +132,10 @@ export function computeClaim(
   // Interest accrues per invoice in runs of constant principal and rate; each run becomes a line.
   let accrued = 0n;
   let shownInterest = 0;
-  const runs = new Map<string, { from: number; base: number; rate: number; numerator: bigint }>();
+  const runs = new Map<
+    string,
+    { from: number; base: number; rate: number; known: boolean; numerator: bigint }
+  >();
   const closeRun = (invoiceId: string, lastDay: number) => {
     const run = runs.get(invoiceId);
     if (!run) return;
@@ -143,6 +151,7 @@ export function computeClaim(
       days: lastDay - run.from + 1,
       base: run.base,
       rateBasisPoints: run.rate,
+      baseRateKnown: run.known,
       amount,
     });
   };
@@ -171,9 +180,11 @@ export function computeClaim(
         const base = open.get(invoice.id) ?? 0;
         if (!from || date < from || base === 0) continue;
         const rate = rateOn(date);
+        const known = hasBaseRateFor(date, baseRates);
         const run = runs.get(invoice.id);
-        if (run && (run.rate !== rate || run.base !== base)) closeRun(invoice.id, day - 1);
-        const current = runs.get(invoice.id) ?? { from: day, base, rate, numerator: 0n };
+        if (run && (run.rate !== rate || run.base !== base || run.known !== known))
+          closeRun(invoice.id, day - 1);
+        const current = runs.get(invoice.id) ?? { from: day, base, rate, known, numerator: 0n };
         current.numerator += BigInt(base) * BigInt(rate);
         runs.set(invoice.id, current);
       }

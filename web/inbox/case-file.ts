@@ -1,7 +1,6 @@
 import type { Policies } from '../../activities/index.js';
 import type { CaseClient } from '../../client/cases.js';
 import { listCaseEvents } from '../../db/case-events.js';
-import { loadClaim } from '../../db/claim.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseState } from '../../domain/case.js';
@@ -10,8 +9,8 @@ import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
 /** Everything an agent needs to talk to the debtor: only shown inside the inbox, never logged. */
 export async function loadCaseFile(db: Database, cases: CaseClient, policies: Policies, debtorId: string) {
   const now = new Date();
-  const facts = await loadDebtorFacts(db, debtorId, now);
-  const claim = await loadClaim(db, debtorId, now, policies.creditor);
+  const facts = await loadDebtorFacts(db, debtorId, now, policies.creditor);
+  const claim = facts.claim;
   const contactPoints = await db
     .selectFrom('contact_points')
     .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])

@@ -172,7 +172,7 @@ function invoicesSection(file: CaseFile, lang: 'de' | 'en'): string {
     )
     .join('');
   const total = file.facts.currency
-    ? formatMoney({ amount: file.claim?.open ?? file.facts.openAmount, currency: file.facts.currency }, lang)
+    ? formatMoney({ amount: file.facts.openAmount, currency: file.facts.currency }, lang)
     : '—';
   return `<section class="card"><h2>Open invoices</h2><p>Total open: <strong>${h(total)}</strong>, ${file.facts.daysPastDue} days past due</p>
 <table><thead><tr><th>Invoice</th><th>Due</th><th>Open</th></tr></thead><tbody>${rows}</tbody></table>${claimTable(file, lang)}</section>`;

@@ -4,7 +4,6 @@ import type { Policies } from '../../activities/index.js';
 import { isRevoked, type LinkSigner } from '../../channels/links.js';
 import type { CaseClient } from '../../client/cases.js';
 import type { Database } from '../../db/database.js';
-import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts, type DebtorFacts } from '../../db/facts.js';
 import type { ClaimBreakdown } from '../../domain/claim/index.js';
 import type { CaseRow } from '../../db/schema.js';
@@ -77,7 +76,7 @@ export async function openPortal(
     return undefined;
   }
   const { debtorId } = check.claims;
-  const facts = await loadDebtorFacts(deps.db, debtorId, now);
+  const facts = await loadDebtorFacts(deps.db, debtorId, now, deps.policies.creditor);
   const lang = asked ?? facts.locale;
   const caseRow = await deps.db
     .selectFrom('cases')
@@ -103,7 +102,7 @@ export async function openPortal(
     t,
     f: formats(lang, currency, timeZone),
     facts,
-    claim: await loadClaim(deps.db, debtorId, now, deps.policies.creditor),
+    claim: facts.claim,
     caseRow,
     currency,
     timeZone,

@@ -5,6 +5,7 @@ import {
   recordInvoiceAndTellCase,
   withdrawInvoiceAndTellCase,
 } from '../../billing/record.js';
+import { loadDebtorFacts } from '../../db/facts.js';
 import { recordPaymentAndTellCase } from '../../payments/record.js';
 import { loadDebtorProfiles } from '../../db/debtors.js';
 import { debtorProfileSchema } from '../../domain/debtor.js';
@@ -27,7 +28,7 @@ const storedDebtor = z.object({ debtorId: z.string() }).extend(debtorProfileSche
  */
 export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
   app,
-  { db, cases, policyVersions },
+  { db, cases, policyVersions, policies },
 ) => {
   app.put(
     '/v1/debtors/:debtorId',
@@ -140,7 +141,10 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
     debtorId: z.string(),
     paymentId: z.string(),
     duplicate: z.boolean(),
-    openAmount: z.number().int(),
+    openAmount: z
+      .number()
+      .int()
+      .describe('the open claim after this payment (principal, interest, fees), minor units'),
   });
   app.post(
     '/v1/debtors/:debtorId/payments',
@@ -163,7 +167,9 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
     async (request, reply) => {
       const { debtorId } = request.params;
       const { paymentId } = request.body;
-      const { duplicate, openAmount } = await recordPaymentAndTellCase(db, cases, debtorId, request.body);
+      const { duplicate } = await recordPaymentAndTellCase(db, cases, debtorId, request.body);
+      // What stays open is the claim (interest and fees included), not only the invoices' principal.
+      const { openAmount } = await loadDebtorFacts(db, debtorId, new Date(), policies.creditor);
       return reply.status(duplicate ? 200 : 201).send({ debtorId, paymentId, duplicate, openAmount });
     },
   );

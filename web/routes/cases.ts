@@ -8,7 +8,6 @@ import { describeNextStage, type Strategy } from '../../domain/strategies/types.
 import { searchCases } from '../../db/cases.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
-import { loadClaim } from '../../db/claim.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import { findCase } from '../../db/cases.js';
 import type { ServerDeps } from '../server.js';
@@ -103,7 +102,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
     },
     async (request, reply) => {
       const { debtorId } = request.params;
-      const facts = await loadDebtorFacts(db, debtorId, new Date());
+      const facts = await loadDebtorFacts(db, debtorId, new Date(), policies.creditor);
       if (!facts.debtorExists)
         return reply.status(404).send({ error: 'not_found', message: `debtor ${debtorId} is unknown` });
       const row = await findCase(db, debtorId);
@@ -114,7 +113,6 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
         });
       }
       const timeline = await listCaseEvents(db, debtorId);
-      const claim = await loadClaim(db, debtorId, new Date(), policies.creditor);
       return {
         debtorId,
         workflowId: row.workflow_id,
@@ -138,7 +136,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
         openedAt: row.opened_at.toISOString(),
         closedAt: row.closed_at?.toISOString() ?? null,
         assessment: row.assessment,
-        claim: claim ?? null,
+        claim: facts.claim ?? null,
         timeline: timeline.map((e) => ({
           at: e.at.toISOString(),
           source: e.source,

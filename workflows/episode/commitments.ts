@@ -92,6 +92,7 @@ export function planRejection(ep: Episode, p: PaymentPlanProposal): PlanRejectio
   return checkProposal(p, ep.planPolicy(), {
     openAmount: ep.state.amountDue,
     today: toLocal(Date.now(), ep.debtorZone).date,
+    cover: 'at-least',
   });
 }
 
