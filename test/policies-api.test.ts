@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicies } from '../config/policy-file.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
 import { assess } from '../domain/segmentation/assess.js';
-import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
+import { defaultSegmentationConfig, type SegmentRuleId } from '../domain/segmentation/config.js';
 import { eventually } from './setup/eventually.js';
 import {
+  auditEntries,
   openCaseThroughApi,
   startProduct,
   testDatabases,
@@ -114,10 +115,34 @@ describe.each(testDatabases)(
       expect(policies.version).toBe(1);
       expect(policies.history[0]).toMatchObject({
         version: 1,
-        createdBy: 'api',
+        createdBy: expect.stringMatching(/^api-key:/),
         reason: 'small balances up to 60 €',
         changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }],
       });
+      // The audit log has who saved and who published, with the version, reason and diff.
+      const [publishedEntry] = await auditEntries(product, 'policy.published');
+      expect(publishedEntry).toMatchObject({
+        actor: policies.history[0]!.createdBy,
+        action: 'policy.published',
+        detail: {
+          version: 1,
+          by: policies.history[0]!.createdBy,
+          reason: 'small balances up to 60 €',
+          changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }],
+        },
+      });
+      const saves = await auditEntries(product, 'policy.draft-saved');
+      expect(saves).toEqual([
+        expect.objectContaining({
+          actor: policies.history[0]!.createdBy,
+          action: 'policy.draft-saved',
+          detail: {
+            basedOn: 0,
+            by: policies.history[0]!.createdBy,
+            changed: ['segmentation.smallBalanceMax'],
+          },
+        }),
+      ]);
 
       // Takes effect at the next re-assessment: the 9000 case pays 4000; 5000 open is small-balance under
       // version 1 only (the file says 2500), and the payment signal makes the case re-assess at once.
@@ -167,7 +192,7 @@ describe.each(testDatabases)(
         }),
       ]);
 
-      const ruleOrder = [
+      const ruleOrder: SegmentRuleId[] = [
         'protected',
         'quality-gate',
         'personal',

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateApiKey, type ApiKeyIdentity } from '../db/api-keys.js';
-import { audit, auditActor } from '../db/audit.js';
+import { audit, auditActor, type Actor } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { ApiScope } from '../domain/api-scopes.js';
 
@@ -36,6 +36,13 @@ const SCOPE_RULES: { pattern: RegExp; methods?: readonly string[]; scopes: reado
 export function scopesFor(method: string, route: string): readonly ApiScope[] {
   const rule = SCOPE_RULES.find((r) => r.pattern.test(route) && (!r.methods || r.methods.includes(method)));
   return rule?.scopes ?? ['admin'];
+}
+
+/** The key behind an authenticated request, as the author of a policy or experiment change. */
+export function apiActor(request: FastifyRequest): Actor {
+  if (!request.apiKey) throw new Error('apiActor needs a route behind protectApi');
+  const id = auditActor.apiKey(request.apiKey.id);
+  return { audit: id, label: id };
 }
 
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError, NotFoundError } from '../../db/billing.js';
+import { auditActor, type Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { listExperiments } from '../../db/experiments.js';
 import { listPolicyVersions } from '../../db/policies.js';
@@ -55,6 +56,12 @@ export async function managePages(
     sessionOf,
   }: { db: Database; policyVersions: PolicyVersions; sessionOf: (r: FastifyRequest) => AgentSession },
 ): Promise<void> {
+  // The staff user of the session: `agent:<id>` in the audit log, the e-mail as author.
+  const staffActor = (request: FastifyRequest): Actor => {
+    const { agent } = sessionOf(request);
+    return { audit: auditActor.agent(agent.id), label: agent.email };
+  };
+
   const showExperiments = async (
     request: FastifyRequest,
     status: number,
@@ -91,7 +98,7 @@ export async function managePages(
         ],
       });
       const { policies } = await policyVersions.current();
-      await startExperiment(db, policies, input, sessionOf(request).agent.email);
+      await startExperiment(db, policies, input, staffActor(request));
       message = { kind: 'ok', text: t.created };
     } catch (error) {
       message = refusal(error);
@@ -107,10 +114,10 @@ export async function managePages(
     let message: Message;
     try {
       if (action === 'stop') {
-        await stopExperiment(db, id);
+        await stopExperiment(db, id, staffActor(request));
         message = { kind: 'ok', text: t.stopped };
       } else if (action === 'promote') {
-        const promoted = await promoteExperiment(db, policyVersions, id, sessionOf(request).agent.email);
+        const promoted = await promoteExperiment(db, policyVersions, id, staffActor(request));
         message = { kind: 'ok', text: t.promoted(promoted.strategyVersion) };
       } else {
         throw new NotFoundError(`no action ${action}`);
@@ -164,12 +171,7 @@ export async function managePages(
       const current = await policyVersions.current();
       const changed = Object.fromEntries(THRESHOLDS.map((key) => [key, Number(body[key])]));
       const segmentation = segmentationConfigSchema.parse({ ...current.document.segmentation, ...changed });
-      await saveDraft(
-        db,
-        policyVersions,
-        { ...current.document, segmentation },
-        sessionOf(request).agent.email,
-      );
+      await saveDraft(db, policyVersions, { ...current.document, segmentation }, staffActor(request));
       const preview = await previewDraft(db, policyVersions);
       const page = await showPolicies(request, 200, undefined, { preview, lang });
       return html(reply, page.status, page.body);
@@ -184,7 +186,7 @@ export async function managePages(
     let message: Message;
     try {
       const { reason } = z.object({ reason: z.string().trim().min(1).max(500) }).parse(request.body);
-      const { version } = await publishDraft(db, policyVersions, sessionOf(request).agent.email, reason);
+      const { version } = await publishDraft(db, policyVersions, staffActor(request), reason);
       message = { kind: 'ok', text: manageText[lang].published(version) };
     } catch (error) {
       message = refusal(error);
