@@ -28,7 +28,10 @@ const SCOPE_RULES: { pattern: RegExp; methods?: readonly string[]; scopes: reado
   { pattern: /^\/v1\/(debtors|imports|email-bounces)(\/|$)/, scopes: ['billing'] },
   { pattern: /^\/v1\/(agent-tasks|agents)(\/|$)/, methods: ['GET'], scopes: ['agent-api', 'read'] },
   { pattern: /^\/v1\/(agent-tasks|agents)(\/|$)/, scopes: ['agent-api'] },
-  { pattern: /^\/v1\/(cases|kpis)(\/|$)/, methods: ['GET'], scopes: ['read'] },
+  // An integration steering strategies needs neither billing nor admin; admins keep steering.
+  { pattern: /^\/v1\/(experiments|policies)(\/|$)/, scopes: ['manager', 'admin'] },
+  { pattern: /^\/v1\/kpis(\/|$)/, methods: ['GET'], scopes: ['read', 'manager'] },
+  { pattern: /^\/v1\/cases(\/|$)/, methods: ['GET'], scopes: ['read'] },
   // Promises, plans and disputes come from billing systems and from agents' own tools alike.
   { pattern: /^\/v1\/cases\//, scopes: ['billing', 'agent-api'] },
 ];
