@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { policyDocumentSchema, withDocument } from '../../config/policy-file.js';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError, NotFoundError } from '../../db/billing.js';
 import { auditActor, type Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { listExperiments } from '../../db/experiments.js';
-import { listPolicyVersions } from '../../db/policies.js';
+import { findPolicyDraft, listPolicyVersions } from '../../db/policies.js';
 import { experimentInputSchema } from '../../domain/experiments/experiment.js';
-import { segmentationConfigSchema } from '../../domain/segmentation/config.js';
 import {
   experimentResults,
   promoteExperiment,
@@ -19,7 +19,8 @@ import { InputError } from '../input-error.js';
 import { previewDraft, publishDraft, saveDraft } from '../policies/drafts.js';
 import { html } from './routes.js';
 import { manageText } from './manage-i18n.js';
-import { experimentsPage, policiesPage, THRESHOLDS, type Message } from './manage-views.js';
+import { experimentsPage, policiesPage, type Message } from './manage-views.js';
+import { documentFromForm, movedRuleOrder, type PolicyForm } from './policy-form.js';
 
 const langOf = (source: unknown) =>
   z
@@ -129,13 +130,22 @@ export async function managePages(
     return html(reply, page.status, page.body);
   });
 
+  /** What the policy form edits: the draft made on the version in force, else that version's document. */
+  const working = async () => {
+    const current = await policyVersions.current();
+    const draft = await findPolicyDraft(db);
+    const isDraft = draft?.based_on === current.version;
+    const document = isDraft ? policyDocumentSchema.parse(draft.document) : current.document;
+    return { current, document, isDraft, strategies: withDocument(current.policies, document).strategies };
+  };
+
   const showPolicies = async (
     request: FastifyRequest,
     status: number,
     message: Message,
     extra: { preview?: Awaited<ReturnType<typeof previewDraft>>; lang?: 'de' | 'en' } = {},
   ) => {
-    const current = await policyVersions.current();
+    const { current, document, isDraft, strategies } = await working();
     const history = (await listPolicyVersions(db)).map((v) => ({
       version: v.version,
       createdBy: v.created_by,
@@ -149,7 +159,9 @@ export async function managePages(
       lang,
       {
         version: current.version,
-        segmentation: current.document.segmentation,
+        document,
+        strategies,
+        isDraft,
         history,
         preview: extra.preview,
       },
@@ -163,15 +175,28 @@ export async function managePages(
     return html(reply, page.status, page.body);
   });
 
-  // The thresholds of the form over the version in force: saved as the draft, then previewed.
+  // The whole form over the draft (or the version in force), validated by the policy document's
+  // schema and saved as the draft; a move button reorders a rule and shows the form again, the
+  // Preview button previews.
   cockpit.post('/cockpit/policies/preview', { schema: { hide: true } }, async (request, reply) => {
     const lang = langOf(request.body);
-    const body = request.body as Record<string, unknown>;
+    const form = request.body as PolicyForm;
     try {
-      const current = await policyVersions.current();
-      const changed = Object.fromEntries(THRESHOLDS.map((key) => [key, Number(body[key])]));
-      const segmentation = segmentationConfigSchema.parse({ ...current.document.segmentation, ...changed });
-      await saveDraft(db, policyVersions, { ...current.document, segmentation }, staffActor(request));
+      const base = await working();
+      const raw = documentFromForm(form, base.document, base.strategies);
+      const move = typeof form.move === 'string' ? form.move : undefined;
+      const segmentation = raw.segmentation as { ruleOrder: string[] };
+      if (move) segmentation.ruleOrder = movedRuleOrder(segmentation.ruleOrder, move);
+      await saveDraft(db, policyVersions, policyDocumentSchema.parse(raw), staffActor(request));
+      if (move) {
+        const page = await showPolicies(
+          request,
+          200,
+          { kind: 'ok', text: manageText[lang].orderChanged },
+          { lang },
+        );
+        return html(reply, page.status, page.body);
+      }
       const preview = await previewDraft(db, policyVersions);
       const page = await showPolicies(request, 200, undefined, { preview, lang });
       return html(reply, page.status, page.body);
