@@ -4,7 +4,7 @@ import { API_SCOPES, apiScopeListSchema } from '../domain/api-scopes.js';
 
 export class ApiKeyCommandError extends Error {}
 
-export const apiKeyUsage = `api-key create --name <name> [--scopes billing,read,agent-api,admin]
+export const apiKeyUsage = `api-key create --name <name> [--scopes billing,read,agent-api,manager,admin]
                         create an API key and print it once (default scopes: billing,read)
   api-key list          list keys: id, name, scopes, created, last used, revoked
   api-key revoke --id <id>

@@ -5236,6 +5236,18 @@ export interface operations {
                         personalCustomerValues?: ("A" | "B" | "C")[];
                         /** @default 0.8 */
                         selfServiceMinOnTimeRate?: number;
+                        /**
+                         * @default [
+                         *       "protected",
+                         *       "quality-gate",
+                         *       "small-balance",
+                         *       "high-risk",
+                         *       "personal",
+                         *       "self-service",
+                         *       "assisted"
+                         *     ]
+                         */
+                        ruleOrder?: ("protected" | "quality-gate" | "small-balance" | "high-risk" | "personal" | "self-service" | "assisted")[];
                         strategyVersions?: {
                             protected?: string;
                             "data-collection"?: string;
@@ -5779,7 +5791,7 @@ export interface operations {
             query?: {
                 /** @description e.g. api-key:<id>, agent:<id>, debtor */
                 actor?: string;
-                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
                 debtorId?: string;
                 /** @description entries at or after this instant */
                 from?: string;
@@ -5809,7 +5821,7 @@ export interface operations {
                             /** @description api-key:<id>, agent:<id>, login:<e-mail tried>, debtor, provider or system */
                             actor: string;
                             /** @enum {string} */
-                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
                             debtorId: string | null;
                             route: string | null;
                             detail: {

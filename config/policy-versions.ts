@@ -1,4 +1,5 @@
 import type { Policies } from '../activities/index.js';
+import { audit, type Actor } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import { findPolicyVersion, insertPolicyVersion, latestPolicyVersion } from '../db/policies.js';
 import { documentChanges } from '../domain/policy-changes.js';
@@ -36,8 +37,11 @@ export class PolicyVersions {
     return this.cached;
   }
 
-  /** Stores `document` as the next version, with what changed against the one before. */
-  async publish(document: PolicyDocument, by: string, reason: string): Promise<number> {
+  /**
+   * Stores `document` as the next version, with what changed against the one before, and the
+   * audit entry `policy.published` in the same transaction.
+   */
+  async publish(document: PolicyDocument, actor: Actor, reason: string): Promise<number> {
     // Refuses a document whose strategies do not fit (StrategyConfigError) before anything is stored.
     withDocument(this.file.policies, document);
     return insertPolicyVersion(this.db, async (previous, trx) => {
@@ -45,7 +49,13 @@ export class PolicyVersions {
         previous === 0
           ? this.file.document
           : policyDocumentSchema.parse((await findPolicyVersion(trx, previous))?.document);
-      return { document, changes: documentChanges(before, document), by, reason };
+      const changes = documentChanges(before, document);
+      await audit(trx, {
+        actor: actor.audit,
+        action: 'policy.published',
+        detail: { version: previous + 1, by: actor.label, reason, changes },
+      });
+      return { document, changes, by: actor.label, reason };
     });
   }
 }

@@ -18,6 +18,12 @@ export const AUDIT_ACTIONS = [
   'debtor.exported',
   'debtor.erased',
   'retention.purged',
+  /** Steering: `detail` says what changed (paths, version, reason); the actor is the key or the staff user. */
+  'policy.draft-saved',
+  'policy.published',
+  'experiment.created',
+  'experiment.stopped',
+  'experiment.promoted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -27,6 +33,15 @@ export const auditActor = {
   agent: (id: string) => `agent:${id}`,
   login: (email: string) => `login:${email}`,
 } as const;
+
+/**
+ * Who changes policies and experiments: `audit` is the audit log's actor (`api-key:<id>`,
+ * `agent:<id>`), `label` what version and experiment lists show as their author.
+ */
+export interface Actor {
+  audit: string;
+  label: string;
+}
 
 export interface AuditEntry {
   actor: string;

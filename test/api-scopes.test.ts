@@ -13,7 +13,14 @@ describe('API key scopes', () => {
       ['POST', '/v1/debtors/:debtorId/payments', ['billing']],
       ['POST', '/v1/imports', ['billing']],
       ['GET', '/v1/cases', ['read']],
-      ['GET', '/v1/kpis/agents', ['read']],
+      ['GET', '/v1/kpis', ['read', 'manager']],
+      ['GET', '/v1/kpis/agents', ['read', 'manager']],
+      ['POST', '/v1/experiments', ['manager', 'admin']],
+      ['POST', '/v1/experiments/:id/promote', ['manager', 'admin']],
+      ['GET', '/v1/experiments/:id/results', ['manager', 'admin']],
+      ['PUT', '/v1/policies/draft', ['manager', 'admin']],
+      ['POST', '/v1/policies/publish', ['manager', 'admin']],
+      ['GET', '/v1/policies', ['manager', 'admin']],
       ['POST', '/v1/cases/:debtorId/promise', ['billing', 'agent-api']],
       ['POST', '/v1/agent-tasks/:id/claim', ['agent-api']],
       ['GET', '/v1/agent-tasks', ['agent-api', 'read']],
@@ -41,6 +48,10 @@ describe('API key scopes', () => {
       expect(listed).toContain(`${identity!.id}\tcrm\tread,agent-api\t`);
       // The use was noted.
       expect(listed).not.toMatch(new RegExp(`${identity!.id}\\tcrm\\tread,agent-api\\t\\S+\\t-\\t`));
+      const steering = await runApiKeyCommand(db, 'create', { name: 'bi', scopes: 'manager' });
+      expect(await authenticateApiKey(db, steering.split('\n').at(-1)!)).toMatchObject({
+        scopes: ['manager'],
+      });
       await expect(runApiKeyCommand(db, 'create', { name: 'x', scopes: 'everything' })).rejects.toThrow(
         ApiKeyCommandError,
       );

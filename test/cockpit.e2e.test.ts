@@ -91,7 +91,7 @@ describe('strategy cockpit', () => {
     expect(await page.locator('h1').textContent()).toContain('(USD)');
   });
 
-  it('a manager starts an experiment, then previews and publishes a threshold change (German and English)', async () => {
+  it('a manager starts an experiment, then previews and publishes a threshold change, a rule reordering and a cadence (German and English)', async () => {
     const page = await logIn('mia@managers.test', '/cockpit');
     await page.waitForURL(`${product.apiUrl}/cockpit`);
     await page.getByRole('link', { name: 'Experiments' }).click();
@@ -160,9 +160,75 @@ describe('strategy cockpit', () => {
       'segmentation.smallBalanceMax: 2500 → 6000',
     );
 
+    // The whole document: a window that ends before it starts is refused naming the field.
+    await page.getByLabel('From (DE, local time)').fill('21:00');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('alert').textContent()).toContain(
+      'contactPolicy.windows.DE: start 21:00 must be before end 20:00',
+    );
+    expect(await page.getByLabel('From (DE, local time)').inputValue()).toBe('08:00');
+
+    // Reorder two rules (personal before small-balance) and slow the assisted cadence, then preview.
+    await page.getByRole('button', { name: 'Move personal up' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('status').textContent()).toContain('The order is saved in the draft.');
+    await page.getByRole('button', { name: 'Move personal up' }).click();
+    await page.waitForLoadState();
+    const order = [
+      'protected',
+      'quality-gate',
+      'personal',
+      'small-balance',
+      'high-risk',
+      'self-service',
+      'assisted',
+    ];
+    expect(
+      await page
+        .locator('[data-list="rule-order"] li')
+        .evaluateAll((items) => items.map((i) => i.getAttribute('data-rule'))),
+    ).toEqual(order);
+    await page.getByLabel('Final notice: days after the previous step (assisted)').fill('10');
+    await page.getByLabel('Version (assisted)').fill('assisted-v3');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.waitForLoadState();
+    await migration.waitFor();
+    const draft = (await product.request('GET', '/v1/policies/draft')).body as {
+      document: { segmentation: { ruleOrder: string[] }; strategies: { assisted: object } };
+    };
+    expect(draft.document.segmentation.ruleOrder).toEqual(order);
+    expect(draft.document.strategies.assisted).toMatchObject({
+      version: 'assisted-v3',
+      cadenceDays: { final: 10 },
+    });
+    const reordered = (await product.request('POST', '/v1/policies/draft/preview')).body as {
+      migrations: { from: string; to: string }[];
+    };
+    expect(await migration.locator('tbody tr').count()).toBe(reordered.migrations.length);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByLabel('Reason for the change').fill('A-customers first, calmer final notice');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('status').textContent()).toContain('Published as version 2.');
+    const latest = await page.locator('table[data-table="history"] tbody tr').first().textContent();
+    expect(latest).toContain('segmentation.ruleOrder');
+    expect(latest).toContain('strategies.assisted');
+    const [entry] = (
+      (await product.request('GET', '/v1/audit?action=policy.published')).body as {
+        entries: { actor: string; detail: { version: number; by: string } }[];
+      }
+    ).entries;
+    expect(entry).toMatchObject({
+      actor: expect.stringMatching(/^agent:/),
+      detail: { version: 2, by: 'mia@managers.test' },
+    });
+
     await page.getByRole('link', { name: 'Deutsch' }).click();
     await page.waitForURL(/lang=de/);
     expect(await page.locator('h1').textContent()).toBe('Richtlinien');
+    expect(await page.getByRole('button', { name: 'personal nach oben' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'small-balance nach oben' }).count()).toBe(1);
     expect(await page.locator('html').getAttribute('lang')).toBe('de');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });

@@ -5,6 +5,7 @@ import * as sa from '../domain/search-attributes.js';
 import { defaultStrategies } from '../domain/strategies/defaults.js';
 import { eventually } from './setup/eventually.js';
 import {
+  auditEntries,
   openCaseThroughApi,
   startProduct,
   testDatabases,
@@ -161,6 +162,24 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
     const stopped = await product.request('POST', `/v1/experiments/${experiment.id}/stop`);
     expect(stopped.body).toMatchObject({ status: 'stopped' });
     expect((await product.request('POST', `/v1/experiments/${experiment.id}/stop`)).status).toBe(409);
+    // Created and stopped, each once, by the test's key.
+    const mine = (entries: { detail: Record<string, unknown> }[]) =>
+      entries.filter((e) => e.detail.experimentId === experiment.id);
+    expect(mine(await auditEntries(product, 'experiment.created'))).toEqual([
+      expect.objectContaining({
+        actor: expect.stringMatching(/^api-key:/),
+        action: 'experiment.created',
+        detail: {
+          experimentId: experiment.id,
+          segment: 'assisted',
+          by: expect.stringMatching(/^api-key:/),
+          variants: variants.map((v) => ({ name: v.name, weight: v.weight })),
+        },
+      }),
+    ]);
+    expect(mine(await auditEntries(product, 'experiment.stopped'))).toEqual([
+      expect.objectContaining({ actor: expect.stringMatching(/^api-key:/), action: 'experiment.stopped' }),
+    ]);
     // Stopped: a new case of the segment runs the plain strategy.
     const after = `${database}-exp-after`;
     await openCaseThroughApi(product, after, maria(after), 12950);
@@ -227,8 +246,25 @@ describe.each(testDatabases)('experiments API (real Temporal dev server, %s)', (
     };
     expect(policy.version).toBe((promoted.body as { policyVersion: number }).policyVersion);
     expect(policy.history[0]).toMatchObject({
-      createdBy: 'api',
+      createdBy: expect.stringMatching(/^api-key:/),
       reason: expect.stringMatching(/sms-first promoted/),
+    });
+    const [promotedEntry] = await auditEntries(product, 'experiment.promoted');
+    expect(promotedEntry).toMatchObject({
+      actor: policy.history[0]!.createdBy,
+      action: 'experiment.promoted',
+      detail: {
+        experimentId: id,
+        segment: 'self-service',
+        variant: 'sms-first',
+        policyVersion: policy.version,
+        strategyVersion: 'self-service-v1+sms-first',
+        by: policy.history[0]!.createdBy,
+      },
+    });
+    expect((await auditEntries(product, 'policy.published'))[0]).toMatchObject({
+      actor: policy.history[0]!.createdBy,
+      detail: { version: policy.version, reason: policy.history[0]!.reason },
     });
     // The policy file had no self-service entry: the whole entry is the change.
     expect(policy.history[0]!.changes).toEqual([

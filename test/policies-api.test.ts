@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicies } from '../config/policy-file.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
 import { assess } from '../domain/segmentation/assess.js';
-import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
+import { defaultSegmentationConfig, type SegmentRuleId } from '../domain/segmentation/config.js';
 import { eventually } from './setup/eventually.js';
 import {
+  auditEntries,
   openCaseThroughApi,
   startProduct,
   testDatabases,
@@ -131,10 +132,34 @@ describe.each(testDatabases)(
       expect(policies.version).toBe(1);
       expect(policies.history[0]).toMatchObject({
         version: 1,
-        createdBy: 'api',
+        createdBy: expect.stringMatching(/^api-key:/),
         reason: 'small balances up to 60 €',
         changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }],
       });
+      // The audit log has who saved and who published, with the version, reason and diff.
+      const [publishedEntry] = await auditEntries(product, 'policy.published');
+      expect(publishedEntry).toMatchObject({
+        actor: policies.history[0]!.createdBy,
+        action: 'policy.published',
+        detail: {
+          version: 1,
+          by: policies.history[0]!.createdBy,
+          reason: 'small balances up to 60 €',
+          changes: [{ path: 'segmentation.smallBalanceMax', from: 2500, to: 6000 }],
+        },
+      });
+      const saves = await auditEntries(product, 'policy.draft-saved');
+      expect(saves).toEqual([
+        expect.objectContaining({
+          actor: policies.history[0]!.createdBy,
+          action: 'policy.draft-saved',
+          detail: {
+            basedOn: 0,
+            by: policies.history[0]!.createdBy,
+            changed: ['segmentation.smallBalanceMax'],
+          },
+        }),
+      ]);
 
       // Takes effect at the next re-assessment: the 9000 case pays 4000; 5000 open is small-balance under
       // version 1 only (the file says 2500), and the payment signal makes the case re-assess at once.
@@ -149,6 +174,95 @@ describe.each(testDatabases)(
         (r) => (r.body as { segment: string }).segment === 'small-balance',
       );
       expect(moved.body).toMatchObject({ segment: 'small-balance' });
+    });
+
+    it('previews and publishes a rule reordering: segments change exactly as assess with that order, then cases follow it', async () => {
+      const current = (await product.request('GET', '/v1/policies')).body as {
+        version: number;
+        document: { segmentation: typeof defaultSegmentationConfig };
+      };
+      // Small balances (below the 2500 of the file) of an A-customer and of an ordinary one.
+      const cases = [
+        { id: `${database}-order-a`, customerValue: 'A', amount: 1200 },
+        { id: `${database}-order-b`, customerValue: 'B', amount: 1200 },
+        { id: `${database}-order-big`, customerValue: 'A', amount: 30000 },
+      ];
+      for (const c of cases) {
+        const debtor = {
+          name: 'Erika Muster',
+          locale: 'en',
+          timezone: openZone,
+          email: `${c.id}@example.com`,
+          customerValue: c.customerValue,
+        };
+        await openCaseThroughApi(product, c.id, debtor, c.amount);
+      }
+      const misordered = await product.request('PUT', '/v1/policies/draft', {
+        ...current.document,
+        segmentation: { ...current.document.segmentation, ruleOrder: ['personal', 'protected'] },
+      });
+      expect(misordered.status).toBe(400);
+      expect((misordered.body as { issues: { field: string; message: string }[] }).issues).toEqual([
+        expect.objectContaining({
+          field: 'segmentation.ruleOrder',
+          message: expect.stringContaining('exactly once'),
+        }),
+      ]);
+
+      const ruleOrder: SegmentRuleId[] = [
+        'protected',
+        'quality-gate',
+        'personal',
+        'small-balance',
+        'high-risk',
+        'self-service',
+        'assisted',
+      ];
+      const draftSegmentation = { ...current.document.segmentation, ruleOrder };
+      const saved = await product.request('PUT', '/v1/policies/draft', {
+        ...current.document,
+        segmentation: draftSegmentation,
+      });
+      expect(saved).toMatchObject({
+        status: 200,
+        body: {
+          basedOn: current.version,
+          changes: [
+            { path: 'segmentation.ruleOrder', from: defaultSegmentationConfig.ruleOrder, to: ruleOrder },
+          ],
+        },
+      });
+      const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as Preview;
+      const now = new Date();
+      for (const move of preview.moves) {
+        // Every open case, not only these: the order in force against the draft's, by assess per case.
+        const { snapshot } = await loadCaseSnapshot(product.db, move.debtorId, now);
+        expect(move).toMatchObject({
+          from: assess(snapshot, current.document.segmentation).segment,
+          to: assess(snapshot, draftSegmentation).segment,
+        });
+      }
+      const mine = preview.moves.filter((m) => cases.some((c) => c.id === m.debtorId));
+      expect(mine.filter((m) => m.from !== m.to)).toEqual([
+        { debtorId: cases[0]!.id, from: 'small-balance', to: 'personal' },
+      ]);
+
+      const published = await product.request('POST', '/v1/policies/publish', {
+        reason: 'A-customers get a person even for small balances',
+      });
+      expect(published).toMatchObject({ status: 200, body: { version: current.version + 1 } });
+      // Assessment uses the order in force: a payment makes the case re-assess, now as personal.
+      await product.request('POST', `/v1/debtors/${cases[0]!.id}/payments`, {
+        paymentId: 'p-order',
+        amount: 200,
+        currency: 'EUR',
+        paidAt: new Date().toISOString(),
+      });
+      const moved = await eventually(
+        () => product.request('GET', `/v1/cases/${cases[0]!.id}`),
+        (r) => (r.body as { segment: string }).segment === 'personal',
+      );
+      expect(moved.body).toMatchObject({ segment: 'personal' });
     });
   },
 );

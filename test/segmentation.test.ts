@@ -321,8 +321,66 @@ describe('configuration', () => {
       personalMinOpenAmount: 500_000,
       personalCustomerValues: ['A'],
       selfServiceMinOnTimeRate: 0.8,
+      ruleOrder: defaultRules.map((rule) => rule.id),
     });
     expect(Object.isFrozen(defaultSegmentationConfig)).toBe(true);
+  });
+
+  it('tries the rules in the configured order: a valuable small balance goes to a person once personal comes first', () => {
+    const valuableSmall = snap({ customerValue: 'A', openAmount: 1200 });
+    expect(assess(valuableSmall)).toMatchObject({ segment: 'small-balance', ruleId: 'small-balance' });
+    const config = segmentationConfigSchema.parse({
+      ruleOrder: [
+        'protected',
+        'quality-gate',
+        'personal',
+        'small-balance',
+        'high-risk',
+        'self-service',
+        'assisted',
+      ],
+    });
+    expect(assess(valuableSmall, config)).toMatchObject({ segment: 'personal', ruleId: 'personal' });
+    // A config carried from before rule order existed keeps the default order.
+    const { ruleOrder: _dropped, ...withoutOrder } = config;
+    expect(assess(valuableSmall, withoutOrder as typeof config).segment).toBe('small-balance');
+  });
+
+  it.each<[string, string[], RegExp]>([
+    [
+      'a rule left out',
+      ['protected', 'quality-gate', 'personal', 'assisted'],
+      /exactly once \(missing small-balance, high-risk, self-service\)/,
+    ],
+    [
+      'a rule twice',
+      [
+        'protected',
+        'quality-gate',
+        'personal',
+        'personal',
+        'small-balance',
+        'high-risk',
+        'self-service',
+        'assisted',
+      ],
+      /more than once: personal/,
+    ],
+    [
+      'the quality gate moved down',
+      ['protected', 'small-balance', 'quality-gate', 'high-risk', 'personal', 'self-service', 'assisted'],
+      /quality-gate stay first/,
+    ],
+    [
+      'the fallback not last',
+      ['protected', 'quality-gate', 'assisted', 'small-balance', 'high-risk', 'personal', 'self-service'],
+      /assisted stays last/,
+    ],
+  ])('refuses a rule order with %s, naming the field', (_case, ruleOrder, message) => {
+    const result = segmentationConfigSchema.safeParse({ ruleOrder });
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ path: ['ruleOrder'], message: expect.stringMatching(message) }),
+    ]);
   });
 
   it.each<[string, Record<string, unknown>, Partial<DebtorSnapshot>, SegmentId, string]>([

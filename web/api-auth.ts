@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticateApiKey, type ApiKeyIdentity } from '../db/api-keys.js';
-import { audit, auditActor } from '../db/audit.js';
+import { audit, auditActor, type Actor } from '../db/audit.js';
 import type { Database } from '../db/database.js';
 import type { ApiScope } from '../domain/api-scopes.js';
 
@@ -28,7 +28,10 @@ const SCOPE_RULES: { pattern: RegExp; methods?: readonly string[]; scopes: reado
   { pattern: /^\/v1\/(debtors|imports|email-bounces)(\/|$)/, scopes: ['billing'] },
   { pattern: /^\/v1\/(agent-tasks|agents)(\/|$)/, methods: ['GET'], scopes: ['agent-api', 'read'] },
   { pattern: /^\/v1\/(agent-tasks|agents)(\/|$)/, scopes: ['agent-api'] },
-  { pattern: /^\/v1\/(cases|kpis)(\/|$)/, methods: ['GET'], scopes: ['read'] },
+  // An integration steering strategies needs neither billing nor admin; admins keep steering.
+  { pattern: /^\/v1\/(experiments|policies)(\/|$)/, scopes: ['manager', 'admin'] },
+  { pattern: /^\/v1\/kpis(\/|$)/, methods: ['GET'], scopes: ['read', 'manager'] },
+  { pattern: /^\/v1\/cases(\/|$)/, methods: ['GET'], scopes: ['read'] },
   // Promises, plans and disputes come from billing systems and from agents' own tools alike.
   { pattern: /^\/v1\/cases\//, scopes: ['billing', 'agent-api'] },
 ];
@@ -36,6 +39,13 @@ const SCOPE_RULES: { pattern: RegExp; methods?: readonly string[]; scopes: reado
 export function scopesFor(method: string, route: string): readonly ApiScope[] {
   const rule = SCOPE_RULES.find((r) => r.pattern.test(route) && (!r.methods || r.methods.includes(method)));
   return rule?.scopes ?? ['admin'];
+}
+
+/** The key behind an authenticated request, as the author of a policy or experiment change. */
+export function apiActor(request: FastifyRequest): Actor {
+  if (!request.apiKey) throw new Error('apiActor needs a route behind protectApi');
+  const id = auditActor.apiKey(request.apiKey.id);
+  return { audit: id, label: id };
 }
 
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

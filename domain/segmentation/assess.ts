@@ -1,4 +1,9 @@
-import { defaultSegmentationConfig, type SegmentationConfig } from './config.js';
+import {
+  defaultSegmentationConfig,
+  SEGMENT_RULE_IDS,
+  type SegmentationConfig,
+  type SegmentRuleId,
+} from './config.js';
 import {
   DEBTOR_FLAGS,
   type Assessment,
@@ -14,7 +19,7 @@ import {
  * deterministic (no I/O, no clock, no Intl), so workflows can call it directly.
  */
 export interface SegmentRule {
-  id: string;
+  id: SegmentRuleId;
   segment: SegmentId;
   /** Plain language: what the rule is for and why it sits where it does. */
   purpose: string;
@@ -275,10 +280,20 @@ export function assessWithRules(
   }
 }
 
+const rulesById = new Map(defaultRules.map((rule) => [rule.id, rule]));
+
+/**
+ * The rules in the configured order. A configuration carried from before rule order existed (a
+ * running case's history) has none and keeps the default order.
+ */
+export function rulesInOrder(order: readonly SegmentRuleId[] = SEGMENT_RULE_IDS): SegmentRule[] {
+  return order.map((id) => rulesById.get(id)!);
+}
+
 /** The segment of one debtor, with the rule that decided and the facts behind it. */
 export function assess(
   snapshot: DebtorSnapshot,
   config: SegmentationConfig = defaultSegmentationConfig,
 ): Assessment {
-  return assessWithRules(defaultRules, snapshot, config);
+  return assessWithRules(rulesInOrder(config.ruleOrder), snapshot, config);
 }

@@ -2,6 +2,9 @@ export * from './types.js';
 export {
   segmentationConfigSchema,
   defaultSegmentationConfig,
+  ruleOrderSchema,
+  SEGMENT_RULE_IDS,
+  type SegmentRuleId,
   type SegmentationConfig,
   type SegmentationConfigInput,
 } from './config.js';
@@ -9,6 +12,7 @@ export {
   assess,
   assessWithRules,
   defaultRules,
+  rulesInOrder,
   protectedRule,
   qualityGateRule,
   smallBalanceRule,

@@ -175,6 +175,18 @@ export async function openCaseThroughApi(
   }
 }
 
+/** The audit log's entries of one action, newest first, through GET /v1/audit (the test key is admin). */
+export async function auditEntries(
+  product: RunningProduct,
+  action: string,
+): Promise<{ actor: string; action: string; detail: Record<string, unknown> }[]> {
+  const answer = await product.request('GET', `/v1/audit?action=${action}`);
+  if (answer.status !== 200)
+    throw new Error(`GET /v1/audit: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return (answer.body as { entries: { actor: string; action: string; detail: Record<string, unknown> }[] })
+    .entries;
+}
+
 /**
  * These tests run on the real clock. The contact policy would rightly hold a reminder back at
  * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.

@@ -58,6 +58,48 @@ const en = {
   changes: 'Changes',
   language: 'Deutsch',
   invalid: 'Not saved',
+  document: 'The policies in force',
+  draft: 'The draft (saved, not yet published)',
+  thresholds: 'Segmentation thresholds',
+  ruleOrder: 'Order of the segmentation rules',
+  ruleOrderHelp:
+    'The first rule that matches decides. protected and quality-gate stay first, assisted stays last; move the others.',
+  fixedRule: 'fixed',
+  moveUp: (rule: string) => `Move ${rule} up`,
+  moveDown: (rule: string) => `Move ${rule} down`,
+  orderChanged: 'The order is saved in the draft. Preview it before you publish.',
+  contactPolicy: 'Contact windows and caps',
+  otherCountries: 'other countries',
+  windowFor: (where: string) => `Contact window: ${where}`,
+  days: (where: string) => `Days (${where})`,
+  weekdays: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+  windowStart: (where: string) => `From (${where}, local time)`,
+  windowEnd: (where: string) => `Until (${where}, local time, exclusive)`,
+  holidays: (where: string) => `Not on public holidays (${where})`,
+  caps: 'Frequency caps',
+  cap: (channel: string, field: string) =>
+    ({
+      maxAttempts: `Call attempts at most (${channel})`,
+      perDays: 'Call attempts counted over days',
+      quietDaysAfterConversation: 'No call for days after a conversation',
+      maxPerDay: `At most per day (${channel})`,
+    })[field] ?? `${channel} ${field}`,
+  strategies: 'Strategies: cadence, tone, plan limits',
+  strategyVersion: (segment: string) => `Version (${segment})`,
+  toneOf: (segment: string) => `Tone (${segment})`,
+  stepDays: (segment: string, step: string) => `${step}: days after the previous step (${segment})`,
+  plan: (segment: string, field: string) =>
+    `${
+      {
+        maxInstalments: 'Instalments at most',
+        minInstalment: 'Smallest instalment (minor units)',
+        maxDurationDays: 'Plan lasts at most (days)',
+        maxFirstDueDays: 'First instalment within (days)',
+        graceDays: 'Grace days',
+        reminderDaysBefore: 'Reminder days before',
+      }[field] ?? field
+    } (${segment})`,
+  noPlans: 'No payment plans of its own in this segment.',
 };
 export type ManageText = typeof en;
 
@@ -118,6 +160,48 @@ const de: ManageText = {
   changes: 'Änderungen',
   language: 'English',
   invalid: 'Nicht gespeichert',
+  document: 'Die gültigen Richtlinien',
+  draft: 'Der Entwurf (gespeichert, noch nicht veröffentlicht)',
+  thresholds: 'Schwellen der Segmentierung',
+  ruleOrder: 'Reihenfolge der Segmentierungsregeln',
+  ruleOrderHelp:
+    'Die erste passende Regel entscheidet. protected und quality-gate bleiben vorn, assisted bleibt hinten; die anderen lassen sich verschieben.',
+  fixedRule: 'fest',
+  moveUp: (rule: string) => `${rule} nach oben`,
+  moveDown: (rule: string) => `${rule} nach unten`,
+  orderChanged: 'Die Reihenfolge ist im Entwurf gespeichert. Vor dem Veröffentlichen die Vorschau ansehen.',
+  contactPolicy: 'Kontaktzeiten und Obergrenzen',
+  otherCountries: 'andere Länder',
+  windowFor: (where: string) => `Kontaktzeit: ${where}`,
+  days: (where: string) => `Tage (${where})`,
+  weekdays: ['Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So'],
+  windowStart: (where: string) => `Ab (${where}, Ortszeit)`,
+  windowEnd: (where: string) => `Bis (${where}, Ortszeit, ausschließlich)`,
+  holidays: (where: string) => `Nicht an Feiertagen (${where})`,
+  caps: 'Obergrenzen',
+  cap: (channel: string, field: string) =>
+    ({
+      maxAttempts: `Anrufversuche höchstens (${channel})`,
+      perDays: 'Anrufversuche gezählt über Tage',
+      quietDaysAfterConversation: 'Kein Anruf für Tage nach einem Gespräch',
+      maxPerDay: `Höchstens pro Tag (${channel})`,
+    })[field] ?? `${channel} ${field}`,
+  strategies: 'Strategien: Takt, Ton, Ratenplan-Grenzen',
+  strategyVersion: (segment: string) => `Version (${segment})`,
+  toneOf: (segment: string) => `Ton (${segment})`,
+  stepDays: (segment: string, step: string) => `${step}: Tage nach dem vorigen Schritt (${segment})`,
+  plan: (segment: string, field: string) =>
+    `${
+      {
+        maxInstalments: 'Raten höchstens',
+        minInstalment: 'Kleinste Rate (Cent)',
+        maxDurationDays: 'Plan dauert höchstens (Tage)',
+        maxFirstDueDays: 'Erste Rate innerhalb von (Tagen)',
+        graceDays: 'Karenztage',
+        reminderDaysBefore: 'Erinnerung Tage vorher',
+      }[field] ?? field
+    } (${segment})`,
+  noPlans: 'Keine eigenen Ratenpläne in diesem Segment.',
 };
 
 export const manageText: Record<CockpitLang, ManageText> = { en, de };

@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { policyDocumentSchema, withDocument } from '../../config/policy-file.js';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError, NotFoundError } from '../../db/billing.js';
+import { auditActor, type Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { listExperiments } from '../../db/experiments.js';
-import { listPolicyVersions } from '../../db/policies.js';
+import { findPolicyDraft, listPolicyVersions } from '../../db/policies.js';
 import { experimentInputSchema } from '../../domain/experiments/experiment.js';
-import { segmentationConfigSchema } from '../../domain/segmentation/config.js';
 import {
   experimentResults,
   promoteExperiment,
@@ -18,7 +19,8 @@ import { InputError } from '../input-error.js';
 import { previewDraft, publishDraft, saveDraft } from '../policies/drafts.js';
 import { html } from './routes.js';
 import { manageText } from './manage-i18n.js';
-import { experimentsPage, policiesPage, THRESHOLDS, type Message } from './manage-views.js';
+import { experimentsPage, policiesPage, type Message } from './manage-views.js';
+import { documentFromForm, movedRuleOrder, type PolicyForm } from './policy-form.js';
 
 const langOf = (source: unknown) =>
   z
@@ -55,6 +57,12 @@ export async function managePages(
     sessionOf,
   }: { db: Database; policyVersions: PolicyVersions; sessionOf: (r: FastifyRequest) => AgentSession },
 ): Promise<void> {
+  // The staff user of the session: `agent:<id>` in the audit log, the e-mail as author.
+  const staffActor = (request: FastifyRequest): Actor => {
+    const { agent } = sessionOf(request);
+    return { audit: auditActor.agent(agent.id), label: agent.email };
+  };
+
   const showExperiments = async (
     request: FastifyRequest,
     status: number,
@@ -91,7 +99,7 @@ export async function managePages(
         ],
       });
       const { policies } = await policyVersions.current();
-      await startExperiment(db, policies, input, sessionOf(request).agent.email);
+      await startExperiment(db, policies, input, staffActor(request));
       message = { kind: 'ok', text: t.created };
     } catch (error) {
       message = refusal(error);
@@ -107,10 +115,10 @@ export async function managePages(
     let message: Message;
     try {
       if (action === 'stop') {
-        await stopExperiment(db, id);
+        await stopExperiment(db, id, staffActor(request));
         message = { kind: 'ok', text: t.stopped };
       } else if (action === 'promote') {
-        const promoted = await promoteExperiment(db, policyVersions, id, sessionOf(request).agent.email);
+        const promoted = await promoteExperiment(db, policyVersions, id, staffActor(request));
         message = { kind: 'ok', text: t.promoted(promoted.strategyVersion) };
       } else {
         throw new NotFoundError(`no action ${action}`);
@@ -122,13 +130,22 @@ export async function managePages(
     return html(reply, page.status, page.body);
   });
 
+  /** What the policy form edits: the draft made on the version in force, else that version's document. */
+  const working = async () => {
+    const current = await policyVersions.current();
+    const draft = await findPolicyDraft(db);
+    const isDraft = draft?.based_on === current.version;
+    const document = isDraft ? policyDocumentSchema.parse(draft.document) : current.document;
+    return { current, document, isDraft, strategies: withDocument(current.policies, document).strategies };
+  };
+
   const showPolicies = async (
     request: FastifyRequest,
     status: number,
     message: Message,
     extra: { preview?: Awaited<ReturnType<typeof previewDraft>>; lang?: 'de' | 'en' } = {},
   ) => {
-    const current = await policyVersions.current();
+    const { current, document, isDraft, strategies } = await working();
     const history = (await listPolicyVersions(db)).map((v) => ({
       version: v.version,
       createdBy: v.created_by,
@@ -142,7 +159,9 @@ export async function managePages(
       lang,
       {
         version: current.version,
-        segmentation: current.document.segmentation,
+        document,
+        strategies,
+        isDraft,
         history,
         preview: extra.preview,
       },
@@ -156,20 +175,28 @@ export async function managePages(
     return html(reply, page.status, page.body);
   });
 
-  // The thresholds of the form over the version in force: saved as the draft, then previewed.
+  // The whole form over the draft (or the version in force), validated by the policy document's
+  // schema and saved as the draft; a move button reorders a rule and shows the form again, the
+  // Preview button previews.
   cockpit.post('/cockpit/policies/preview', { schema: { hide: true } }, async (request, reply) => {
     const lang = langOf(request.body);
-    const body = request.body as Record<string, unknown>;
+    const form = request.body as PolicyForm;
     try {
-      const current = await policyVersions.current();
-      const changed = Object.fromEntries(THRESHOLDS.map((key) => [key, Number(body[key])]));
-      const segmentation = segmentationConfigSchema.parse({ ...current.document.segmentation, ...changed });
-      await saveDraft(
-        db,
-        policyVersions,
-        { ...current.document, segmentation },
-        sessionOf(request).agent.email,
-      );
+      const base = await working();
+      const raw = documentFromForm(form, base.document, base.strategies);
+      const move = typeof form.move === 'string' ? form.move : undefined;
+      const segmentation = raw.segmentation as { ruleOrder: string[] };
+      if (move) segmentation.ruleOrder = movedRuleOrder(segmentation.ruleOrder, move);
+      await saveDraft(db, policyVersions, policyDocumentSchema.parse(raw), staffActor(request));
+      if (move) {
+        const page = await showPolicies(
+          request,
+          200,
+          { kind: 'ok', text: manageText[lang].orderChanged },
+          { lang },
+        );
+        return html(reply, page.status, page.body);
+      }
       const preview = await previewDraft(db, policyVersions);
       const page = await showPolicies(request, 200, undefined, { preview, lang });
       return html(reply, page.status, page.body);
@@ -184,7 +211,7 @@ export async function managePages(
     let message: Message;
     try {
       const { reason } = z.object({ reason: z.string().trim().min(1).max(500) }).parse(request.body);
-      const { version } = await publishDraft(db, policyVersions, sessionOf(request).agent.email, reason);
+      const { version } = await publishDraft(db, policyVersions, staffActor(request), reason);
       message = { kind: 'ok', text: manageText[lang].published(version) };
     } catch (error) {
       message = refusal(error);

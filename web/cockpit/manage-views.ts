@@ -1,5 +1,6 @@
 import { SEGMENTS, CHANNELS } from '../../domain/segmentation/types.js';
-import type { SegmentationConfig } from '../../domain/segmentation/config.js';
+import type { Policies } from '../../activities/index.js';
+import type { PolicyDocument } from '../../config/policy-file.js';
 import { TONES } from '../../domain/strategies/types.js';
 import type { ExperimentResults } from '../experiments/service.js';
 import { csrfField, h, notice, postButton, staffPage } from '../inbox/layout.js';
@@ -7,6 +8,7 @@ import type { AgentSession } from '../inbox/session.js';
 import type { PolicyPreview } from '../policies/preview.js';
 import { formatters, type CockpitLang } from './i18n.js';
 import { manageText } from './manage-i18n.js';
+import { CAPS, FIXED_RULES, PLAN_FIELDS, THRESHOLDS } from './policy-form.js';
 
 export type Message = { kind: 'error' | 'ok'; text: string } | undefined;
 
@@ -95,18 +97,14 @@ ${results.length ? results.map((r) => resultsCard(session, lang, r)).join('\n') 
   );
 }
 
-/** The thresholds the policy page edits (segmentation's numeric fields). */
-export const THRESHOLDS = [
-  'smallBalanceMax',
-  'highRiskBrokenPromises',
-  'highRiskDaysPastDue',
-  'personalMinOpenAmount',
-  'selfServiceMinOnTimeRate',
-] as const satisfies readonly (keyof SegmentationConfig)[];
-
 export interface PolicyPageData {
   version: number;
-  segmentation: SegmentationConfig;
+  /** What the form shows: the draft, or the document in force when there is none. */
+  document: PolicyDocument;
+  /** The strategies `document` makes (steps with their days, tone, plan limits). */
+  strategies: Policies['strategies'];
+  /** The form shows a saved, unpublished draft. */
+  isDraft: boolean;
   history: {
     version: number;
     createdBy: string;
@@ -154,10 +152,6 @@ export function policiesPage(
   message: Message,
 ): string {
   const t = manageText[lang];
-  const fields = THRESHOLDS.map(
-    (key) =>
-      `<label>${h(t[key])} <input name="${key}" type="number" step="${key === 'selfServiceMinOnTimeRate' ? '0.01' : '1'}" min="0" required value="${h(String(data.segmentation[key]))}"></label>`,
-  ).join('\n');
   const history = data.history
     .map(
       (v) =>
@@ -173,10 +167,7 @@ export function policiesPage(
 ${notice(message)}
 <p>${h(t.policiesIntro)}</p>
 <p>${h(t.version)}: <strong data-version="${data.version}">${data.version}</strong></p>
-<section class="card" aria-labelledby="h-thresholds"><h2 id="h-thresholds">${h(t.preview)}</h2>
-<form method="post" action="/cockpit/policies/preview">${csrfField(session)}${langField(lang)}
-${fields}
-<button type="submit">${h(t.preview)}</button></form></section>
+${policyForm(session, lang, data)}
 ${data.preview ? previewBlock(session, lang, data.preview) : ''}
 ${
   data.history.length
@@ -188,4 +179,110 @@ ${
 </div>`,
     { lang, head: STYLE },
   );
+}
+
+const input = (
+  label: string,
+  name: string,
+  value: string | number,
+  attrs = 'type="number" min="0" step="1"',
+) => `<label>${h(label)} <input name="${h(name)}" ${attrs} required value="${h(String(value))}"></label>`;
+
+function ruleOrderFields(lang: CockpitLang, order: readonly string[]): string {
+  const t = manageText[lang];
+  const items = order.map((rule, i) => {
+    const movable = !FIXED_RULES.includes(rule);
+    const button = (direction: 'up' | 'down', label: string, symbol: string, possible: boolean) =>
+      possible
+        ? `<button type="submit" name="move" value="${h(rule)}:${direction}" aria-label="${h(label)}">${symbol}</button>`
+        : '';
+    const up = movable && !FIXED_RULES.includes(order[i - 1] ?? '');
+    const down = movable && !FIXED_RULES.includes(order[i + 1] ?? '');
+    return `<li data-rule="${h(rule)}"><input type="hidden" name="segmentation.ruleOrder" value="${h(rule)}">${h(rule)}${
+      movable ? '' : ` (${h(t.fixedRule)})`
+    } ${button('up', t.moveUp(rule), '↑', up)} ${button('down', t.moveDown(rule), '↓', down)}</li>`;
+  });
+  return `<fieldset><legend>${h(t.ruleOrder)}</legend><p>${h(t.ruleOrderHelp)}</p><ol data-list="rule-order">${items.join('')}</ol></fieldset>`;
+}
+
+function windowFields(lang: CockpitLang, document: PolicyDocument): string {
+  const t = manageText[lang];
+  return Object.entries(document.contactPolicy.windows)
+    .map(([country, window]) => {
+      const path = `contactPolicy.windows.${country}`;
+      const where = country === 'default' ? t.otherCountries : country;
+      const days = t.weekdays
+        .map(
+          (day, i) =>
+            `<label><input type="checkbox" name="${path}.days" value="${i + 1}"${window!.days.includes(i + 1) ? ' checked' : ''}> ${h(day)}</label>`,
+        )
+        .join(' ');
+      return `<fieldset data-window="${h(country)}"><legend>${h(t.windowFor(where))}</legend>
+<input type="hidden" name="${path}.days" value=""><input type="hidden" name="${path}.holidays" value="off">
+<span role="group" aria-label="${h(t.days(where))}">${days}</span>
+${input(t.windowStart(where), `${path}.start`, window!.start, 'type="time"')}
+${input(t.windowEnd(where), `${path}.end`, window!.end, 'type="time"')}
+<label><input type="checkbox" name="${path}.holidays" value="on"${window!.holidays ? ' checked' : ''}> ${h(t.holidays(where))}</label></fieldset>`;
+    })
+    .join('\n');
+}
+
+function capFields(lang: CockpitLang, document: PolicyDocument): string {
+  const t = manageText[lang];
+  const fields = Object.entries(CAPS).flatMap(([channel, names]) =>
+    names.map((name) => {
+      const caps = document.contactPolicy.caps[channel as keyof typeof CAPS] as Record<string, number>;
+      return input(t.cap(channel, name), `contactPolicy.caps.${channel}.${name}`, caps[name]!);
+    }),
+  );
+  return `<fieldset><legend>${h(t.caps)}</legend><div class="row">${fields.join('\n')}</div></fieldset>`;
+}
+
+function strategyFields(lang: CockpitLang, strategies: Policies['strategies']): string {
+  const t = manageText[lang];
+  return Object.values(strategies)
+    .map((strategy) => {
+      const path = `strategies.${strategy.segment}`;
+      const tones = TONES.map(
+        (tone) => `<option value="${tone}"${tone === strategy.tone ? ' selected' : ''}>${tone}</option>`,
+      ).join('');
+      const steps = strategy.steps
+        .map((step) =>
+          input(t.stepDays(strategy.segment, step.label), `${path}.cadenceDays.${step.id}`, step.afterDays),
+        )
+        .join('\n');
+      const plan = strategy.paymentPlan;
+      const planFields = plan
+        ? `<div class="row">${PLAN_FIELDS.map((f) => input(t.plan(strategy.segment, f), `${path}.paymentPlan.${f}`, plan[f])).join('\n')}</div>`
+        : `<p>${h(t.noPlans)}</p>`;
+      return `<fieldset data-strategy="${h(strategy.segment)}"><legend>${h(strategy.segment)}</legend>
+<div class="row">${input(t.strategyVersion(strategy.segment), `${path}.version`, strategy.version, 'type="text" maxlength="100"')}
+<label>${h(t.toneOf(strategy.segment))} <select name="${path}.tone">${tones}</select></label></div>
+<div class="row">${steps}</div>
+${planFields}</fieldset>`;
+    })
+    .join('\n');
+}
+
+/** The whole editable document as one form: Preview saves it as the draft and previews it. */
+function policyForm(session: AgentSession, lang: CockpitLang, data: PolicyPageData): string {
+  const t = manageText[lang];
+  const thresholds = THRESHOLDS.map((key) =>
+    input(
+      t[key],
+      `segmentation.${key}`,
+      data.document.segmentation[key],
+      `type="number" min="0" step="${key === 'selfServiceMinOnTimeRate' ? '0.01' : '1'}"`,
+    ),
+  ).join('\n');
+  return `<section class="card" aria-labelledby="h-document"><h2 id="h-document">${h(data.isDraft ? t.draft : t.document)}</h2>
+<form method="post" action="/cockpit/policies/preview">${csrfField(session)}${langField(lang)}
+<fieldset><legend>${h(t.thresholds)}</legend><div class="row">${thresholds}</div></fieldset>
+${ruleOrderFields(lang, data.document.segmentation.ruleOrder)}
+<h3>${h(t.contactPolicy)}</h3>
+${windowFields(lang, data.document)}
+${capFields(lang, data.document)}
+<h3>${h(t.strategies)}</h3>
+${strategyFields(lang, data.strategies)}
+<button type="submit">${h(t.preview)}</button></form></section>`;
 }

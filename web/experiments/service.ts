@@ -1,6 +1,7 @@
 import type { Policies } from '../../activities/index.js';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError, NotFoundError } from '../../db/billing.js';
+import { audit, type Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { createExperiment, endExperiment, findExperiment, variantOutcomes } from '../../db/experiments.js';
 import {
@@ -21,7 +22,7 @@ export async function startExperiment(
   db: Database,
   policies: Policies,
   input: ExperimentInput,
-  by: string,
+  actor: Actor,
 ): Promise<Experiment> {
   const problem = experimentInputProblem(input);
   if (problem) throw new InputError(problem.field, problem.message);
@@ -34,7 +35,18 @@ export async function startExperiment(
       throw error;
     }
   });
-  return createExperiment(db, input, by);
+  const experiment = await createExperiment(db, input, actor.label);
+  await audit(db, {
+    actor: actor.audit,
+    action: 'experiment.created',
+    detail: {
+      experimentId: experiment.id,
+      segment: experiment.segment,
+      by: actor.label,
+      variants: experiment.variants.map((v) => ({ name: v.name, weight: v.weight })),
+    },
+  });
+  return experiment;
 }
 
 export async function experimentOrFail(db: Database, id: string): Promise<Experiment> {
@@ -103,10 +115,15 @@ export async function experimentResults(
   return { experiment, currency, variants, verdict };
 }
 
-export async function stopExperiment(db: Database, id: string): Promise<Experiment> {
+export async function stopExperiment(db: Database, id: string, actor: Actor): Promise<Experiment> {
   const experiment = await experimentOrFail(db, id);
   const stopped = await endExperiment(db, id, 'stopped');
   if (!stopped) throw new ConflictError(`experiment ${id} is already ${experiment.status}`);
+  await audit(db, {
+    actor: actor.audit,
+    action: 'experiment.stopped',
+    detail: { experimentId: id, segment: stopped.segment, by: actor.label },
+  });
   return stopped;
 }
 
@@ -127,7 +144,7 @@ export async function promoteExperiment(
   db: Database,
   policyVersions: PolicyVersions,
   id: string,
-  by: string,
+  actor: Actor,
   requested?: string,
 ): Promise<{ experiment: Experiment; policyVersion: number; strategyVersion: string }> {
   const { experiment, verdict } = await experimentResults(db, (await policyVersions.current()).policies, id);
@@ -166,9 +183,14 @@ export async function promoteExperiment(
   };
   const policyVersion = await policyVersions.publish(
     document,
-    by,
+    actor,
     `experiment ${id}: variant ${name} promoted to ${segment} strategy ${strategyVersion}`,
   );
   const promoted = await endExperiment(db, id, 'promoted', name);
+  await audit(db, {
+    actor: actor.audit,
+    action: 'experiment.promoted',
+    detail: { experimentId: id, segment, variant: name, policyVersion, strategyVersion, by: actor.label },
+  });
   return { experiment: promoted ?? experiment, policyVersion, strategyVersion };
 }

@@ -2,6 +2,7 @@ import type { PolicyDocument } from '../../config/policy-file.js';
 import { policyDocumentSchema, withDocument } from '../../config/policy-file.js';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError } from '../../db/billing.js';
+import { audit, type Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { findPolicyDraft, savePolicyDraft } from '../../db/policies.js';
 import { StrategyConfigError } from '../../domain/strategies/config.js';
@@ -26,12 +27,20 @@ export async function saveDraft(
   db: Database,
   versions: PolicyVersions,
   document: PolicyDocument,
-  by: string,
+  actor: Actor,
 ): Promise<{ basedOn: number; changes: ReturnType<typeof documentChanges> }> {
   const current = await versions.current();
   checked(current.policies, document);
-  await savePolicyDraft(db, { document, basedOn: current.version, by });
-  return { basedOn: current.version, changes: documentChanges(current.document, document) };
+  const changes = documentChanges(current.document, document);
+  await db.transaction().execute(async (trx) => {
+    await savePolicyDraft(trx, { document, basedOn: current.version, by: actor.label });
+    await audit(trx, {
+      actor: actor.audit,
+      action: 'policy.draft-saved',
+      detail: { basedOn: current.version, by: actor.label, changed: changes.map((c) => c.path) },
+    });
+  });
+  return { basedOn: current.version, changes };
 }
 
 /** The stored draft, refused when there is none or the policies were published since it was made. */
@@ -59,9 +68,9 @@ export async function previewDraft(
 export async function publishDraft(
   db: Database,
   versions: PolicyVersions,
-  by: string,
+  actor: Actor,
   reason: string,
 ): Promise<{ version: number }> {
   const { document } = await currentDraft(db, versions);
-  return { version: await versions.publish(document, by, reason) };
+  return { version: await versions.publish(document, actor, reason) };
 }

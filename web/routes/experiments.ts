@@ -14,6 +14,7 @@ import {
   startExperiment,
   stopExperiment,
 } from '../experiments/service.js';
+import { apiActor } from '../api-auth.js';
 import { errorResponse } from '../schemas.js';
 import type { ServerDeps } from '../server.js';
 
@@ -54,7 +55,6 @@ const resultsResponse = z.object({
 });
 
 const idParams = z.object({ id: z.string().min(1).max(100) });
-const API_ACTOR = 'api';
 
 /** Champion/challenger experiments on a segment's new cases (README "Experiments"). */
 export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, policyVersions }) => {
@@ -81,7 +81,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await startExperiment(db, await current(), request.body, API_ACTOR)),
+      reply.status(201).send(await startExperiment(db, await current(), request.body, apiActor(request))),
   );
 
   app.get(
@@ -152,7 +152,7 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
         },
       },
     },
-    async (request) => stopExperiment(db, request.params.id),
+    async (request) => stopExperiment(db, request.params.id, apiActor(request)),
   );
 
   app.post(
@@ -181,6 +181,6 @@ export const experimentRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, {
       },
     },
     async (request) =>
-      promoteExperiment(db, policyVersions, request.params.id, API_ACTOR, request.body?.variant),
+      promoteExperiment(db, policyVersions, request.params.id, apiActor(request), request.body?.variant),
   );
 };

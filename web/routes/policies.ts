@@ -5,11 +5,11 @@ import { findPolicyDraft, listPolicyVersions } from '../../db/policies.js';
 import { SEGMENTS } from '../../domain/segmentation/types.js';
 import { CHANNELS } from '../../domain/segmentation/types.js';
 import { previewDraft, publishDraft, saveDraft } from '../policies/drafts.js';
+import { apiActor } from '../api-auth.js';
 import { errorResponse } from '../schemas.js';
 import type { ServerDeps } from '../server.js';
 
 const change = z.object({ path: z.string(), from: z.unknown(), to: z.unknown() });
-const API_ACTOR = 'api';
 
 const WHEN =
   'A published version applies to each open case at its next re-assessment for segmentation thresholds ' +
@@ -106,7 +106,7 @@ export const policyRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db,
         },
       },
     },
-    async (request) => saveDraft(db, policyVersions, request.body, API_ACTOR),
+    async (request) => saveDraft(db, policyVersions, request.body, apiActor(request)),
   );
 
   app.post(
@@ -158,6 +158,6 @@ export const policyRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db,
         },
       },
     },
-    async (request) => publishDraft(db, policyVersions, API_ACTOR, request.body.reason),
+    async (request) => publishDraft(db, policyVersions, apiActor(request), request.body.reason),
   );
 };
