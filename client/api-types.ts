@@ -979,6 +979,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     putV1DebtorsDebtorId: {
@@ -1127,6 +1151,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     deleteV1DebtorsDebtorId: {
@@ -1205,6 +1253,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1520,6 +1592,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     putV1DebtorsDebtorIdInvoicesInvoiceId: {
@@ -1638,6 +1734,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     deleteV1DebtorsDebtorIdInvoicesInvoiceId: {
@@ -1705,6 +1825,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1834,6 +1978,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1Imports: {
@@ -1929,6 +2097,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Cases: {
@@ -1994,6 +2186,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2188,6 +2404,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdPromise: {
@@ -2273,6 +2513,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2387,6 +2651,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdDispute: {
@@ -2471,6 +2759,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2582,6 +2894,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdPause: {
@@ -2665,6 +3001,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2768,6 +3128,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdCancel: {
@@ -2851,6 +3235,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3038,6 +3446,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1AgenttasksId: {
@@ -3163,6 +3595,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3318,6 +3774,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1AgenttasksIdRelease: {
@@ -3447,6 +3927,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3639,6 +4143,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1Agents: {
@@ -3798,6 +4326,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1Emailbounces: {
@@ -3863,6 +4415,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Webhooksubscriptions: {
@@ -3897,6 +4473,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3982,6 +4582,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     deleteV1WebhooksubscriptionsSubscriptionId: {
@@ -4037,6 +4661,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4125,6 +4773,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4230,6 +4902,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1KpisAgents: {
@@ -4282,6 +4978,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4348,6 +5068,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4505,6 +5249,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1ExperimentsId: {
@@ -4592,6 +5360,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4737,6 +5529,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1ExperimentsIdStop: {
@@ -4840,6 +5656,30 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4995,6 +5835,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Policies: {
@@ -5034,6 +5898,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5092,6 +5980,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5443,6 +6355,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1PoliciesDraftPreview: {
@@ -5509,6 +6445,30 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5614,6 +6574,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1DevDemohistory: {
@@ -5652,6 +6636,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5748,6 +6756,30 @@ export interface operations {
             /** @description Default Response */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5947,6 +6979,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

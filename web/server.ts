@@ -21,12 +21,13 @@ import type { LetterSink } from '../dev/letter-sink.js';
 import type { Policies } from '../activities/index.js';
 import type { PolicyVersions } from '../config/policy-versions.js';
 import type { LinkSigner } from '../channels/links.js';
-import type { PortalConfig } from '../config/env.js';
+import type { ApiRateLimit, PortalConfig } from '../config/env.js';
 import { configuredPayments } from '../payments/index.js';
 import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { protectApi } from './api-auth.js';
+import { limitCallsPerApiKey } from './api-rate-limit.js';
 import { answerUndeclaredMethods, completeDocument } from './contract.js';
 import { auditRoutes } from './routes/audit.js';
 import { gdprRoutes } from './routes/gdpr.js';
@@ -65,6 +66,10 @@ export interface ServerDeps {
   /** Payment methods and limits of the debtor portal; the base of absolute links. */
   portal: PortalConfig;
   publicUrl: string;
+  /** Whose X-Forwarded-For sets request.ip (Fastify's `trustProxy`). */
+  trustProxy: boolean | number | string[];
+  /** Calls per API key and window on /v1. */
+  apiRateLimit: ApiRateLimit;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
   /** Only in the embedded default: the loopback print service whose letters /dev/outbox lists. */
@@ -88,6 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Fastify's own limit (100) answers an undocumented 414; above it the zod params say 400 and why.
     routerOptions: { maxParamLength: 2048 },
+    trustProxy: trustedProxies(deps.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -170,6 +176,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     protectApi(api, deps.db);
+    await limitCallsPerApiKey(api, deps.apiRateLimit);
     // A change needs Temporal: while it is down, answer at once and say when to try again.
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || deps.health?.report.temporal !== 'down') return;
@@ -246,6 +253,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+/**
+ * Fastify refuses to trust a bare hop count (it cannot check the peer); we honour it as Express
+ * does: the nearest `hops` addresses are proxies. Only right when every request comes through them.
+ */
+function trustedProxies(
+  setting: ServerDeps['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
 }
 
 /** "/phone" in body → "phone"; "/consents/sms" → "consents.sms". */
