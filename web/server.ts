@@ -28,6 +28,7 @@ import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { protectApi } from './api-auth.js';
 import { limitCallsPerApiKey } from './api-rate-limit.js';
+import { secureHeaders } from './security-headers.js';
 import { answerUndeclaredMethods, completeDocument } from './contract.js';
 import { auditRoutes } from './routes/audit.js';
 import { gdprRoutes } from './routes/gdpr.js';
@@ -150,6 +151,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   });
 
+  await secureHeaders(app, { publicUrl: deps.publicUrl, stripeApiUrl: deps.portal.stripe?.apiUrl });
   answerUndeclaredMethods(app);
   await app.register(swagger, {
     openapi: {
