@@ -79,6 +79,9 @@ export function openDatabase(target: DatabaseTarget): Database {
     // An idle connection the server ends (restart, failover, a terminated backend) is an 'error'
     // event; unheard it would crash the process. The pool drops that client and connects anew.
     pool.on('error', () => {});
+    // The same on a connection that is checked out (a query running, a transaction open): the query
+    // fails and its caller retries (activities, billing's 503); the event must not end the process.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   }
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
