@@ -979,6 +979,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     putV1DebtorsDebtorId: {
@@ -1127,9 +1151,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1221,6 +1253,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1536,9 +1592,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1670,9 +1734,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1766,6 +1838,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1DebtorsDebtorIdPayments: {
@@ -1800,7 +1896,6 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
-                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -1815,7 +1910,6 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
-                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -1884,9 +1978,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1995,6 +2097,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Cases: {
@@ -2060,6 +2186,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2153,7 +2303,6 @@ export interface operations {
                             waiver: {
                                 reason: string;
                             } | null;
-                            /** @description true: asOf's half-year has no base rate in the table yet; interest uses the last known one */
                             baseRateMissing: boolean;
                             lines: ({
                                 /** @enum {string} */
@@ -2171,8 +2320,6 @@ export interface operations {
                                 days: number;
                                 base: number;
                                 rateBasisPoints: number;
-                                /** @description false: the base rate of these days' half-year is not in the table yet, the last known one was carried forward */
-                                baseRateKnown: boolean;
                                 amount: number;
                             } | {
                                 /** @enum {string} */
@@ -2244,6 +2391,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2342,6 +2513,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2456,6 +2651,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdDispute: {
@@ -2540,6 +2759,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2651,6 +2894,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdPause: {
@@ -2734,6 +3001,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2837,6 +3128,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdCancel: {
@@ -2920,6 +3235,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3107,6 +3446,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1AgenttasksId: {
@@ -3232,6 +3595,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3387,6 +3774,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1AgenttasksIdRelease: {
@@ -3516,6 +3927,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3708,6 +4143,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1Agents: {
@@ -3867,6 +4326,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1Emailbounces: {
@@ -3932,9 +4415,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3982,6 +4473,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4067,9 +4582,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
-            422: {
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
                 headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4138,6 +4661,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4226,6 +4773,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4331,6 +4902,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1KpisAgents: {
@@ -4383,6 +4978,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4449,6 +5068,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4606,6 +5249,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1ExperimentsId: {
@@ -4693,6 +5360,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4838,6 +5529,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1ExperimentsIdStop: {
@@ -4941,6 +5656,30 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5096,6 +5835,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Policies: {
@@ -5135,6 +5898,30 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5206,6 +5993,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     putV1PoliciesDraft: {
@@ -5236,26 +6047,8 @@ export interface operations {
                         personalCustomerValues?: ("A" | "B" | "C")[];
                         /** @default 0.8 */
                         selfServiceMinOnTimeRate?: number;
-                        /**
-                         * @default [
-                         *       "protected",
-                         *       "quality-gate",
-                         *       "small-balance",
-                         *       "high-risk",
-                         *       "personal",
-                         *       "self-service",
-                         *       "assisted"
-                         *     ]
-                         */
-                        ruleOrder?: ("protected" | "quality-gate" | "small-balance" | "high-risk" | "personal" | "self-service" | "assisted")[];
                         strategyVersions?: {
-                            protected?: string;
-                            "data-collection"?: string;
-                            "small-balance"?: string;
-                            "self-service"?: string;
-                            assisted?: string;
-                            personal?: string;
-                            "high-risk"?: string;
+                            [key: string]: string;
                         };
                     };
                     /** @default {} */
@@ -5562,6 +6355,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1PoliciesDraftPreview: {
@@ -5628,6 +6445,30 @@ export interface operations {
             /** @description Default Response */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5733,6 +6574,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1DevDemohistory: {
@@ -5784,6 +6649,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     getV1Audit: {
@@ -5791,7 +6680,7 @@ export interface operations {
             query?: {
                 /** @description e.g. api-key:<id>, agent:<id>, debtor */
                 actor?: string;
-                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
+                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
                 debtorId?: string;
                 /** @description entries at or after this instant */
                 from?: string;
@@ -5821,7 +6710,7 @@ export interface operations {
                             /** @description api-key:<id>, agent:<id>, login:<e-mail tried>, debtor, provider or system */
                             actor: string;
                             /** @enum {string} */
-                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
+                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
                             debtorId: string | null;
                             route: string | null;
                             detail: {
@@ -5867,6 +6756,30 @@ export interface operations {
             /** @description Default Response */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6066,6 +6979,30 @@ export interface operations {
             /** @description Default Response */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

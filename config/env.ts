@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { masterKeysSchema, type MasterKeySource } from '../crypto/master-keys.js';
@@ -20,6 +21,35 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 /** Activities per second the server hands out on a channel's task queue (fractions allowed: 0.5). */
 const ratePerSecond = (fallback: number) => z.coerce.number().positive().max(10_000).default(fallback);
 
+/** An IPv4/IPv6 address, or one with a prefix length: 10.0.0.0/8, fd00::/8. */
+const isAddressOrCidr = (entry: string): boolean => {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+};
+
+/**
+ * Which proxies' X-Forwarded-For to believe (Fastify's `trustProxy`): `false` (none, the default),
+ * `true` (any: only when every request comes through one), a hop count, or addresses/CIDRs.
+ */
+const trustProxySchema = z
+  .string()
+  .trim()
+  .transform((text, ctx): boolean | number | string[] => {
+    if (text === 'false') return false;
+    if (text === 'true') return true;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text.split(',').map((entry) => entry.trim());
+    const wrong = entries.filter((entry) => !isAddressOrCidr(entry));
+    if (wrong.length === 0) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be false, true, a hop count or comma-separated addresses/CIDRs (not: ${wrong.join(', ')})`,
+    });
+    return z.NEVER;
+  });
+
 const envSchema = z
   .object({
     NODE_ENV: z.string().optional(),
@@ -29,6 +59,10 @@ const envSchema = z
     MAHNWERK_PAYLOAD_KEY_FILE: z.string().min(1).optional(),
     MAHNWERK_HOST: z.string().min(1).default('127.0.0.1'),
     PORT: port(3000),
+    MAHNWERK_TRUST_PROXY: trustProxySchema.default(false),
+    /** Calls per API key and window on /v1 (per API process). */
+    API_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+    API_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     MAHNWERK_PUBLIC_URL: z.url().optional(),
     MAHNWERK_DEV_API_KEY: z.string().min(20, 'must be at least 20 characters').optional(),
     DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
@@ -157,7 +191,15 @@ export interface Config {
   production: boolean;
   /** Master keys of the Temporal payload codec; neither set: generated under dataDir (not in production). */
   payloadKeys: MasterKeySource;
-  http: { host: string; port: number; publicUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicUrl: string;
+    /** Fastify's `trustProxy`: whose X-Forwarded-For sets request.ip (throttles, rate limits, audit). */
+    trustProxy: boolean | number | string[];
+    /** Calls each API key may make on /v1 per window, per API process. */
+    apiRateLimit: ApiRateLimit;
+  };
   /** Days after a case closed until the retention schedule purges the debtor's personal data. */
   retentionDays: number;
   devApiKey: string | undefined;
@@ -199,6 +241,11 @@ export interface Config {
   letterSinkPort: number;
   /** Sends per second per channel: the limit of the provider account (SMTP relay, Twilio, print service). */
   channelRates: { email: number; sms: number; letter: number };
+}
+
+export interface ApiRateLimit {
+  max: number;
+  windowSeconds: number;
 }
 
 /** How debtors pay on the portal; an unconfigured method is not offered. */
@@ -243,6 +290,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       host: env.MAHNWERK_HOST,
       port: env.PORT,
       publicUrl: (env.MAHNWERK_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+      trustProxy: env.MAHNWERK_TRUST_PROXY,
+      apiRateLimit: { max: env.API_RATE_LIMIT, windowSeconds: env.API_RATE_WINDOW_SECONDS },
     },
     devApiKey: env.MAHNWERK_DEV_API_KEY,
     databaseUrl: env.DATABASE_URL,

@@ -27,6 +27,7 @@ import * as experiments from './migrations/0060_experiments.js';
 import * as policyVersions from './migrations/0061_policy_versions.js';
 import * as erasure from './migrations/0067_erasure.js';
 import * as caseClaimPaid from './migrations/0075_case_claim_paid.js';
+import * as loginFailures from './migrations/0090_login_failures.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '0061_policy_versions': policyVersions,
   '0067_erasure': erasure,
   '0075_case_claim_paid': caseClaimPaid,
+  '0090_login_failures': loginFailures,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
@@ -79,6 +81,9 @@ export function openDatabase(target: DatabaseTarget): Database {
     // An idle connection the server ends (restart, failover, a terminated backend) is an 'error'
     // event; unheard it would crash the process. The pool drops that client and connects anew.
     pool.on('error', () => {});
+    // The same on a connection that is checked out (a query running, a transaction open): the query
+    // fails and its caller retries (activities, billing's 503); the event must not end the process.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   }
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });

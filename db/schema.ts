@@ -251,6 +251,17 @@ export interface AgentSessionsTable {
   expires_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+/** A failed staff login (the login throttle's count, shared by every API process). */
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  /** The e-mail address tried, lower-cased. */
+  account: string;
+  ip: string;
+  failed_at: ColumnType<Date, Date | string, never>;
+  /** Set when the account logged in successfully: no longer counts for the account, still for the address. */
+  cleared_at: ColumnType<Date | null, never, Date | string>;
+}
+
 export interface EscalationsTable {
   escalation_key: string;
   debtor_id: string;
@@ -359,6 +370,7 @@ export interface DatabaseSchema {
   payload_data_keys: PayloadDataKeysTable;
   agents: AgentsTable;
   agent_sessions: AgentSessionsTable;
+  login_failures: LoginFailuresTable;
   portal_events: PortalEventsTable;
   agent_tasks: AgentTasksTable;
   escalations: EscalationsTable;

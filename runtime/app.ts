@@ -286,6 +286,8 @@ export async function startMahnwerk(config: Config, options: StartOptions): Prom
         creditor: config.creditor,
         portal: config.portal,
         publicUrl: config.http.publicUrl,
+        trustProxy: config.http.trustProxy,
+        apiRateLimit: config.http.apiRateLimit,
         codec: { codec, uiOrigins: config.temporal.uiOrigins },
         payloadKeys,
         health,

@@ -3,7 +3,6 @@ import { callDeadline, callResult, requiredSkills, taskPriority } from '../domai
 import { hasSkills, skillListSchema } from '../domain/agents.js';
 import { defaultContactPolicyConfig, zonedTimeToEpoch } from '../domain/contact-policy/index.js';
 import { parseOutcomeForm } from '../web/inbox/outcome-form.js';
-import { LoginThrottle } from '../web/inbox/login-throttle.js';
 import { hashPassword, verifyPassword } from '../web/passwords.js';
 
 const berlin = (date: string, time: string) => zonedTimeToEpoch(date, time, 'Europe/Berlin');
@@ -99,23 +98,5 @@ describe('agent passwords', () => {
     expect(await verifyPassword('correct horse battery', first)).toBe(true);
     expect(await verifyPassword('correct horse batterY', first)).toBe(false);
     expect(await verifyPassword('anything', 'not-a-hash')).toBe(false);
-  });
-});
-
-describe('login throttle', () => {
-  it('refuses an address after five failures for fifteen minutes; a success clears it', () => {
-    let now = 0;
-    const throttle = new LoginThrottle(() => now);
-    for (let i = 0; i < 5; i++) throttle.failed('anna@agents.test');
-    expect(throttle.blockedMinutes('anna@agents.test')).toBe(15);
-    expect(throttle.blockedMinutes('dora@agents.test')).toBe(0);
-    now += 10 * 60_000;
-    expect(throttle.blockedMinutes('anna@agents.test')).toBe(5);
-    now += 5 * 60_000;
-    expect(throttle.blockedMinutes('anna@agents.test')).toBe(0);
-    for (let i = 0; i < 4; i++) throttle.failed('anna@agents.test');
-    throttle.succeeded('anna@agents.test');
-    throttle.failed('anna@agents.test');
-    expect(throttle.blockedMinutes('anna@agents.test')).toBe(0);
   });
 });

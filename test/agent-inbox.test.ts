@@ -1,9 +1,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAgentTask } from '../db/agent-tasks.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { addDays, toLocal, weekdayOf } from '../domain/contact-policy/index.js';
-import { launchBrowser, seriousA11yViolations } from './setup/browser.js';
+import { cspViolations, launchBrowser, seriousA11yViolations, watchCsp } from './setup/browser.js';
 import { eventually } from './setup/eventually.js';
 import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
@@ -74,7 +74,7 @@ const taskRow = (id: number) =>
 
 async function loggedIn(agent: TestAgent): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: product.apiUrl });
-  const page = await context.newPage();
+  const page = await watchCsp(await context.newPage());
   await page.goto('/inbox');
   await expect.poll(() => page.url()).toContain('/inbox/login');
   await page.getByLabel('E-mail').fill(agent.email);
@@ -133,6 +133,8 @@ beforeAll(async () => {
     'supervisor',
   );
 });
+// The content security policy blocks nothing these pages need.
+afterEach(() => expect(cspViolations.splice(0)).toEqual([]));
 afterAll(async () => {
   await browser?.close();
   await product?.stop();
@@ -413,7 +415,7 @@ describe('agent inbox in Chromium against the real workflows', () => {
 
     // No session: the login page.
     const stranger = await browser.newContext({ baseURL: product.apiUrl });
-    const strangerPage = await stranger.newPage();
+    const strangerPage = await watchCsp(await stranger.newPage());
     await strangerPage.goto(`/inbox/tasks/${id}`);
     expect(strangerPage.url()).toContain(`/inbox/login?next=${encodeURIComponent(`/inbox/tasks/${id}`)}`);
     expect(await strangerPage.textContent('h1')).toBe('Log in to the agent inbox');

@@ -3,6 +3,7 @@ import { createAgentTask } from '../db/agent-tasks.js';
 import { storeApiKey } from '../db/api-keys.js';
 import { audit } from '../db/audit.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
+import { loginToInbox } from './setup/inbox-login.js';
 import { createPostgresDatabase, startProduct, testDatabases, type RunningProduct } from './setup/harness.js';
 
 /**
@@ -136,13 +137,13 @@ describe('audit entries through the product', () => {
     });
     expect(agentAnswer.status).toBe(201);
 
-    expect((await login('ada@agents.test', 'wrong password!!')).status).toBe(401);
+    expect((await loginToInbox(product.apiUrl, 'ada@agents.test', 'wrong password!!')).status).toBe(401);
     const failed = await readAudit('action=staff.login-failed');
     expect(failed.page.entries.map((e) => [e.actor, e.detail.reason])).toEqual([
       ['login:ada@agents.test', 'wrong-password'],
     ]);
 
-    const admin = await login('ada@agents.test', PASSWORD);
+    const admin = await loginToInbox(product.apiUrl, 'ada@agents.test', PASSWORD);
     expect(admin.status).toBe(303);
     expect((await readAudit(`action=staff.login&actor=agent:${adminId}`)).page.entries).toHaveLength(1);
 
@@ -178,30 +179,9 @@ describe('audit entries through the product', () => {
     expect(html).toContain('contact.viewed');
     expect(html).not.toContain('<td>staff.login</td>');
 
-    const agent = await login('otto@agents.test', PASSWORD);
+    const agent = await loginToInbox(product.apiUrl, 'otto@agents.test', PASSWORD);
     const forbidden = await fetch(`${product.apiUrl}/inbox/audit`, { headers: { cookie: agent.cookie } });
     expect(forbidden.status).toBe(403);
     expect(await forbidden.text()).toContain('Only admins read the audit log.');
   });
-
-  /** The login form as a browser sends it: the double-submit token from the login page's cookie. */
-  async function login(email: string, password: string): Promise<{ status: number; cookie: string }> {
-    const form = await fetch(`${product.apiUrl}/inbox/login`);
-    const loginCookie = form.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-    const answer = await fetch(`${product.apiUrl}/inbox/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: token, email, password, next: '/inbox' }),
-    });
-    const session = answer.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('mw_session=') && c !== 'mw_session=');
-    return { status: answer.status, cookie: session ?? '' };
-  }
 });

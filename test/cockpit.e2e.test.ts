@@ -1,8 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
 import { kpiReport } from '../web/kpis/report.js';
-import { launchBrowser, screenshot, seriousA11yViolations } from './setup/browser.js';
+import {
+  cspViolations,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  watchCsp,
+} from './setup/browser.js';
 import { openCaseThroughApi, startProduct, type RunningProduct } from './setup/harness.js';
 
 /** The strategy cockpit in Chromium: a manager logs in and reads the charts and their tables. */
@@ -22,7 +28,7 @@ async function createStaff(email: string, role: string): Promise<void> {
 }
 
 async function logIn(email: string, path: string): Promise<Page> {
-  const page = await (await browser.newContext({ baseURL: product.apiUrl })).newPage();
+  const page = await watchCsp(await (await browser.newContext({ baseURL: product.apiUrl })).newPage());
   await page.goto(path);
   await expect.poll(() => page.url()).toContain('/inbox/login');
   await page.getByLabel('E-mail').fill(email);
@@ -49,6 +55,8 @@ beforeAll(async () => {
   await createStaff('mia@managers.test', 'manager');
   await createStaff('anna@agents.test', 'agent');
 });
+// The content security policy blocks nothing these pages need.
+afterEach(() => expect(cspViolations.splice(0)).toEqual([]));
 afterAll(async () => {
   await browser?.close();
   await product?.stop();

@@ -13,6 +13,18 @@ describe('configuration', () => {
     });
   });
 
+  it('reads MAHNWERK_TRUST_PROXY as off, on, a hop count or addresses/CIDRs, and names a bad entry', () => {
+    const trust = (value?: string) =>
+      loadConfig(value === undefined ? {} : { MAHNWERK_TRUST_PROXY: value }).http.trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 127.0.0.1,fd00::/8')).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
+    expect(() => trust('10.0.0.0/33')).toThrow(/MAHNWERK_TRUST_PROXY: .*not: 10\.0\.0\.0\/33/);
+    expect(() => trust('proxy.local')).toThrow(/MAHNWERK_TRUST_PROXY/);
+  });
+
   it('names every bad variable in one error', () => {
     const attempt = () =>
       loadConfig({

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LinkSigner } from '../channels/links.js';
 import { PORTAL_EVENT_TYPES } from '../db/schema.js';
 import { caseWorkflowId } from '../domain/case.js';
@@ -10,7 +10,14 @@ import { monthlySchedule } from '../domain/payment-plan.js';
 import { creditorReference } from '../domain/payments/sepa.js';
 import { stripePaymentId } from '../payments/stripe-checkout.js';
 import { texts, type Lang } from '../web/portal/i18n.js';
-import { launchBrowser, PHONE, screenshot, seriousA11yViolations } from './setup/browser.js';
+import {
+  cspViolations,
+  launchBrowser,
+  PHONE,
+  screenshot,
+  seriousA11yViolations,
+  watchCsp,
+} from './setup/browser.js';
 import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 import { startStripeFake, type StripeFake } from './setup/stripe-fake.js';
 
@@ -45,6 +52,8 @@ beforeAll(async () => {
   });
   browser = await launchBrowser();
 });
+// The content security policy blocks nothing these pages need.
+afterEach(() => expect(cspViolations.splice(0)).toEqual([]));
 afterAll(async () => {
   await browser?.close();
   await product?.stop();
@@ -88,7 +97,7 @@ async function portalLinkIn(id: string, nth: number): Promise<string> {
 
 async function phonePage(lang: Lang): Promise<Page> {
   const context = await browser.newContext({ ...PHONE, locale: lang === 'de' ? 'de-DE' : 'en-GB' });
-  return context.newPage();
+  return watchCsp(await context.newPage());
 }
 
 /** A debtor with a fresh case opens the link from the reminder on a phone and follows an action. */

@@ -8,7 +8,8 @@ import { migrateToLatest, openDatabase, type Database } from '../db/database.js'
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';
 import { createPostgresDatabase, zoneInContactWindowNow } from './setup/harness.js';
-import { historyUntil, type HistoryEvent } from './setup/histories.js';
+import { firstSendDone } from './setup/fault.js';
+import { historyUntil } from './setup/histories.js';
 import { unusedPort } from './setup/ports.js';
 import { startWorkerProcess, type WorkerProcess } from './setup/worker-process.js';
 
@@ -22,17 +23,6 @@ const postgres = Boolean(process.env.MAHNWERK_TEST_DATABASE_URL);
 const CASES = Number(process.env.SCALE_CASES ?? 500);
 const CONCURRENCY = 16;
 const API_KEY = 'scale-test-key-0123456789abcdefghij';
-
-/** Every send the case scheduled so far has completed, and there was one. */
-function firstSendDone(events: HistoryEvent[]): boolean {
-  const sends = events
-    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendMessage')
-    .map((e) => String(e.eventId));
-  const completed = new Set(
-    events.map((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '')),
-  );
-  return sends.length > 0 && sends.every((id) => completed.has(id));
-}
 
 if (!postgres) {
   console.warn(`test/scale-out.test.ts skipped: it needs PostgreSQL. Run it with ${HOW_TO_RUN}`);
@@ -75,6 +65,8 @@ describe.skipIf(!postgres)(`scale-out: two APIs and two workers on one PostgreSQ
         EMAIL_RATE_PER_SECOND: '200',
         MAHNWERK_SECRET: 'scale-test-secret-0123456789abcdef',
         MAHNWERK_DEV_API_KEY: API_KEY,
+        // One key sends every case (SCALE_CASES=2000: 2,000 calls per API in well under a minute).
+        API_RATE_LIMIT: '1000000',
         LOG_LEVEL: 'warn',
       };
       const role = async (which: 'worker' | 'api') => {

@@ -84,7 +84,7 @@ export function protectApi(api: FastifyInstance, db: Database): void {
         action: 'api.change',
         debtorId: typeof params.debtorId === 'string' ? params.debtorId : undefined,
         route: `${request.method} ${request.routeOptions.url ?? request.url}`,
-        detail: { status: reply.statusCode, keyName: request.apiKey.name },
+        detail: { status: reply.statusCode, keyName: request.apiKey.name, ip: request.ip },
       });
     } catch (error) {
       // The answer is out already; the missing entry must at least be visible to operators.

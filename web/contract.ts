@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { CSV_REQUIRED_COLUMNS } from '../domain/import-row.js';
+import { errorResponse } from './schemas.js';
 
 /**
  * What keeps the server and its OpenAPI document in agreement beyond the routes' zod schemas
@@ -110,6 +112,22 @@ const DEBTOR_ROUTES: [string, string][] = [
   ['post', '/v1/cases/{debtorId}/cancel'],
 ];
 
+const integerHeader = (description: string) => ({ description, schema: { type: 'integer', minimum: 0 } });
+
+/** Every /v1 call counts against its key's budget (web/api-rate-limit.ts). */
+const RATE_LIMITED = {
+  description:
+    'This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds.',
+  headers: {
+    'Retry-After': integerHeader('Seconds until the key may call again'),
+    'RateLimit-Limit': integerHeader('Calls the key may make per window'),
+    'RateLimit-Remaining': integerHeader('Calls left in this window'),
+    'RateLimit-Reset': integerHeader('Seconds until the window starts afresh'),
+  },
+  // The same error body as every other refusal.
+  content: { 'application/json': { schema: z.toJSONSchema(errorResponse, { target: 'openapi-3.0' }) } },
+};
+
 /** The document as the routes describe it, plus operation ids, links, the import body and the 405 rule. */
 export function completeDocument<T>(document: T): T {
   const doc = document as unknown as OpenApiDocument;
@@ -119,6 +137,7 @@ export function completeDocument<T>(document: T): T {
       // No content is no content: not a JSON null.
       delete operation.responses?.['204']?.content;
       documentUnfitBodies(path, operation);
+      if (path.startsWith(API_PREFIX)) operation.responses = { ...operation.responses, '429': RATE_LIMITED };
     }
   }
   const linkFrom = (method: string, path: string, extra: Record<string, string> = {}) => {
@@ -160,7 +179,7 @@ export function completeDocument<T>(document: T): T {
     importAnswer.content = { 'application/x-ndjson': importAnswer.content['application/json'] };
   }
   tidySchemas(doc.paths);
-  doc.info.description = `${doc.info.description ?? ''}. A method a path does not list answers 405 with an Allow header.`;
+  doc.info.description = `${doc.info.description ?? ''}. A method a path does not list answers 405 with an Allow header. Each API key has a budget of calls per window: every answer carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset, and a call over it gets 429 with Retry-After.`;
   return document;
 }
 

@@ -1,3 +1,5 @@
+import { inlineStyle } from './inline-style.js';
+
 /** Minimal, accessible server-rendered pages for debtors: mobile first, no JavaScript needed. */
 export const escapeHtml = (s: string): string =>
   s.replace(
@@ -5,15 +7,7 @@ export const escapeHtml = (s: string): string =>
     (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
   );
 
-export function page(lang: 'de' | 'en', title: string, bodyHtml: string): string {
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>${escapeHtml(title)}</title>
-<style>
+const PAGE_STYLE = inlineStyle(`
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.5;margin:0;color:#1a1a1a;background:#fafafa;font-size:1.0625rem}
 main{max-width:36rem;margin:0 auto;padding:1rem 1.25rem 2rem}
 h1{font-size:1.5rem;margin:.5rem 0 1rem}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
@@ -42,7 +36,17 @@ dl.details{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dl
 figure.qr{margin:1rem 0;max-width:16rem}figure.qr svg{width:100%;height:auto;background:#fff}
 footer{border-top:1px solid #ddd;margin-top:2rem;padding-top:.5rem;color:#444}
 .note{color:#444}
-</style>
+`);
+
+export function page(lang: 'de' | 'en', title: string, bodyHtml: string): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${escapeHtml(title)}</title>
+${PAGE_STYLE}
 </head>
 <body><main>
 ${bodyHtml}

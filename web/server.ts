@@ -21,12 +21,14 @@ import type { LetterSink } from '../dev/letter-sink.js';
 import type { Policies } from '../activities/index.js';
 import type { PolicyVersions } from '../config/policy-versions.js';
 import type { LinkSigner } from '../channels/links.js';
-import type { PortalConfig } from '../config/env.js';
+import type { ApiRateLimit, PortalConfig } from '../config/env.js';
 import { configuredPayments } from '../payments/index.js';
 import { portalRoutes } from './portal/routes.js';
 import { stripeWebhookRoutes } from './portal/stripe-webhook.js';
 import { linkRoutes } from './routes/links.js';
 import { protectApi } from './api-auth.js';
+import { limitCallsPerApiKey } from './api-rate-limit.js';
+import { secureHeaders } from './security-headers.js';
 import { answerUndeclaredMethods, completeDocument, refuseNulCharacters } from './contract.js';
 import { auditRoutes } from './routes/audit.js';
 import { gdprRoutes } from './routes/gdpr.js';
@@ -65,6 +67,10 @@ export interface ServerDeps {
   /** Payment methods and limits of the debtor portal; the base of absolute links. */
   portal: PortalConfig;
   publicUrl: string;
+  /** Whose X-Forwarded-For sets request.ip (Fastify's `trustProxy`). */
+  trustProxy: boolean | number | string[];
+  /** Calls per API key and window on /v1. */
+  apiRateLimit: ApiRateLimit;
   /** Only in the embedded default: the loopback SMTP server whose mail /dev/outbox lists. */
   devOutbox?: SmtpOutbox | undefined;
   /** Only in the embedded default: the loopback print service whose letters /dev/outbox lists. */
@@ -92,6 +98,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // the whole call: the schema allows such a key where extra keys are allowed, and dropped it harms nothing.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    trustProxy: trustedProxies(deps.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -154,6 +161,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   });
 
+  await secureHeaders(app, { publicUrl: deps.publicUrl, stripeApiUrl: deps.portal.stripe?.apiUrl });
   answerUndeclaredMethods(app);
   refuseNulCharacters(app);
   await app.register(swagger, {
@@ -181,6 +189,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await app.register(async (api) => {
     protectApi(api, deps.db);
+    await limitCallsPerApiKey(api, deps.apiRateLimit);
     // A change needs Temporal: while it is down, answer at once and say when to try again.
     api.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || deps.health?.report.temporal !== 'down') return;
@@ -273,6 +282,17 @@ function validationStatus(
     issue.keyword === 'invalid_key' ||
     (issue.keyword === 'custom' && issue.params?.params?.inDocument !== true);
   return part === 'body' && issues.every(beyondTheDocument) ? 422 : 400;
+}
+
+/**
+ * Fastify refuses to trust a bare hop count (it cannot check the peer); we honour it as Express
+ * does: the nearest `hops` addresses are proxies. Only right when every request comes through them.
+ */
+function trustedProxies(
+  setting: ServerDeps['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
 }
 
 /** "/phone" in body → "phone"; "/consents/sms" → "consents.sms". */

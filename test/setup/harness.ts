@@ -105,6 +105,8 @@ export async function startProduct(
     env?: Record<string, string>;
     /** 'api': the worker runs elsewhere, e.g. in a process of its own. */
     role?: Role;
+    /** A PostgreSQL database of the test's own (instead of `database`'s). */
+    databaseUrl?: string;
   } = {},
 ): Promise<RunningProduct> {
   const { env = {}, role = 'all' } = options;
@@ -112,7 +114,7 @@ export async function startProduct(
   const config = loadConfig({
     MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     ...env,
-    DATABASE_URL: postgres?.url,
+    DATABASE_URL: options.databaseUrl ?? postgres?.url,
     TEMPORAL_ADDRESS: temporalAddress,
     // A restart test passes the queue of the instance it restarts.
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE ?? `test-${randomUUID()}`,

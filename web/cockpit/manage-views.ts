@@ -3,6 +3,7 @@ import type { Policies } from '../../activities/index.js';
 import type { PolicyDocument } from '../../config/policy-file.js';
 import { TONES } from '../../domain/strategies/types.js';
 import type { ExperimentResults } from '../experiments/service.js';
+import { inlineStyle } from '../inline-style.js';
 import { csrfField, h, notice, postButton, staffPage } from '../inbox/layout.js';
 import type { AgentSession } from '../inbox/session.js';
 import type { PolicyPreview } from '../policies/preview.js';
@@ -12,8 +13,9 @@ import { CAPS, FIXED_RULES, PLAN_FIELDS, THRESHOLDS } from './policy-form.js';
 
 export type Message = { kind: 'error' | 'ok'; text: string } | undefined;
 
-const STYLE = `<style>.cockpit table{margin-top:.75rem}.scroll{overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3rem 0}
-.row{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}</style>`;
+const STYLE =
+  inlineStyle(`.cockpit table{margin-top:.75rem}.scroll{overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3rem 0}
+.row{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}`);
 
 function header(lang: CockpitLang, title: string, path: string): string {
   const t = manageText[lang];

@@ -1,5 +1,6 @@
 import type { KpiRow } from '../../domain/kpis/figures.js';
 import { h, staffPage } from '../inbox/layout.js';
+import { inlineStyle } from '../inline-style.js';
 import type { AgentSession } from '../inbox/session.js';
 import { cockpitText, formatters, type CockpitLang, type CockpitText } from './i18n.js';
 import { manageText } from './manage-i18n.js';
@@ -175,8 +176,8 @@ function filterForm(data: CockpitData): string {
 
 const CHART_HEAD = `<script src="/cockpit/assets/chart.umd.min.js" defer></script>
 <script src="/cockpit/assets/cockpit.js" defer></script>
-<style>.chart{position:relative;height:18rem}.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}
-.cockpit table{margin-top:.75rem;font-size:.95rem}.scroll{overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3rem 0}</style>`;
+${inlineStyle(`.chart{position:relative;height:18rem}.filters{display:flex;gap:1rem;flex-wrap:wrap;align-items:end}
+.cockpit table{margin-top:.75rem;font-size:.95rem}.scroll{overflow-x:auto}caption{text-align:left;font-weight:600;padding:.3rem 0}`)}`;
 
 export function cockpitPage(session: AgentSession, data: CockpitData): string {
   const t = cockpitText[data.lang];

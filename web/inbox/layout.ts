@@ -1,4 +1,5 @@
 import { isSupervisor, mayUseCockpit } from '../../domain/agents.js';
+import { inlineStyle } from '../inline-style.js';
 import { escapeHtml } from '../pages.js';
 import type { AgentSession } from './session.js';
 
@@ -21,6 +22,22 @@ export function notice(message: { kind: 'error' | 'ok'; text: string } | undefin
 }
 
 /** `lang` and extra `<head>` content (the cockpit's scripts) for pages beyond the English inbox. */
+const STAFF_STYLE = inlineStyle(`
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.45;margin:0;color:#1a1a1a;background:#f6f7f9}
+header{background:#0b3d6e;color:#fff;padding:.6rem 1.25rem}header a,header span{color:#fff}
+nav{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
+main{max-width:72rem;margin:0 auto;padding:1rem 1.25rem}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.5rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
+button{font:inherit;padding:.35rem .8rem;border-radius:.35rem;border:0;background:#0b5cad;color:#fff;cursor:pointer}
+form.inline{display:inline}label{display:block;margin:.35rem 0}input,select,textarea{font:inherit}
+.notice{padding:.6rem .8rem;border-radius:.35rem}.error{background:#fde2e1}.ok{background:#e2f5e4}
+.muted{color:#555}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+section.card{background:#fff;padding:.75rem 1rem;border-radius:.4rem;border:1px solid #ddd}
+details{background:#fff;border:1px solid #ddd;border-radius:.35rem;padding:.4rem .8rem;margin:.4rem 0}
+a:focus-visible,button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
+`);
+
 export function staffPage(
   title: string,
   session: AgentSession | undefined,
@@ -43,21 +60,7 @@ export function staffPage(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${h(title)} · Mahnwerk inbox</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;line-height:1.45;margin:0;color:#1a1a1a;background:#f6f7f9}
-header{background:#0b3d6e;color:#fff;padding:.6rem 1.25rem}header a,header span{color:#fff}
-nav{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}
-main{max-width:72rem;margin:0 auto;padding:1rem 1.25rem}
-h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.5rem}
-table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #ddd;vertical-align:top}
-button{font:inherit;padding:.35rem .8rem;border-radius:.35rem;border:0;background:#0b5cad;color:#fff;cursor:pointer}
-form.inline{display:inline}label{display:block;margin:.35rem 0}input,select,textarea{font:inherit}
-.notice{padding:.6rem .8rem;border-radius:.35rem}.error{background:#fde2e1}.ok{background:#e2f5e4}
-.muted{color:#555}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
-section.card{background:#fff;padding:.75rem 1rem;border-radius:.4rem;border:1px solid #ddd}
-details{background:#fff;border:1px solid #ddd;border-radius:.35rem;padding:.4rem .8rem;margin:.4rem 0}
-a:focus-visible,button:focus-visible{outline:3px solid #f2a900;outline-offset:2px}
-</style>${page.head ?? ''}
+${STAFF_STYLE}${page.head ?? ''}
 </head>
 <body>
 <header>${nav || '<span>Mahnwerk agent inbox</span>'}</header>

@@ -1,36 +1,49 @@
+import type { Database } from '../../db/database.js';
+import { clearLoginFailures, countLoginFailures, recordLoginFailure } from '../../db/login-failures.js';
+
 /**
- * Slows down password guessing: after MAX_FAILURES failed logins for one e-mail address within the
- * window, further attempts for it are refused until the window has passed. In memory, per process:
- * enough for one API process; behind several, put a rate limit in front as well.
+ * Slows down password guessing: after MAX_ACCOUNT_FAILURES failed logins for one e-mail address, or
+ * MAX_ADDRESS_FAILURES from one client address (many accounts tried), within the window, further
+ * attempts are refused until the oldest failure has left the window. Counted in the database, so the
+ * limit holds across every API process behind a load balancer.
  */
-const MAX_FAILURES = 5;
-const WINDOW_MS = 15 * 60_000;
+export const MAX_ACCOUNT_FAILURES = 5;
+export const MAX_ADDRESS_FAILURES = 20;
+export const WINDOW_MS = 15 * 60_000;
+
+export interface LoginAttempt {
+  /** The e-mail address tried, lower-cased. */
+  account: string;
+  /** The client address (request.ip, honouring MAHNWERK_TRUST_PROXY). */
+  ip: string;
+}
+
+export type Throttled = { by: 'account' | 'address'; minutes: number } | undefined;
 
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  private recent(email: string): number[] {
-    const since = this.now() - WINDOW_MS;
-    const kept = (this.failures.get(email) ?? []).filter((at) => at > since);
-    if (kept.length) this.failures.set(email, kept);
-    else this.failures.delete(email);
-    return kept;
+  /** Whether the attempt must wait, and how many minutes; undefined when it may be tried. */
+  async check(attempt: LoginAttempt): Promise<Throttled> {
+    const now = this.now();
+    const counts = await countLoginFailures(this.db, attempt, new Date(now - WINDOW_MS));
+    const wait = (oldest: Date | undefined) =>
+      Math.max(1, Math.ceil(((oldest?.getTime() ?? now) + WINDOW_MS - now) / 60_000));
+    if (counts.account.count >= MAX_ACCOUNT_FAILURES)
+      return { by: 'account', minutes: wait(counts.account.oldest) };
+    if (counts.ip.count >= MAX_ADDRESS_FAILURES) return { by: 'address', minutes: wait(counts.ip.oldest) };
+    return undefined;
   }
 
-  /** Minutes to wait, or 0 when a login may be tried. */
-  blockedMinutes(email: string): number {
-    const recent = this.recent(email);
-    if (recent.length < MAX_FAILURES) return 0;
-    return Math.ceil((recent[0]! + WINDOW_MS - this.now()) / 60_000);
+  async failed(attempt: LoginAttempt): Promise<void> {
+    const now = this.now();
+    await recordLoginFailure(this.db, attempt, new Date(now), new Date(now - WINDOW_MS));
   }
 
-  failed(email: string): void {
-    this.failures.set(email, [...this.recent(email), this.now()]);
-  }
-
-  succeeded(email: string): void {
-    this.failures.delete(email);
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await clearLoginFailures(this.db, attempt.account, new Date(this.now()));
   }
 }

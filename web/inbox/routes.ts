@@ -86,7 +86,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (
   { db, cases, policies, policyVersions },
 ) => {
   const service = new AgentTaskService(db, cases);
-  const throttle = new LoginThrottle();
+  const throttle = new LoginThrottle(db);
   acceptForms(app);
 
   app.get('/inbox/login', { schema: { hide: true } }, async (request, reply) => {
@@ -114,28 +114,30 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (
     const form = loginForm.safeParse(body);
     if (!form.success) return retry(400, 'Enter your e-mail and password.');
     const email = form.data.email.toLowerCase();
-    const wait = throttle.blockedMinutes(email);
-    if (wait > 0) {
+    const attempt = { account: email, ip: request.ip };
+    const throttled = await throttle.check(attempt);
+    if (throttled) {
       await audit(db, {
         actor: auditActor.login(email),
         action: 'staff.login-failed',
-        detail: { reason: 'throttled' },
+        detail: { reason: 'throttled', by: throttled.by, ip: request.ip },
       });
-      return retry(429, `Too many failed logins for this address. Try again in ${wait} minutes.`);
+      const from = throttled.by === 'account' ? 'for this address' : 'from your network address';
+      return retry(429, `Too many failed logins ${from}. Try again in ${throttled.minutes} minutes.`);
     }
     const agent = await findAgentForLogin(db, email);
     // The same work for unknown agents: the answer time tells nothing.
     const ok = await verifyPassword(form.data.password, agent?.password_hash ?? (await dummyPasswordHash()));
     if (!agent || !ok) {
-      throttle.failed(email);
+      await throttle.failed(attempt);
       await audit(db, {
         actor: auditActor.login(email),
         action: 'staff.login-failed',
-        detail: { reason: agent ? 'wrong-password' : 'unknown-email' },
+        detail: { reason: agent ? 'wrong-password' : 'unknown-email', ip: request.ip },
       });
       return retry(401, 'E-mail or password is wrong.');
     }
-    throttle.succeeded(email);
+    await throttle.succeeded(attempt);
     const { password_hash: _hash, ...profile } = agent;
     await startSession(db, request, reply, profile);
     await deleteExpiredSessions(db, new Date());
@@ -143,7 +145,7 @@ export const inboxRoutes: FastifyPluginAsync<InboxDeps> = async (
     await audit(db, {
       actor: auditActor.agent(agent.id),
       action: 'staff.login',
-      detail: { role: agent.role },
+      detail: { role: agent.role, ip: request.ip },
     });
     request.log.info({ agentId: agent.id }, 'agent logged in');
     return reply.redirect(safeNext(form.data.next), 303);

@@ -4,6 +4,7 @@ import type { LetterSink, SinkLetter } from '../../dev/letter-sink.js';
 import type { SinkMessage, SmsSink } from '../../dev/sms-sink.js';
 import type { CaughtEmail, SmtpOutbox } from '../../dev/smtp-outbox.js';
 import { acceptForms } from '../forms.js';
+import { inlineStyle } from '../inline-style.js';
 import { escapeHtml } from '../pages.js';
 
 export interface DevOutboxOptions {
@@ -66,6 +67,10 @@ function letterArticle(l: SinkLetter): string {
 </article>`;
 }
 
+const OUTBOX_STYLE = inlineStyle(
+  'body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}article{border-bottom:1px solid #ccc}pre{white-space:pre-wrap}',
+);
+
 function renderOutbox(
   emails: CaughtEmail[],
   sms: SinkMessage[] | undefined,
@@ -80,7 +85,7 @@ function renderOutbox(
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Mahnwerk dev outbox</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}article{border-bottom:1px solid #ccc}pre{white-space:pre-wrap}</style>
+${OUTBOX_STYLE}
 </head><body><h1>Dev outbox</h1><p>What the loopback SMTP server, the Twilio-compatible SMS server and the print-service stand-in received. <a href="/dev/outbox.json">JSON</a></p>
 ${letterSection}
 ${smsSection}
