@@ -105,13 +105,25 @@ describe('strategy cockpit', () => {
     await page.getByRole('link', { name: 'Experiments' }).click();
     await page.waitForURL(/\/cockpit\/experiments/);
     await page.getByLabel('Segment').selectOption('self-service');
-    await page.getByLabel('Name of the challenger').fill('sms-first');
-    await page.getByLabel('First channel of the challenger').selectOption('sms');
+    // An override for a step the strategy does not have is refused, naming the field.
+    await page.getByLabel('Name (variant 2)').fill('sms-first');
+    await page.getByLabel('Days per step, step=days (variant 2)').fill('nope=1');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.waitForLoadState();
+    expect(await page.getByRole('alert').textContent()).toMatch(/variants\.1\.overrides\.cadenceDays\.nope/);
+    // Three variants, weights 1:1:2, with a channel order, a cadence and a call timing.
+    await page.getByLabel('Segment').selectOption('self-service');
+    await page.getByLabel('Name (variant 2)').fill('sms-first');
+    await page.getByLabel('Channel order (variant 2)').fill('sms');
+    await page.getByLabel('Name (variant 3)').fill('slow-call');
+    await page.getByLabel('Weight (variant 3)').fill('2');
+    await page.getByLabel('Days per step, step=days (variant 3)').fill('call=3');
+    await page.getByLabel('Days to make a call, step=days (variant 3)').fill('call=2');
     await page.getByRole('button', { name: 'Start' }).click();
     await page.waitForLoadState();
     expect(await page.getByRole('status').textContent()).toContain('The experiment runs.');
     const card = page.locator('section[data-experiment]');
-    expect(await card.locator('h2').textContent()).toBe('self-service: champion / sms-first');
+    expect(await card.locator('h2').textContent()).toBe('self-service: champion / sms-first / slow-call');
     expect(await card.locator('[data-verdict]').getAttribute('data-verdict')).toBe('too-few-cases');
     const [stored] = (await product.request('GET', '/v1/experiments')).body as {
       segment: string;
@@ -122,8 +134,9 @@ describe('strategy cockpit', () => {
       segment: 'self-service',
       createdBy: 'mia@managers.test',
       variants: [
-        { name: 'champion', overrides: {} },
-        { name: 'sms-first', overrides: { channelOrder: ['sms'] } },
+        { name: 'champion', weight: 1, overrides: {} },
+        { name: 'sms-first', weight: 1, overrides: { channelOrder: ['sms'] } },
+        { name: 'slow-call', weight: 2, overrides: { cadenceDays: { call: 3 }, callSlaDays: { call: 2 } } },
       ],
     });
     expect(await seriousA11yViolations(page)).toEqual([]);

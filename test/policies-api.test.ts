@@ -264,5 +264,42 @@ describe.each(testDatabases)(
       );
       expect(moved.body).toMatchObject({ segment: 'personal' });
     });
+
+    it('forecasts contacts inside the draft contact window and caps only (the real contact policy)', async () => {
+      const current = (await product.request('GET', '/v1/policies')).body as {
+        document: { contactPolicy: { windows: Record<string, object>; caps: object } };
+      };
+      // The debtors live in openZone (UTC+offset) with no country: the default window applies. A
+      // window that stays within one UTC day there makes the forecast's UTC day the local day.
+      const [, sign, hours] = /^Etc\/GMT([+-])(\d+)$/.exec(openZone)!;
+      const offset = (sign === '-' ? 1 : -1) * Number(hours);
+      const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
+      const onlyDay = 3; // Wednesdays
+      const draft = {
+        ...current.document,
+        contactPolicy: {
+          windows: {
+            ...current.document.contactPolicy.windows,
+            default: {
+              days: [onlyDay],
+              start: hh(Math.max(0, offset)),
+              end: hh(Math.min(23, 23 + offset)),
+              holidays: false,
+            },
+          },
+          caps: { ...current.document.contactPolicy.caps, overall: { maxPerDay: 1 } },
+        },
+      };
+      expect((await product.request('PUT', '/v1/policies/draft', draft)).status).toBe(200);
+      const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as Preview;
+      expect(preview.forecast.length).toBeGreaterThan(0);
+      const perDay = new Map<string, number>();
+      for (const f of preview.forecast) {
+        expect([f.day, new Date(`${f.day}T12:00:00Z`).getUTCDay()]).toEqual([f.day, onlyDay]);
+        perDay.set(f.day, (perDay.get(f.day) ?? 0) + f.contacts);
+      }
+      // One contact a day per debtor at most, all channels together.
+      for (const total of perDay.values()) expect(total).toBeLessThanOrEqual(preview.cases);
+    });
   },
 );

@@ -6,12 +6,9 @@ const en = {
   policies: 'Policies',
   back: 'Back to the cockpit',
   experimentsIntro:
-    "A challenger runs beside the segment's strategy (the champion) on half of its new cases, chosen by a hash of experiment and debtor.",
+    "Challengers run beside the segment's strategy (the champion) on its new cases, split by the weights and chosen by a hash of experiment and debtor.",
   newExperiment: 'Start an experiment',
   segment: 'Segment',
-  challenger: 'Name of the challenger',
-  tone: 'Tone of the challenger',
-  firstChannel: 'First channel of the challenger',
   unchanged: 'as the champion',
   start: 'Start',
   status: 'Status',
@@ -100,6 +97,17 @@ const en = {
       }[field] ?? field
     } (${segment})`,
   noPlans: 'No payment plans of its own in this segment.',
+  variantsHelp:
+    'Two to five variants; a row without a name is left out. The weights split the new cases (1 and 1: half each). Empty overrides run the strategy as it is.',
+  variantN: (n: number) => `Variant ${n}`,
+  variantName: (n: number) => `Name (variant ${n})`,
+  weight: (n: number) => `Weight (variant ${n})`,
+  toneN: (n: number) => `Tone (variant ${n})`,
+  channelOrder: (n: number) => `Channel order (variant ${n})`,
+  cadence: (n: number) => `Days per step, step=days (variant ${n})`,
+  templates: (n: number) => `Templates, step=template (variant ${n})`,
+  callTiming: (n: number) => `Days to make a call, step=days (variant ${n})`,
+  stepIds: 'Step ids per segment',
 };
 export type ManageText = typeof en;
 
@@ -108,12 +116,9 @@ const de: ManageText = {
   policies: 'Richtlinien',
   back: 'Zurück zum Cockpit',
   experimentsIntro:
-    'Ein Herausforderer läuft neben der Strategie des Segments (dem Champion) auf der Hälfte der neuen Fälle, gewählt über einen Hash aus Experiment und Schuldner.',
+    'Herausforderer laufen neben der Strategie des Segments (dem Champion) auf seinen neuen Fällen, aufgeteilt nach den Gewichten und gewählt über einen Hash aus Experiment und Schuldner.',
   newExperiment: 'Experiment starten',
   segment: 'Segment',
-  challenger: 'Name des Herausforderers',
-  tone: 'Ton des Herausforderers',
-  firstChannel: 'Erster Kanal des Herausforderers',
   unchanged: 'wie der Champion',
   start: 'Starten',
   status: 'Status',
@@ -202,6 +207,17 @@ const de: ManageText = {
       }[field] ?? field
     } (${segment})`,
   noPlans: 'Keine eigenen Ratenpläne in diesem Segment.',
+  variantsHelp:
+    'Zwei bis fünf Varianten; eine Zeile ohne Namen entfällt. Die Gewichte teilen die neuen Fälle auf (1 und 1: je die Hälfte). Leere Abweichungen lassen die Strategie, wie sie ist.',
+  variantN: (n: number) => `Variante ${n}`,
+  variantName: (n: number) => `Name (Variante ${n})`,
+  weight: (n: number) => `Gewicht (Variante ${n})`,
+  toneN: (n: number) => `Ton (Variante ${n})`,
+  channelOrder: (n: number) => `Kanalfolge (Variante ${n})`,
+  cadence: (n: number) => `Tage je Schritt, Schritt=Tage (Variante ${n})`,
+  templates: (n: number) => `Vorlagen, Schritt=Vorlage (Variante ${n})`,
+  callTiming: (n: number) => `Tage für einen Anruf, Schritt=Tage (Variante ${n})`,
+  stepIds: 'Schritt-IDs je Segment',
 };
 
 export const manageText: Record<CockpitLang, ManageText> = { en, de };

@@ -20,6 +20,7 @@ import { previewDraft, publishDraft, saveDraft } from '../policies/drafts.js';
 import { html } from './routes.js';
 import { manageText } from './manage-i18n.js';
 import { experimentsPage, policiesPage, type Message } from './manage-views.js';
+import { experimentFromForm } from './experiment-form.js';
 import { documentFromForm, movedRuleOrder, type PolicyForm } from './policy-form.js';
 
 const langOf = (source: unknown) =>
@@ -37,13 +38,6 @@ function refusal(error: unknown): Message {
     return { kind: 'error', text: error.message };
   throw error;
 }
-
-const challengerForm = z.object({
-  segment: z.string(),
-  challenger: z.string(),
-  tone: z.string().optional(),
-  firstChannel: z.string().optional(),
-});
 
 /**
  * The cockpit's experiment and policy pages: plain forms (CSRF-checked by the staff scope) over the
@@ -73,7 +67,7 @@ export async function managePages(
     const results = await Promise.all(
       (await listExperiments(db)).map((e) => experimentResults(db, policies, e.id)),
     );
-    return { status, body: experimentsPage(sessionOf(request), lang, results, message) };
+    return { status, body: experimentsPage(sessionOf(request), lang, results, policies.strategies, message) };
   };
 
   cockpit.get('/cockpit/experiments', { schema: { hide: true } }, async (request, reply) => {
@@ -86,18 +80,7 @@ export async function managePages(
     const t = manageText[lang];
     let message: Message;
     try {
-      const form = challengerForm.parse(request.body);
-      const overrides = {
-        ...(form.tone ? { tone: form.tone } : {}),
-        ...(form.firstChannel ? { channelOrder: [form.firstChannel] } : {}),
-      };
-      const input = experimentInputSchema.parse({
-        segment: form.segment,
-        variants: [
-          { name: 'champion', weight: 1, overrides: {} },
-          { name: form.challenger, weight: 1, overrides },
-        ],
-      });
+      const input = experimentInputSchema.parse(experimentFromForm(request.body as PolicyForm));
       const { policies } = await policyVersions.current();
       await startExperiment(db, policies, input, staffActor(request));
       message = { kind: 'ok', text: t.created };

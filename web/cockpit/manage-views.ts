@@ -1,7 +1,8 @@
-import { SEGMENTS, CHANNELS } from '../../domain/segmentation/types.js';
+import { SEGMENTS } from '../../domain/segmentation/types.js';
 import type { Policies } from '../../activities/index.js';
 import type { PolicyDocument } from '../../config/policy-file.js';
-import { TONES } from '../../domain/strategies/types.js';
+import { MESSAGE_TEMPLATES, TONES } from '../../domain/strategies/types.js';
+import { VARIANT_ROWS } from './experiment-form.js';
 import type { ExperimentResults } from '../experiments/service.js';
 import { inlineStyle } from '../inline-style.js';
 import { csrfField, h, notice, postButton, staffPage } from '../inbox/layout.js';
@@ -69,21 +70,43 @@ ${actions}
 </section>`;
 }
 
+const options = (values: readonly string[]) =>
+  values.map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('');
+
+/** One variant of the new experiment; the first two are filled in as champion and challenger. */
+function variantRow(lang: CockpitLang, i: number): string {
+  const t = manageText[lang];
+  const n = i + 1;
+  const path = `variants.${i}`;
+  const name = ['champion', 'challenger'][i] ?? '';
+  const text = (label: string, field: string, placeholder: string) =>
+    `<label>${h(label)} <input name="${path}.overrides.${field}" placeholder="${h(placeholder)}"></label>`;
+  return `<fieldset data-variant="${i}"><legend>${h(t.variantN(n))}</legend><div class="row">
+<label>${h(t.variantName(n))} <input name="${path}.name" pattern="[a-z0-9][a-z0-9\\-]*" value="${name}"></label>
+<label>${h(t.weight(n))} <input name="${path}.weight" type="number" min="0" step="any" value="${name ? 1 : ''}"></label>
+<label>${h(t.toneN(n))} <select name="${path}.overrides.tone"><option value="">${h(t.unchanged)}</option>${options(TONES)}</select></label>
+${text(t.channelOrder(n), 'channelOrder', 'sms, email')}
+${text(t.cadence(n), 'cadenceDays', 'call=2, final=10')}
+${text(t.templates(n), 'templates', `final=${MESSAGE_TEMPLATES[2]}`)}
+${text(t.callTiming(n), 'callSlaDays', 'call=1')}</div></fieldset>`;
+}
+
 export function experimentsPage(
   session: AgentSession,
   lang: CockpitLang,
   results: ExperimentResults[],
+  strategies: Policies['strategies'],
   message: Message,
 ): string {
   const t = manageText[lang];
-  const options = (values: readonly string[]) =>
-    values.map((v) => `<option value="${h(v)}">${h(v)}</option>`).join('');
   const form = `<section class="card" aria-labelledby="h-new"><h2 id="h-new">${h(t.newExperiment)}</h2>
-<form method="post" action="/cockpit/experiments" class="row">${csrfField(session)}${langField(lang)}
+<form method="post" action="/cockpit/experiments">${csrfField(session)}${langField(lang)}
 <label>${h(t.segment)} <select name="segment">${options(SEGMENTS)}</select></label>
-<label>${h(t.challenger)} <input name="challenger" required pattern="[a-z0-9][a-z0-9\\-]*" value="challenger"></label>
-<label>${h(t.tone)} <select name="tone"><option value="">${h(t.unchanged)}</option>${options(TONES)}</select></label>
-<label>${h(t.firstChannel)} <select name="firstChannel"><option value="">${h(t.unchanged)}</option>${options(CHANNELS)}</select></label>
+<p>${h(t.variantsHelp)}</p>
+${Array.from({ length: VARIANT_ROWS }, (_, i) => variantRow(lang, i)).join('\n')}
+<details><summary>${h(t.stepIds)}</summary><ul>${Object.values(strategies)
+    .map((s) => `<li>${h(s.segment)}: ${h(s.steps.map((step) => step.id).join(', '))}</li>`)
+    .join('')}</ul></details>
 <button type="submit">${h(t.start)}</button>
 </form></section>`;
   return staffPage(

@@ -37,11 +37,12 @@ export const FIXED_RULES: readonly string[] = ['protected', 'quality-gate', 'ass
 const list = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
-/** A number when the field holds one, else the text as typed: the schema then refuses it, naming the field. */
+/** A number when the text is one, else the text as typed: the schema then refuses it, naming the field. */
+export const numberOrText = (text: string): number | string =>
+  text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+
 function numberOr(value: string | string[] | undefined, fallback: number): number | string {
-  if (value === undefined) return fallback;
-  const text = list(value)[0]?.trim() ?? '';
-  return text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+  return value === undefined ? fallback : numberOrText(list(value)[0]?.trim() ?? '');
 }
 
 const textOr = (value: string | string[] | undefined, fallback: string): string =>
