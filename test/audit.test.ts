@@ -4,6 +4,7 @@ import { storeApiKey } from '../db/api-keys.js';
 import { audit } from '../db/audit.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
 import { createPostgresDatabase, startProduct, testDatabases, type RunningProduct } from './setup/harness.js';
+import { inboxLogin } from './setup/inbox-login.js';
 
 /**
  * The audit log: append-only in the database itself, written by the API, the inbox and the
@@ -184,24 +185,5 @@ describe('audit entries through the product', () => {
     expect(await forbidden.text()).toContain('Only admins read the audit log.');
   });
 
-  /** The login form as a browser sends it: the double-submit token from the login page's cookie. */
-  async function login(email: string, password: string): Promise<{ status: number; cookie: string }> {
-    const form = await fetch(`${product.apiUrl}/inbox/login`);
-    const loginCookie = form.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-    const answer = await fetch(`${product.apiUrl}/inbox/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: token, email, password, next: '/inbox' }),
-    });
-    const session = answer.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .find((c) => c.startsWith('mw_session=') && c !== 'mw_session=');
-    return { status: answer.status, cookie: session ?? '' };
-  }
+  const login = (email: string, password: string) => inboxLogin(product.apiUrl, email, password);
 });
