@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { addDays } from '../domain/claim/days.js';
 import { formatDueDate, localDate } from '../domain/dates.js';
 import { eventually } from './setup/eventually.js';
+import { loginToInbox } from './setup/inbox-login.js';
 import { startProduct, zoneInContactWindowNow, type RunningProduct } from './setup/harness.js';
 
 /**
@@ -41,7 +42,7 @@ async function openBusinessCase(id: string, extra: Record<string, unknown>): Pro
   return dueDate;
 }
 
-/** Logs a supervisor in the way a browser does (double-submit token) and returns the session cookie. */
+/** A supervisor logged in to the inbox: the session cookie. */
 async function supervisorSession(): Promise<string> {
   const email = 'claim-views-supervisor@example.com';
   const created = await product.request('POST', '/v1/agents', {
@@ -52,23 +53,9 @@ async function supervisorSession(): Promise<string> {
     password: PASSWORD,
   });
   expect(created.status).toBe(201);
-  const form = await fetch(`${product.apiUrl}/inbox/login`);
-  const cookie = form.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
-  const answer = await fetch(`${product.apiUrl}/inbox/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email, password: PASSWORD, next: '/inbox' }),
-  });
-  expect(answer.status).toBe(303);
-  return answer.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0]!)
-    .find((c) => c.startsWith('mw_session=') && c !== 'mw_session=')!;
+  const { status, cookie } = await loginToInbox(product.apiUrl, email, PASSWORD);
+  expect(status).toBe(303);
+  return cookie;
 }
 
 /** The rows of the case view's claim table: label and amount. */

@@ -88,7 +88,8 @@ describe('150-day journeys of unresponsive debtors (simulate, time-skipping serv
     expect(segmentsOf(entries)).toEqual(['high-risk']);
     const requested = ofType(entries, 'handoff-requested');
     expect(requested).toHaveLength(1);
-    expect(requested[0]?.summary).toMatch(/^Hand-over approval: 480\.00 EUR open/);
+    // The open claim: 480.00 principal + two dunning fees of 2.50 + 1.07 default interest.
+    expect(requested[0]?.summary).toMatch(/^Hand-over approval: 486\.07 EUR open/);
     const approvals = ofType(entries, 'agent-task-created').filter((e) =>
       /Hand-over approval/.test(e.summary),
     );

@@ -46,7 +46,8 @@ describe('next stages decided by a supervisor (time-skipping server)', () => {
       const task = await openTask(id, 'write-off-approval');
       expect(task?.required_skills).toContain('supervisor');
       expect(await summariesOf(id, 'write-off-requested')).toEqual([
-        expect.stringMatching(/^Write-off approval: 20\.00 EUR open/),
+        // The open claim: 20.00 principal + 0.05 default interest since the day after the reminder.
+        expect.stringMatching(/^Write-off approval: 20\.05 EUR open/),
       ]);
       const key = task!.task_key;
       expect(
