@@ -26,6 +26,7 @@ import * as apiKeyScopes from './migrations/0066_api_key_scopes.js';
 import * as experiments from './migrations/0060_experiments.js';
 import * as policyVersions from './migrations/0061_policy_versions.js';
 import * as erasure from './migrations/0067_erasure.js';
+import * as handoffs from './migrations/0085_handoffs.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0060_experiments': experiments,
   '0061_policy_versions': policyVersions,
   '0067_erasure': erasure,
+  '0085_handoffs': handoffs,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

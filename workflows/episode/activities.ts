@@ -13,6 +13,8 @@ export const {
   createAgentTask,
   withdrawAgentTask,
   escalateCase,
+  handOverCase,
+  recordHandoffReport,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
