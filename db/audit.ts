@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'flags.changed',
   'preferences.changed',
   'debtor.exported',
+  /** A supervisor downloaded a hand-over package (it holds the debtor's contact data). */
+  'handoff.downloaded',
   'debtor.erased',
   'retention.purged',
 ] as const;

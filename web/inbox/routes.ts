@@ -11,6 +11,7 @@ import {
   upsertAgent,
 } from '../../db/agents.js';
 import { inboxFor, reassignTask, supervisorOverview } from '../../db/agent-tasks.js';
+import { latestHandoff } from '../../db/handoffs.js';
 import { audit, auditActor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import {
@@ -21,6 +22,8 @@ import {
   isSupervisor,
   skillListSchema,
 } from '../../domain/agents.js';
+import { debtorIdSchema } from '../../domain/case.js';
+import { claimLinesCsv } from '../../domain/handoff.js';
 import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
@@ -317,6 +320,38 @@ async function staffRoutes(
       }
       return reply.redirect('/inbox/supervisor', 303);
     });
+
+    // The latest hand-over package of a case, as the agency got it (JSON), or its claim lines (CSV).
+    for (const format of ['json', 'csv'] as const) {
+      supervisor.get(
+        `/inbox/cases/:debtorId/handoff.${format}`,
+        { schema: { hide: true } },
+        async (request, reply) => {
+          const session = sessionOf(request);
+          const debtorId = debtorIdSchema.safeParse((request.params as { debtorId?: unknown }).debtorId);
+          const handoff = debtorId.success ? await latestHandoff(db, debtorId.data) : undefined;
+          if (!handoff)
+            return showInbox(reply, session, 404, { kind: 'error', text: 'this case was not handed over' });
+          await audit(db, {
+            actor: auditActor.agent(session.agent.id),
+            action: 'handoff.downloaded',
+            debtorId: handoff.debtor_id,
+            route: request.routeOptions.url,
+            detail: { handoffKey: handoff.handoff_key, format },
+          });
+          const name = `handoff-${handoff.debtor_id}.${format}`;
+          return reply
+            .header('content-disposition', `attachment; filename="${name}"`)
+            .header('cache-control', 'no-store')
+            .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8')
+            .send(
+              format === 'json'
+                ? JSON.stringify(handoff.package, null, 2)
+                : claimLinesCsv(handoff.package.claim),
+            );
+        },
+      );
+    }
 
     supervisor.get('/inbox/agents', { schema: { hide: true } }, async (request, reply) =>
       showAgents(reply, sessionOf(request)),

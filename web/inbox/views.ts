@@ -1,6 +1,6 @@
 import type { Agent } from '../../db/agents.js';
 import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.js';
-import { AGENT_ROLES, KNOWN_SKILLS } from '../../domain/agents.js';
+import { AGENT_ROLES, isSupervisor, KNOWN_SKILLS } from '../../domain/agents.js';
 import {
   agentOutcomeSchema,
   DECISION_LABELS,
@@ -194,6 +194,17 @@ ${s ? `<ul>${s.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : ''}${pro
 ${later ? `<p>Then, by the strategy ${h(file.strategy?.version ?? '')}:</p><ol>${later}</ol>` : ''}</section>`;
 }
 
+/** The latest hand-over and, for supervisors, its package to download (it holds contact data). */
+function handoffSection(session: AgentSession, file: CaseFile): string {
+  const handoff = file.handoff;
+  if (!handoff) return '';
+  const base = `/inbox/cases/${encodeURIComponent(handoff.debtor_id)}/handoff`;
+  const downloads = isSupervisor(session.agent.role)
+    ? `<p><a href="${h(base)}.json" download data-handoff-json>Package (JSON)</a> · <a href="${h(base)}.csv" download data-handoff-csv>Claim lines (CSV)</a></p>`
+    : '<p class="muted">Supervisors can download the package.</p>';
+  return `<section class="card"><h2>Hand-over</h2><p>Status <strong data-handoff-status>${h(handoff.status)}</strong> since ${h(formatInstant(handoff.updated_at))}${handoff.collected_amount > 0 ? ` · collected ${h(formatMoney({ amount: handoff.collected_amount, currency: file.facts.currency ?? 'EUR' }, 'en'))}` : ''}${handoff.reason ? ` · ${h(handoff.reason)}` : ''}</p>${downloads}</section>`;
+}
+
 function timelineSection(file: CaseFile): string {
   const rows = [...file.timeline]
     .reverse()
@@ -214,7 +225,7 @@ export function taskPage(session: AgentSession, task: AgentTask, file: CaseFile,
 <p><strong>${h(task.question)}</strong></p>
 <p class="muted">Priority ${task.priority} · due ${h(formatInstant(task.dueAt))} (${h(formatInstant(task.dueAt, file.facts.timezone))} for the debtor) · skills ${skills(task)} · status <span data-task-status>${h(task.status)}</span></p>
 ${taskActions(session, task, file)}
-<div class="grid">${contactSection(file)}${invoicesSection(file, lang)}${caseSection(file)}</div>
+<div class="grid">${contactSection(file)}${invoicesSection(file, lang)}${caseSection(file)}${handoffSection(session, file)}</div>
 ${timelineSection(file)}`,
   );
 }
