@@ -16,10 +16,8 @@ import { startWebhookReceiver } from './setup/webhook-receiver.js';
  * receiver, and the agency's reports move the case.
  */
 
-const { world, withWorker, skipToTuesdayMorning, profile, openCase, timelineTypes } = caseWorld(
-  'handoff-workflow-tests',
-  { sentAtOnTestClock: true },
-);
+const { world, withWorker, skipToTuesdayMorning, profile, openCase, pay, timelineTypes, summariesOf } =
+  caseWorld('handoff-workflow-tests', { sentAtOnTestClock: true });
 
 const debtor = (email: string) =>
   profile(email, {
@@ -230,6 +228,43 @@ describe('hand-over to a collection agency (time-skipping server)', () => {
       );
       await world.cases.cancel(id, 'test over');
       expect(await handle.result()).toMatchObject({ status: 'cancelled' });
+    });
+  });
+
+  it('an agency that stays silent gets a supervisor follow-up; the debtor pays directly: paid, and nothing is left in the inbox', async () => {
+    const id = 'handoff-silent';
+    await withWorker(async () => {
+      const handle = await approvedHandOver(id, 'silent@example.com');
+      expect((await world.cases.state(id)).status).toBe('escalated');
+      await world.env.sleep(days(14));
+      const followUp = await world.db
+        .selectFrom('agent_tasks')
+        .select(['kind', 'label', 'status', 'required_skills'])
+        .where('debtor_id', '=', id)
+        .where('kind', '=', 'supervisor-review')
+        .execute();
+      expect(followUp).toEqual([
+        expect.objectContaining({ label: 'Agency has not confirmed the hand-over', status: 'open' }),
+      ]);
+      expect(followUp[0]?.required_skills).toContain('supervisor');
+      expect(await summariesOf(id, 'agent-task-escalated')).toEqual([
+        'The agency has not confirmed the hand-over within 14 days: a supervisor follows up',
+      ]);
+
+      const open = (await world.cases.state(id)).amountDue;
+      await pay(id, 'direct-1', open);
+      expect(await handle.result()).toMatchObject({ status: 'paid' });
+      const left = await world.db
+        .selectFrom('agent_tasks')
+        .select(['kind', 'status', 'close_reason'])
+        .where('debtor_id', '=', id)
+        .where('kind', '=', 'supervisor-review')
+        .execute();
+      expect(left).toEqual([{ kind: 'supervisor-review', status: 'withdrawn', close_reason: 'case paid' }]);
+      expect(await summariesOf(id, 'agent-task-withdrawn')).toContain(
+        'Agent task withdrawn: Agency has not confirmed the hand-over (case paid)',
+      );
+      await keepHistory('handoff-silent-paid', handle);
     });
   });
 });

@@ -12,6 +12,7 @@ export const {
   reportCase,
   createAgentTask,
   withdrawAgentTask,
+  withdrawOpenAgentTasks,
   escalateCase,
   handOverCase,
   recordHandoffReport,
