@@ -35,6 +35,7 @@ beforeAll(async () => {
         cadenceDays: { sms: 0, call: 0, final: 0 },
         nextStageAfterDays: 0,
       },
+      'small-balance': { version: 'small-balance-at-once', nextStageAfterDays: 0 },
     },
   });
   product = await startProduct(inject('temporalAddress'), 'pglite', { env: { MAHNWERK_CONFIG: policy } });
@@ -42,7 +43,13 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver(() => 204);
   const subscribed = await product.request('POST', '/v1/webhook-subscriptions', {
     url: receiver.url,
-    events: ['case.handed_off', 'case.handoff_accepted', 'case.handoff_collected', 'case.paid'],
+    events: [
+      'case.handed_off',
+      'case.handoff_accepted',
+      'case.handoff_collected',
+      'case.paid',
+      'case.written_off',
+    ],
   });
   expect(subscribed.status).toBe(201);
   secret = (subscribed.body as { secret: string }).secret;
@@ -212,5 +219,80 @@ describe('hand-over end to end (dev server, Chromium)', () => {
     ]);
     // A closed case has nothing to report on.
     expect((await report('handoff-recall', { reason: 'too late' })).status).toBe(404);
+  });
+
+  it('write-off approvals: listed with amount and reason, approved from the list; timeline, webhook, and the claim stays', async () => {
+    const id = 'e2e-write-off';
+    const debtor = {
+      name: 'Kai Klein',
+      locale: 'de',
+      timezone: zone,
+      country: 'DE',
+      email: `${id}@example.com`,
+    };
+    expect((await product.request('PUT', `/v1/debtors/${id}`, debtor)).status).toBe(201);
+    // Above the automatic limit (15.00 EUR), within small-balance (up to 25.00 EUR).
+    const invoice = {
+      currency: 'EUR',
+      amountDue: 2_000,
+      dueDate: addDays(today, -20),
+      issuedAt: '2026-10-01T10:00:00Z',
+    };
+    expect((await product.request('PUT', `/v1/debtors/${id}/invoices/inv-1`, invoice)).status).toBe(201);
+    await eventually(
+      () =>
+        product.db
+          .selectFrom('agent_tasks')
+          .select('id')
+          .where('debtor_id', '=', id)
+          .where('kind', '=', 'write-off-approval')
+          .executeTakeFirst(),
+      (row) => row !== undefined,
+      60_000,
+    );
+
+    const page = await supervisorPage();
+    await page.getByRole('link', { name: 'Write-offs' }).click();
+    await page.waitForURL(`${product.apiUrl}/inbox/write-offs`);
+    const row = page.locator('tr[data-write-off]', { hasText: id });
+    expect((await row.locator('[data-amount]').textContent())?.replaceAll('\u00a0', ' ')).toBe('€20.00');
+    expect(await row.textContent()).toMatch(/Write-off approval: 20\.00 EUR open/);
+    await row.getByRole('button', { name: 'Approve write-off' }).click();
+    await page.waitForLoadState();
+    expect(await page.textContent('body')).toContain(`${id}: written off.`);
+    expect(await page.locator('tr[data-write-off]', { hasText: id }).count()).toBe(0);
+
+    expect(
+      await eventually(
+        () => caseStatus(id),
+        (s) => s === 'written-off',
+        30_000,
+      ),
+    ).toBe('written-off');
+    const timeline = (
+      (await product.request('GET', `/v1/cases/${id}`)).body as {
+        timeline: { type: string; summary: string }[];
+      }
+    ).timeline;
+    expect(timeline.filter((e) => e.type === 'write-off-decided').map((e) => e.summary)).toEqual([
+      'Supervisor decided: write off the open balance',
+    ]);
+    const written = await eventually(
+      async () =>
+        receiver
+          .accepted()
+          .map((r) => JSON.parse(r.body) as WebhookPayload)
+          .filter((p) => p.type === 'case.written_off' && p.data.debtorId === id),
+      (found) => found.length > 0,
+      30_000,
+    );
+    expect(written[0]?.data).toMatchObject({ caseStatus: 'written-off', openAmount: 2_000, currency: 'EUR' });
+    // Written off, not deleted: the invoice and its amount stay.
+    const invoices = await product.db
+      .selectFrom('invoices')
+      .select(['id', 'amount_due', 'amount_paid'])
+      .where('debtor_id', '=', id)
+      .execute();
+    expect(invoices).toEqual([{ id: 'inv-1', amount_due: 2_000, amount_paid: 0 }]);
   });
 });

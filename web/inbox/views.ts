@@ -1,4 +1,5 @@
 import type { Agent } from '../../db/agents.js';
+import type { WriteOffApproval } from '../../db/write-offs.js';
 import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.js';
 import { AGENT_ROLES, isSupervisor, KNOWN_SKILLS } from '../../domain/agents.js';
 import {
@@ -285,6 +286,38 @@ function roleOptions(session: AgentSession, current: string): string {
   return AGENT_ROLES.filter((r) => r !== 'admin' || session.agent.role === 'admin' || current === 'admin')
     .map((r) => `<option${r === current ? ' selected' : ''}>${r}</option>`)
     .join('');
+}
+
+/**
+ * The write-off approvals awaiting a supervisor: what is open and why, decided from the list. The
+ * claim's data stays either way; an approval closes the case as written off.
+ */
+export function writeOffsPage(
+  session: AgentSession,
+  approvals: WriteOffApproval[],
+  purposeOf: (segment: string | null) => string,
+  message?: Notice,
+): string {
+  const rows = approvals
+    .map((a) => {
+      const amount = a.currency ? formatMoney({ amount: a.amountDue, currency: a.currency }, 'en') : '—';
+      const decide = (decision: 'write-off' | 'keep', label: string) =>
+        postButton(
+          session,
+          `/inbox/write-offs/${a.taskId}`,
+          label,
+          `<input type="hidden" name="decision" value="${decision}">`,
+        );
+      return `<tr data-write-off="${a.taskId}"><td><a href="/inbox/tasks/${a.taskId}">${h(a.debtorId)}</a></td><td class="num" data-amount>${h(amount)}</td><td>${a.daysPastDue}</td><td>${h(a.reason)}<br><span class="muted">${h(purposeOf(a.segment))}</span></td><td>${h(formatInstant(a.dueAt))}</td><td>${h(a.claimedByName ?? '—')}</td><td>${decide('write-off', 'Approve write-off')} ${decide('keep', 'Decline: keep in outreach')}</td></tr>`;
+    })
+    .join('');
+  return staffPage(
+    'Write-offs',
+    session,
+    `<h1>Write-off approvals (${approvals.length})</h1>${notice(message)}
+<p class="muted">Approving closes the case as written off and tells billing (webhook <code>case.written_off</code>); the invoices, payments and timeline stay.</p>
+${approvals.length === 0 ? '<p class="muted">None.</p>' : `<table><thead><tr><th>Debtor</th><th>Open</th><th>Days past due</th><th>Why</th><th>Due</th><th>Claimed by</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table>`}`,
+  );
 }
 
 export function agentsPage(session: AgentSession, agents: Agent[], message?: Notice): string {
