@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { createWebhookActivities } from '../activities/webhooks.js';
 import { handoffConflictOf } from '../client/cases.js';
+import { eraseDebtorData } from '../db/gdpr.js';
 import { createSubscription } from '../db/webhooks.js';
 import { days } from '../domain/dates.js';
 import type { HandoffPackage } from '../domain/handoff.js';
@@ -178,6 +179,17 @@ describe('hand-over to a collection agency (time-skipping server)', () => {
       expect(handedOff.package.claim.open).toBeGreaterThan(20_000);
       // The other events carry no contact data.
       for (const p of received.slice(1)) expect(JSON.stringify(p)).not.toContain('agency@example.com');
+
+      // Erased (GDPR Art. 17): the hand-over keeps the claim and invoices, nothing that names the debtor.
+      expect(await eraseDebtorData(world.db, id, { actor: 'test', reason: 'test' })).toBe(true);
+      const kept = await world.db
+        .selectFrom('handoffs')
+        .select('package')
+        .where('debtor_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(Object.keys(kept.package).sort()).toEqual(['claim', 'createdAt', 'handoffKey', 'invoices']);
+      expect(JSON.stringify(kept.package)).not.toMatch(/agency@example\.com|Beispiel|Hauptstraße/);
+      expect(kept.package.claim.principal).toBe(20_000);
     } finally {
       await receiver.close();
     }
