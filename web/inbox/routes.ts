@@ -332,22 +332,13 @@ async function staffRoutes(
       return reply.redirect('/inbox/supervisor', 303);
     });
 
+    const purposeOf = (segment: string | null) => policies.strategies[segment as SegmentId]?.purpose ?? '';
     const showWriteOffs = async (
       reply: FastifyReply,
       session: AgentSession,
       status = 200,
       message?: Notice,
-    ) =>
-      html(
-        reply,
-        status,
-        writeOffsPage(
-          session,
-          await pendingWriteOffApprovals(db),
-          (segment) => policies.strategies[segment as SegmentId]?.purpose ?? '',
-          message,
-        ),
-      );
+    ) => html(reply, status, writeOffsPage(session, await pendingWriteOffApprovals(db), purposeOf, message));
     supervisor.get('/inbox/write-offs', { schema: { hide: true } }, async (request, reply) =>
       showWriteOffs(reply, sessionOf(request)),
     );
