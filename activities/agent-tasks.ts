@@ -20,23 +20,12 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
     },
 
     async withdrawAgentTask(input: { debtorId: string; taskKey: string; reason: string }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        const withdrawn = await trx
-          .updateTable('agent_tasks')
-          .set({ status: 'withdrawn', closed_at: new Date(), close_reason: input.reason })
-          .where('task_key', '=', input.taskKey)
-          .where('status', 'in', ['open', 'claimed'])
-          .returning('label')
-          .executeTakeFirst();
-        if (withdrawn) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'agent-task-withdrawn',
-            summary: `Agent task withdrawn: ${withdrawn.label} (${input.reason})`,
-          });
-        }
-      });
+      await withdrawTasks(db, input.debtorId, input.reason, input.taskKey);
+    },
+
+    /** Every task of the debtor still open or claimed (the case closed: nothing is left in the inbox). */
+    async withdrawOpenAgentTasks(input: { debtorId: string; reason: string }): Promise<void> {
+      await withdrawTasks(db, input.debtorId, input.reason);
     },
 
     /**
@@ -112,4 +101,30 @@ export function createAgentTaskActivities(db: Database, highValueFrom: () => num
       });
     },
   };
+}
+
+/** Withdraws the task with the key, or all open tasks of the debtor, each with a timeline entry. */
+async function withdrawTasks(
+  db: Database,
+  debtorId: string,
+  reason: string,
+  taskKey?: string,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    let query = trx
+      .updateTable('agent_tasks')
+      .set({ status: 'withdrawn', closed_at: new Date(), close_reason: reason })
+      .where('status', 'in', ['open', 'claimed']);
+    query =
+      taskKey === undefined ? query.where('debtor_id', '=', debtorId) : query.where('task_key', '=', taskKey);
+    const withdrawn = await query.returning('label').execute();
+    for (const task of withdrawn) {
+      await recordCaseEvent(trx, {
+        debtorId,
+        source: 'workflow',
+        type: 'agent-task-withdrawn',
+        summary: `Agent task withdrawn: ${task.label} (${reason})`,
+      });
+    }
+  });
 }

@@ -22,6 +22,7 @@ import { createAgentTaskActivities } from './agent-tasks.js';
 import { createSweepActivities } from './sweeps.js';
 import { createRetentionActivities, DEFAULT_RETENTION_DAYS } from './retention.js';
 import { createWebhookActivities } from './webhooks.js';
+import { createHandoffActivities } from './handoffs.js';
 import {
   createMessageSender,
   type MessageDeps,
@@ -88,11 +89,16 @@ export function createActivities(deps: ActivityDeps) {
 
     ...createWebhookActivities(db),
 
+    ...createHandoffActivities(db, deps.config.creditor, () => inForce.creditor),
+
     ...createSweepActivities(db),
 
     ...createRetentionActivities(db, deps.retentionDays ?? DEFAULT_RETENTION_DAYS),
 
-    /** Hands the case data to the external collection agency once, and records what went over. */
+    /**
+     * Hands the case data to the external collection agency once, and records what went over. Only
+     * for cases that decided on a hand-over before packages existed (`handoff-package`).
+     */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
       const facts = await loadDebtorFacts(db, input.debtorId, new Date(), inForce.creditor);
       await db.transaction().execute(async (trx) => {

@@ -178,6 +178,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cases/{debtorId}/handoff-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The collection agency's report on a handed-over case: accepted; collected (an amount, recorded as a payment: the case closes as paid when nothing is left open); returned (with a reason: back into outreach, or to a write-off approval). 409 when the case is not handed over */
+        post: operations["postV1CasesDebtorIdHandoffstatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cases/{debtorId}/handoff-recall": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recall a hand-over the agency has not accepted yet: the case goes back into outreach. 409 once the agency accepted (or when the case is not handed over) */
+        post: operations["postV1CasesDebtorIdHandoffrecall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cases/{debtorId}/pause": {
         parameters: {
             query?: never;
@@ -2920,6 +2954,251 @@ export interface operations {
             };
         };
     };
+    postV1CasesDebtorIdHandoffstatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                debtorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "accepted";
+                    /** @description the agency's file number */
+                    agencyReference?: string;
+                } | {
+                    /** @enum {string} */
+                    status: "collected";
+                    /** @description the agency's id of this remittance: repeating it records nothing twice */
+                    collectionId: string;
+                    /** @description what the agency collected and remits, in minor units */
+                    amount: number;
+                    currency: string;
+                } | {
+                    /** @enum {string} */
+                    status: "returned";
+                    reason: string;
+                    /**
+                     * @description outreach: the case runs its strategy again; write-off: a supervisor approves a write-off
+                     * @default outreach
+                     * @enum {string}
+                     */
+                    then?: "outreach" | "write-off";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "active" | "paused" | "promised" | "disputed" | "payment-plan" | "paid" | "escalated" | "written-off" | "cancelled";
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    postV1CasesDebtorIdHandoffrecall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                debtorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "active" | "paused" | "promised" | "disputed" | "payment-plan" | "paid" | "escalated" | "written-off" | "cancelled";
+                        message: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
     postV1CasesDebtorIdPause: {
         parameters: {
             query?: never;
@@ -4524,7 +4803,7 @@ export interface operations {
                 "application/json": {
                     /** Format: uri */
                     url: string;
-                    events: ("case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed")[];
+                    events: ("case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.handoff_accepted" | "case.handoff_collected" | "case.handoff_returned" | "case.handoff_recalled" | "case.written_off" | "case.closed")[];
                     description?: string;
                 };
             };
@@ -4724,7 +5003,7 @@ export interface operations {
                             /** @description the webhook-id header of every attempt: deduplicate on it */
                             id: string;
                             /** @enum {string} */
-                            type: "case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.written_off" | "case.closed";
+                            type: "case.opened" | "case.segment_changed" | "invoice.reduced" | "invoice.withdrawn" | "message.sent" | "message.failed" | "promise.made" | "promise.broken" | "plan.accepted" | "plan.broken" | "dispute.opened" | "dispute.resolved" | "case.paid" | "case.escalated" | "case.handoff_requested" | "case.handed_off" | "case.handoff_accepted" | "case.handoff_collected" | "case.handoff_returned" | "case.handoff_recalled" | "case.written_off" | "case.closed";
                             debtorId: string;
                             /** @enum {string} */
                             status: "pending" | "delivered" | "failed" | "discarded";
@@ -6680,7 +6959,7 @@ export interface operations {
             query?: {
                 /** @description e.g. api-key:<id>, agent:<id>, debtor */
                 actor?: string;
-                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged";
                 debtorId?: string;
                 /** @description entries at or after this instant */
                 from?: string;
@@ -6710,7 +6989,7 @@ export interface operations {
                             /** @description api-key:<id>, agent:<id>, login:<e-mail tried>, debtor, provider or system */
                             actor: string;
                             /** @enum {string} */
-                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "debtor.erased" | "retention.purged";
+                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged";
                             debtorId: string | null;
                             route: string | null;
                             detail: {

@@ -15,6 +15,7 @@ import {
 import type { Database } from '../db/database.js';
 import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
+import type { HandoffReport } from '../domain/handoff.js';
 import type { CaseVariant } from '../domain/experiments/experiment.js';
 import { applyVariant } from '../domain/experiments/variant.js';
 import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
@@ -25,6 +26,8 @@ import type { Strategy } from '../domain/strategies/types.js';
 import {
   cancelUpdate,
   caseStateQuery,
+  HANDOFF_CONFLICT,
+  handoffReportUpdate,
   claimChangedSignal,
   contactDataChangedSignal,
   invoiceRecordedSignal,
@@ -176,6 +179,11 @@ export class CaseClient {
     );
   }
 
+  /** The collection agency's report on a handed-over case, or a recall (see `handoffConflictOf`). */
+  handoffReport(debtorId: string, report: HandoffReport): Promise<CaseAnswer> {
+    return this.urgent(debtorId, (handle) => handle.executeUpdate(handoffReportUpdate, { args: [report] }));
+  }
+
   /** Free text stays in the database; history carries `[note:<id>]` in its place. */
   private async noteReference(debtorId: string, text: string | undefined): Promise<string | undefined> {
     return text ? storeNote(this.db, debtorId, text) : undefined;
@@ -245,4 +253,11 @@ export function planRejectionOf(error: unknown): PlanRejection | undefined {
   const cause = error.cause;
   if (!(cause instanceof ApplicationFailure) || cause.type !== PLAN_REJECTED) return undefined;
   return cause.details?.[0] as PlanRejection | undefined;
+}
+
+/** Why the case refused a hand-over report (not handed over, recall after acceptance), if that is the error. */
+export function handoffConflictOf(error: unknown): string | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
+  const cause = error.cause;
+  return cause instanceof ApplicationFailure && cause.type === HANDOFF_CONFLICT ? cause.message : undefined;
 }

@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'flags.changed',
   'preferences.changed',
   'debtor.exported',
+  /** A supervisor downloaded a hand-over package (it holds the debtor's contact data). */
+  'handoff.downloaded',
   'debtor.erased',
   'retention.purged',
   /** Steering: `detail` says what changed (paths, version, reason); the actor is the key or the staff user. */

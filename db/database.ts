@@ -28,6 +28,7 @@ import * as policyVersions from './migrations/0061_policy_versions.js';
 import * as erasure from './migrations/0067_erasure.js';
 import * as caseClaimPaid from './migrations/0075_case_claim_paid.js';
 import * as loginFailures from './migrations/0090_login_failures.js';
+import * as handoffs from './migrations/0085_handoffs.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '0067_erasure': erasure,
   '0075_case_claim_paid': caseClaimPaid,
   '0090_login_failures': loginFailures,
+  '0085_handoffs': handoffs,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -151,6 +151,15 @@ export async function eraseDebtorData(
       .set({ handed_over: numbersOnly('handed_over') })
       .where('debtor_id', '=', debtorId)
       .execute();
+    // A hand-over keeps what accounting needs: the claim and the invoices (ids, dates, amounts).
+    await trx
+      .updateTable('handoffs')
+      .set({
+        package: sql<string>`jsonb_build_object('handoffKey', package->'handoffKey', 'createdAt', package->'createdAt', 'claim', package->'claim', 'invoices', package->'invoices')`,
+        reason: null,
+      })
+      .where('debtor_id', '=', debtorId)
+      .execute();
     await trx
       .updateTable('webhook_deliveries')
       .set({

@@ -3,6 +3,7 @@ import type { AgentRole } from '../domain/agents.js';
 import type { WebhookEventType } from '../domain/webhooks.js';
 import type { PostalAddress } from '../domain/postal-address.js';
 import type { FieldChange } from '../domain/policy-changes.js';
+import type { HandoffPackage, HandoffStatus } from '../domain/handoff.js';
 import type { ExperimentStatus, ExperimentVariant } from '../domain/experiments/experiment.js';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -269,6 +270,20 @@ export interface EscalationsTable {
   created_at: CreatedAt;
 }
 
+/** A hand-over to a collection agency (db/handoffs.ts): the package as delivered, the agency's answers. */
+export interface HandoffsTable {
+  handoff_key: string;
+  debtor_id: string;
+  status: HandoffStatus;
+  package: Json<HandoffPackage>;
+  collected_amount: Generated<number>;
+  reason: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  accepted_at: Date | null;
+  ended_at: Date | null;
+}
+
 export const PORTAL_EVENT_TYPES = [
   'opened',
   'payment-started',
@@ -374,6 +389,7 @@ export interface DatabaseSchema {
   portal_events: PortalEventsTable;
   agent_tasks: AgentTasksTable;
   escalations: EscalationsTable;
+  handoffs: HandoffsTable;
   api_keys: ApiKeysTable;
   debtors: DebtorsTable;
   contact_points: ContactPointsTable;

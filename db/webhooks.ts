@@ -7,6 +7,7 @@ import {
   type WebhookPayload,
 } from '../domain/webhooks.js';
 import type { Database } from './database.js';
+import { handoffPackage } from './handoffs.js';
 import type { WebhookDeliveryStatus } from './schema.js';
 
 export interface NewSubscription {
@@ -188,6 +189,9 @@ export async function enqueueWebhooks(trx: Database, event: CaseEventForWebhooks
   const shared = Object.fromEntries(
     SHAREABLE_EVENT_FIELDS.filter((f) => f in event.data).map((f) => [f, event.data[f]]),
   );
+  // The one event that carries contact data: the agency collects with it.
+  const handoffKey = event.type === 'handed-off' ? event.data.handoffKey : undefined;
+  const pkg = typeof handoffKey === 'string' ? await handoffPackage(trx, handoffKey) : undefined;
   await trx
     .insertInto('webhook_deliveries')
     .values(
@@ -197,6 +201,7 @@ export async function enqueueWebhooks(trx: Database, event: CaseEventForWebhooks
           timestamp: event.at.toISOString(),
           data: {
             ...shared,
+            ...(pkg ? { package: pkg } : {}),
             debtorId: event.debtorId,
             caseStatus: caseRow?.status ?? null,
             segment: caseRow?.segment ?? null,

@@ -18,6 +18,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'case.escalated',
   'case.handoff_requested',
   'case.handed_off',
+  'case.handoff_accepted',
+  'case.handoff_collected',
+  'case.handoff_returned',
+  'case.handoff_recalled',
   'case.written_off',
   'case.closed',
 ] as const;
@@ -45,6 +49,10 @@ const CASE_EVENT_WEBHOOKS: Readonly<Record<string, readonly WebhookEventType[]>>
   escalated: ['case.escalated'],
   'handoff-requested': ['case.handoff_requested'],
   'handed-off': ['case.handed_off'],
+  'handoff-accepted': ['case.handoff_accepted'],
+  'handoff-collected': ['case.handoff_collected'],
+  'handoff-returned': ['case.handoff_returned'],
+  'handoff-recalled': ['case.handoff_recalled'],
   'written-off': ['case.written_off'],
   'case-closed': ['case.closed'],
 };
@@ -65,7 +73,10 @@ export function webhookTypesFor(caseEventType: string, data: Record<string, unkn
   return byStatus ? [byStatus, ...mapped] : [...mapped];
 }
 
-/** What a receiver gets: ids, status and amounts; never names or contact data. */
+/**
+ * What a receiver gets: ids, status and amounts; never names or contact data, except the package of
+ * `case.handed_off` (`data.package`, domain/handoff.ts), which the agency needs to collect.
+ */
 export interface WebhookPayload {
   type: WebhookEventType;
   timestamp: string;
@@ -96,4 +107,5 @@ export const SHAREABLE_EVENT_FIELDS = [
   'status',
   'from',
   'to',
+  'handoffKey',
 ] as const;

@@ -32,14 +32,15 @@ function debtor(debtorId: string, facts: Partial<DebtorRow>): DebtorRow {
   });
 }
 
-async function journey(row: DebtorRow, days = 150): Promise<JourneyEntry[]> {
+async function journey(row: DebtorRow, days = 150, events: string[] = []): Promise<JourneyEntry[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'mahnwerk-journey-'));
   const file = path.join(dir, 'debtor.json');
   await writeFile(file, JSON.stringify(row));
   const out = new PassThrough();
   const lines: string[] = [];
   out.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  await runSimulate([file, '--days', String(days), '--json'], out, new PassThrough());
+  const scripted = events.flatMap((e) => ['--event', e]);
+  await runSimulate([file, '--days', String(days), '--json', ...scripted], out, new PassThrough());
   return lines.map((line) => JSON.parse(line) as JourneyEntry);
 }
 
@@ -113,6 +114,19 @@ describe('150-day journeys of unresponsive debtors (simulate, time-skipping serv
     },
     300_000,
   );
+
+  it('a dispute resolved for the creditor resumes outreach where it paused', async () => {
+    const entries = await journey(debtor('journey-dispute', {}), 60, ['3:dispute', '30:dispute-resolved']);
+    const sent = ofType(entries, 'contact-sent');
+    expect(sent.filter((e) => e.day < 3).length).toBeGreaterThan(0);
+    // Disputed: no contact at all until the creditor resolves it.
+    expect(sent.filter((e) => e.day >= 3 && e.day < 30)).toEqual([]);
+    expect(ofType(entries, 'dispute-resolved').map((e) => e.day)).toEqual([30]);
+    const after = sent.filter((e) => e.day >= 30);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after[0]!.day).toBeLessThanOrEqual(37);
+    expect(entries.at(-1)?.type).not.toBe('case-closed');
+  }, 300_000);
 
   it('protected: a specialist review every 30 days, never a contact', async () => {
     const entries = await journey(debtor('journey-protected', { flags: ['hardship'] }));

@@ -255,17 +255,22 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
           agentName: 'Sara Supervisorin',
           outcome: { kind: 'decision', decision: 'hand-over' },
         });
-        expect(await handle.result()).toMatchObject({ status: 'escalated' });
-        await keepHistory(`${id}-approved`, handle);
-        const rows = await world.db
-          .selectFrom('escalations')
-          .selectAll()
+        // Handed over (the package and the agency's answers: test/workflow.handoff.test.ts); the
+        // case waits in `escalated` until the agency reports, here until billing cancels it.
+        await world.env.sleep(days(1));
+        expect((await world.cases.state(id)).status).toBe('escalated');
+        expect(await activityCalls(id, 'escalateCase')).toEqual([]);
+        const handoffs = await world.db
+          .selectFrom('handoffs')
+          .select(['status', 'package'])
           .where('debtor_id', '=', id)
           .execute();
-        expect(rows).toHaveLength(1);
-        expect(rows[0]?.handed_over).toMatchObject({ openAmount: 20_000, currency: 'EUR' });
+        expect(handoffs).toHaveLength(1);
+        expect(handoffs[0]?.package.claim).toMatchObject({ principal: 20_000, currency: 'EUR' });
         const types = await timelineTypes(id);
-        expect(types.slice(-3)).toEqual(['handoff-decided', 'escalated', 'case-closed']);
+        expect(types.slice(-2)).toEqual(['handoff-decided', 'handed-off']);
+        await world.cases.cancel(id, 'test over');
+        expect(await handle.result()).toMatchObject({ status: 'cancelled' });
         expect(await summariesOf(id, 'contact-skipped')).toEqual([
           'SMS reminder by sms skipped: no SMS contact point',
           'Agent call by call skipped: no call contact point',

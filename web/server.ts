@@ -12,7 +12,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import type { CaseClient } from '../client/cases.js';
+import { handoffConflictOf, type CaseClient } from '../client/cases.js';
 import type { WebhookDeliveryClient } from '../client/webhooks.js';
 import { ConflictError, NotFoundError } from '../db/billing.js';
 import type { Database } from '../db/database.js';
@@ -115,6 +115,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
         })),
       });
     }
+    const conflict = handoffConflictOf(error);
+    if (conflict) return reply.status(409).send({ error: 'conflict', message: conflict });
     if (error instanceof WorkflowUpdateFailedError) {
       return reply.status(422).send({ error: 'rejected', message: error.cause?.message ?? error.message });
     }

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
 import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
+import type { HandoffReport } from '../domain/handoff.js';
 import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
 /** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
@@ -46,5 +47,12 @@ export const recordAgentOutcomeUpdate = defineUpdate<CaseAnswer, [AgentOutcomeRe
  */
 export type { PaymentPlanProposal };
 export const proposePaymentPlanUpdate = defineUpdate<CaseAnswer, [PaymentPlanProposal]>('proposePaymentPlan');
+
+/**
+ * The collection agency's report on a handed-over case, or the creditor's recall. Rejected with an
+ * ApplicationFailure of type HANDOFF_CONFLICT when the hand-over's state does not allow it.
+ */
+export const handoffReportUpdate = defineUpdate<CaseAnswer, [HandoffReport]>('handoffReport');
+export const HANDOFF_CONFLICT = 'HANDOFF_CONFLICT';
 
 export const caseStateQuery = defineQuery<CaseState>('caseState');

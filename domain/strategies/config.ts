@@ -17,8 +17,8 @@ const strategyOverrideSchema = variantOverridesSchema.extend({
   version: z.string().min(1),
   /** Payment plan policy: the fields given replace the segment's defaults; false: no plans. */
   paymentPlan: z.union([planPolicySchema.partial(), z.literal(false)]).optional(),
-  /** Days from the last step to the next stage; for protected cases the review period. */
-  nextStageAfterDays: z.number().int().min(1).max(365).optional(),
+  /** Days from the last step to the next stage (0: at once); for protected cases the review period (at least 1). */
+  nextStageAfterDays: z.number().int().min(0).max(365).optional(),
   /** Write-off stage: per ISO currency, balances below this many minor units are written off without approval. */
   // Keys are checked in nextStageOverride, not here: OpenAPI 3.0 cannot say which keys a map takes, so
   // the document promises any key and the API answers a documented 422 for one that is no currency.
@@ -75,6 +75,11 @@ function nextStageOverride(
     );
   }
   const stage = { ...base, afterDays: nextStageAfterDays ?? base.afterDays };
+  if (stage.kind === 'periodic-review' && stage.afterDays < 1) {
+    throw new StrategyConfigError(
+      `strategies.${segment}.nextStageAfterDays: a periodic review needs at least 1 day between reviews`,
+    );
+  }
   return stage.kind === 'write-off' && writeOffAutomaticallyBelow
     ? { ...stage, automaticallyBelow: writeOffAutomaticallyBelow }
     : stage;

@@ -3,6 +3,7 @@ import type { CaseClient } from '../../client/cases.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
+import { latestHandoff } from '../../db/handoffs.js';
 import type { CaseState } from '../../domain/case.js';
 import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
 
@@ -31,7 +32,8 @@ export async function loadCaseFile(db: Database, cases: CaseClient, policies: Po
     strategy?.steps.findIndex((s) => s.id === (state?.currentStep ?? caseRow?.current_step)) ?? -1;
   const nextSteps = strategy ? strategy.steps.slice(current + 1) : [];
   const timeline = await listCaseEvents(db, debtorId, 500);
-  return { facts, claim, contactPoints, caseRow, state, strategy, nextSteps, timeline };
+  const handoff = await latestHandoff(db, debtorId);
+  return { facts, claim, contactPoints, caseRow, state, strategy, nextSteps, timeline, handoff };
 }
 
 export type CaseFile = Awaited<ReturnType<typeof loadCaseFile>>;

@@ -47,7 +47,7 @@ export function staffPage(
   const nav = session
     ? `<nav><a href="/inbox">Inbox</a>${
         isSupervisor(session.agent.role)
-          ? ' · <a href="/inbox/supervisor">Supervisor</a> · <a href="/inbox/agents">Agents</a>'
+          ? ' · <a href="/inbox/supervisor">Supervisor</a> · <a href="/inbox/write-offs">Write-offs</a> · <a href="/inbox/agents">Agents</a>'
           : ''
       }${mayUseCockpit(session.agent.role) ? ' · <a href="/cockpit">Cockpit</a>' : ''}${
         session.agent.role === 'admin' ? ' · <a href="/inbox/audit">Audit log</a>' : ''

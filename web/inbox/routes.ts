@@ -11,6 +11,8 @@ import {
   upsertAgent,
 } from '../../db/agents.js';
 import { inboxFor, reassignTask, supervisorOverview } from '../../db/agent-tasks.js';
+import { latestHandoff } from '../../db/handoffs.js';
+import { pendingWriteOffApprovals } from '../../db/write-offs.js';
 import { audit, auditActor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import {
@@ -21,6 +23,9 @@ import {
   isSupervisor,
   skillListSchema,
 } from '../../domain/agents.js';
+import { debtorIdSchema } from '../../domain/case.js';
+import type { SegmentId } from '../../domain/segmentation/types.js';
+import { claimLinesCsv } from '../../domain/handoff.js';
 import { TaskActionError, AgentTaskService } from '../agent-tasks/service.js';
 import { acceptForms } from '../forms.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../passwords.js';
@@ -41,7 +46,15 @@ import {
   startSession,
   type AgentSession,
 } from './session.js';
-import { agentsPage, inboxPage, loginPage, supervisorPage, taskPage, type Notice } from './views.js';
+import {
+  agentsPage,
+  inboxPage,
+  loginPage,
+  supervisorPage,
+  taskPage,
+  writeOffsPage,
+  type Notice,
+} from './views.js';
 
 export interface InboxDeps {
   db: Database;
@@ -58,6 +71,7 @@ declare module 'fastify' {
 }
 
 const taskParams = z.object({ id: z.coerce.number().int().positive() });
+const writeOffDecision = z.object({ decision: z.enum(['write-off', 'keep']) });
 const loginForm = z.object({ email: z.string().trim(), password: z.string(), next: z.string().optional() });
 const agentForm = z.object({
   role: z.enum(AGENT_ROLES),
@@ -319,6 +333,71 @@ async function staffRoutes(
       }
       return reply.redirect('/inbox/supervisor', 303);
     });
+
+    const purposeOf = (segment: string | null) => policies.strategies[segment as SegmentId]?.purpose ?? '';
+    const showWriteOffs = async (
+      reply: FastifyReply,
+      session: AgentSession,
+      status = 200,
+      message?: Notice,
+    ) => html(reply, status, writeOffsPage(session, await pendingWriteOffApprovals(db), purposeOf, message));
+    supervisor.get('/inbox/write-offs', { schema: { hide: true } }, async (request, reply) =>
+      showWriteOffs(reply, sessionOf(request)),
+    );
+    // Approve or decline from the list: the supervisor takes the task (if nobody has) and decides.
+    supervisor.post('/inbox/write-offs/:id', { schema: { hide: true } }, async (request, reply) => {
+      const session = sessionOf(request);
+      const params = taskParams.safeParse(request.params);
+      const decision = writeOffDecision.safeParse(request.body);
+      if (!params.success || !decision.success) {
+        return showWriteOffs(reply, session, 422, { kind: 'error', text: 'choose write-off or keep' });
+      }
+      try {
+        const task = await service.visibleTask(session.agent, params.data.id);
+        if (task.kind !== 'write-off-approval') throw new TaskActionError(404, 'no such write-off approval');
+        if (task.status === 'open') await service.claim(session.agent, task.id);
+        await service.recordOutcome(session.agent, task.id, {
+          outcome: { kind: 'decision', decision: decision.data.decision },
+        });
+        const done = decision.data.decision === 'write-off' ? 'written off' : 'kept in outreach';
+        return showWriteOffs(reply, session, 200, { kind: 'ok', text: `${task.debtorId}: ${done}.` });
+      } catch (error) {
+        if (!(error instanceof TaskActionError)) throw error;
+        return showWriteOffs(reply, session, error.status, { kind: 'error', text: error.message });
+      }
+    });
+
+    // The latest hand-over package of a case, as the agency got it (JSON), or its claim lines (CSV).
+    for (const format of ['json', 'csv'] as const) {
+      supervisor.get(
+        `/inbox/cases/:debtorId/handoff.${format}`,
+        { schema: { hide: true } },
+        async (request, reply) => {
+          const session = sessionOf(request);
+          const debtorId = debtorIdSchema.safeParse((request.params as { debtorId?: unknown }).debtorId);
+          const handoff = debtorId.success ? await latestHandoff(db, debtorId.data) : undefined;
+          if (!handoff)
+            return showInbox(reply, session, 404, { kind: 'error', text: 'this case was not handed over' });
+          await audit(db, {
+            actor: auditActor.agent(session.agent.id),
+            action: 'handoff.downloaded',
+            debtorId: handoff.debtor_id,
+            route: request.routeOptions.url,
+            detail: { handoffKey: handoff.handoff_key, format },
+          });
+          const name = `handoff-${handoff.debtor_id}.${format}`;
+          return reply
+            .header('content-disposition', `attachment; filename="${name}"`)
+            .header('cache-control', 'no-store')
+            .type(format === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8')
+            .send(
+              format === 'json'
+                ? JSON.stringify(handoff.package, null, 2)
+                : claimLinesCsv(handoff.package.claim),
+            );
+        },
+      );
+    }
 
     supervisor.get('/inbox/agents', { schema: { hide: true } }, async (request, reply) =>
       showAgents(reply, sessionOf(request)),

@@ -1,6 +1,7 @@
 import type { Agent } from '../../db/agents.js';
+import type { WriteOffApproval } from '../../db/write-offs.js';
 import type { AgentTask, Inbox, SupervisorOverview } from '../../db/agent-tasks.js';
-import { AGENT_ROLES, KNOWN_SKILLS } from '../../domain/agents.js';
+import { AGENT_ROLES, isSupervisor, KNOWN_SKILLS } from '../../domain/agents.js';
 import {
   agentOutcomeSchema,
   DECISION_LABELS,
@@ -194,6 +195,17 @@ ${s ? `<ul>${s.reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : ''}${pro
 ${later ? `<p>Then, by the strategy ${h(file.strategy?.version ?? '')}:</p><ol>${later}</ol>` : ''}</section>`;
 }
 
+/** The latest hand-over and, for supervisors, its package to download (it holds contact data). */
+function handoffSection(session: AgentSession, file: CaseFile): string {
+  const handoff = file.handoff;
+  if (!handoff) return '';
+  const base = `/inbox/cases/${encodeURIComponent(handoff.debtor_id)}/handoff`;
+  const downloads = isSupervisor(session.agent.role)
+    ? `<p><a href="${h(base)}.json" download data-handoff-json>Package (JSON)</a> · <a href="${h(base)}.csv" download data-handoff-csv>Claim lines (CSV)</a></p>`
+    : '<p class="muted">Supervisors can download the package.</p>';
+  return `<section class="card"><h2>Hand-over</h2><p>Status <strong data-handoff-status>${h(handoff.status)}</strong> since ${h(formatInstant(handoff.updated_at))}${handoff.collected_amount > 0 ? ` · collected ${h(formatMoney({ amount: handoff.collected_amount, currency: file.facts.currency ?? 'EUR' }, 'en'))}` : ''}${handoff.reason ? ` · ${h(handoff.reason)}` : ''}</p>${downloads}</section>`;
+}
+
 function timelineSection(file: CaseFile): string {
   const rows = [...file.timeline]
     .reverse()
@@ -214,7 +226,7 @@ export function taskPage(session: AgentSession, task: AgentTask, file: CaseFile,
 <p><strong>${h(task.question)}</strong></p>
 <p class="muted">Priority ${task.priority} · due ${h(formatInstant(task.dueAt))} (${h(formatInstant(task.dueAt, file.facts.timezone))} for the debtor) · skills ${skills(task)} · status <span data-task-status>${h(task.status)}</span></p>
 ${taskActions(session, task, file)}
-<div class="grid">${contactSection(file)}${invoicesSection(file, lang)}${caseSection(file)}</div>
+<div class="grid">${contactSection(file)}${invoicesSection(file, lang)}${caseSection(file)}${handoffSection(session, file)}</div>
 ${timelineSection(file)}`,
   );
 }
@@ -274,6 +286,38 @@ function roleOptions(session: AgentSession, current: string): string {
   return AGENT_ROLES.filter((r) => r !== 'admin' || session.agent.role === 'admin' || current === 'admin')
     .map((r) => `<option${r === current ? ' selected' : ''}>${r}</option>`)
     .join('');
+}
+
+/**
+ * The write-off approvals awaiting a supervisor: what is open and why, decided from the list. The
+ * claim's data stays either way; an approval closes the case as written off.
+ */
+export function writeOffsPage(
+  session: AgentSession,
+  approvals: WriteOffApproval[],
+  purposeOf: (segment: string | null) => string,
+  message?: Notice,
+): string {
+  const rows = approvals
+    .map((a) => {
+      const amount = a.currency ? formatMoney({ amount: a.amountDue, currency: a.currency }, 'en') : '—';
+      const decide = (decision: 'write-off' | 'keep', label: string) =>
+        postButton(
+          session,
+          `/inbox/write-offs/${a.taskId}`,
+          label,
+          `<input type="hidden" name="decision" value="${decision}">`,
+        );
+      return `<tr data-write-off="${a.taskId}"><td><a href="/inbox/tasks/${a.taskId}">${h(a.debtorId)}</a></td><td class="num" data-amount>${h(amount)}</td><td>${a.daysPastDue}</td><td>${h(a.reason)}<br><span class="muted">${h(purposeOf(a.segment))}</span></td><td>${h(formatInstant(a.dueAt))}</td><td>${h(a.claimedByName ?? '—')}</td><td>${decide('write-off', 'Approve write-off')} ${decide('keep', 'Decline: keep in outreach')}</td></tr>`;
+    })
+    .join('');
+  return staffPage(
+    'Write-offs',
+    session,
+    `<h1>Write-off approvals (${approvals.length})</h1>${notice(message)}
+<p class="muted">Approving closes the case as written off and tells billing (webhook <code>case.written_off</code>); the invoices, payments and timeline stay.</p>
+${approvals.length === 0 ? '<p class="muted">None.</p>' : `<table><thead><tr><th>Debtor</th><th>Open</th><th>Days past due</th><th>Why</th><th>Due</th><th>Claimed by</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table>`}`,
+  );
 }
 
 export function agentsPage(session: AgentSession, agents: Agent[], message?: Notice): string {

@@ -51,6 +51,10 @@ const de = {
     `Ab ${date} ruft Sie jemand aus unserem Team an, um gemeinsam eine Lösung zu finden.`,
   nextAgency: (date: string) =>
     `Ab ${date} geben wir die Forderung an ein Inkassounternehmen ab. Dabei können zusätzliche Kosten entstehen, die wir Ihnen gern ersparen.`,
+  nextAgencyReview: (date: string) =>
+    `Ab ${date} prüfen wir, ob wir die Forderung an ein Inkassounternehmen abgeben. Dabei können zusätzliche Kosten entstehen, die wir Ihnen gern ersparen.`,
+  nextHandedOver:
+    'Wir haben die Forderung an ein Inkassounternehmen abgegeben; es meldet sich bei Ihnen. Eine Zahlung an uns rechnen wir weiterhin an.',
   nextPerson: 'Jemand aus unserem Team kümmert sich um Ihren Vorgang und meldet sich bei Ihnen.',
   nextNothing: 'Die Rechnungen bleiben offen, bis sie bezahlt sind. Wir melden uns wieder bei Ihnen.',
   nextPromised: (date: string) =>
@@ -229,6 +233,10 @@ const en: Texts = {
   nextCall: (date) => `From ${date} someone from our team will call you to find a solution together.`,
   nextAgency: (date) =>
     `From ${date} we will hand the claim over to a collection agency. That can add costs, which we would rather spare you.`,
+  nextAgencyReview: (date) =>
+    `From ${date} we will decide whether to hand the claim over to a collection agency. That can add costs, which we would rather spare you.`,
+  nextHandedOver:
+    'We have handed the claim over to a collection agency, which will contact you. A payment to us still counts.',
   nextPerson: 'Someone from our team is looking after your matter and will get in touch.',
   nextNothing: 'The invoices stay open until they are paid. We will be in touch again.',
   nextPromised: (date) => `You promised to pay by ${date}. Until then you will get no reminders.`,

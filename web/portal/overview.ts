@@ -33,11 +33,17 @@ export function whatHappensNext(
     return t.nextPromised(f.dateOf(new Date(Date.parse(state.promisedUntil) - 1.5 * 86_400_000)));
   }
   if (status === 'paused') return t.nextPaused;
+  if (status === 'escalated') return t.nextHandedOver;
   const steps = strategy?.steps ?? [];
-  const current = steps.findIndex((s) => s.id === (state?.currentStep ?? caseRow.current_step));
-  const next = steps[current + 1];
+  const currentStep = state?.currentStep ?? caseRow.current_step;
+  const current = steps.findIndex((s) => s.id === currentStep);
   const atIso = state?.nextStepAt ?? caseRow.next_step_at?.toISOString();
   const at = atIso ? f.dateOf(new Date(atIso)) : undefined;
+  // After the last step the strategy's next stage decides: only a hand-over stage is announced.
+  if (currentStep === 'next-stage' || (current >= 0 && current === steps.length - 1)) {
+    return at && strategy?.nextStage?.kind === 'hand-over' ? t.nextAgencyReview(at) : t.nextNothing;
+  }
+  const next = steps[current + 1];
   if (!next || !at) return t.nextNothing;
   const action = next.action;
   switch (action.kind) {

@@ -6,6 +6,12 @@ import { instantSchema } from '../../domain/debtor.js';
 import { SEGMENTS, type SegmentId } from '../../domain/segmentation/types.js';
 import { describeNextStage, type Strategy } from '../../domain/strategies/types.js';
 import { searchCases } from '../../db/cases.js';
+import {
+  handoffRecallSchema,
+  handoffStatusReportSchema,
+  type HandoffRecall,
+  type HandoffStatusReport,
+} from '../../domain/handoff.js';
 import { paymentPlanProposalSchema, type PaymentPlanProposal } from '../../domain/payment-plan.js';
 import { listCaseEvents } from '../../db/case-events.js';
 import { loadDebtorFacts } from '../../db/facts.js';
@@ -212,6 +218,35 @@ export const caseMessageRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
       const body = request.body as { outcome: 'resume' | 'cancel'; note?: string };
       return cases.resolveDispute(request.params.debtorId, body.outcome, body.note);
     },
+  );
+  const handoffSchema = (summary: string, body: z.ZodType) => ({
+    ...schema(summary, body),
+    tags: ['cases', 'hand-over'],
+    response: { ...schema(summary).response, 409: errorResponse },
+  });
+  app.post(
+    '/v1/cases/:debtorId/handoff-status',
+    {
+      schema: handoffSchema(
+        "The collection agency's report on a handed-over case: accepted; collected (an amount, recorded as a payment: the case closes as paid when nothing is left open); returned (with a reason: back into outreach, or to a write-off approval). 409 when the case is not handed over",
+        handoffStatusReportSchema,
+      ),
+    },
+    async (request) => cases.handoffReport(request.params.debtorId, request.body as HandoffStatusReport),
+  );
+  app.post(
+    '/v1/cases/:debtorId/handoff-recall',
+    {
+      schema: handoffSchema(
+        'Recall a hand-over the agency has not accepted yet: the case goes back into outreach. 409 once the agency accepted (or when the case is not handed over)',
+        handoffRecallSchema,
+      ),
+    },
+    async (request) =>
+      cases.handoffReport(request.params.debtorId, {
+        status: 'recalled',
+        ...(request.body as HandoffRecall),
+      }),
   );
   app.post(
     '/v1/cases/:debtorId/pause',

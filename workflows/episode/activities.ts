@@ -12,7 +12,10 @@ export const {
   reportCase,
   createAgentTask,
   withdrawAgentTask,
+  withdrawOpenAgentTasks,
   escalateCase,
+  handOverCase,
+  recordHandoffReport,
 } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },

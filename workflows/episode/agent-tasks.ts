@@ -65,7 +65,7 @@ export async function workAgentTask(ep: Episode, task: AwaitedTask): Promise<Age
   }
 }
 
-const priorityOf = (ep: Episode, kind: AgentTaskKind) =>
+export const priorityOf = (ep: Episode, kind: AgentTaskKind) =>
   taskPriority(
     kind,
     { openAmount: ep.state.amountDue, daysPastDue: ep.state.daysPastDue },

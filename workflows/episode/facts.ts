@@ -85,7 +85,8 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
       segment === assessment.segment
         ? assessment.reasons
         : [...assessment.reasons, `kept in ${segment}: an earlier strategy's next stage moved the case on`];
-    if (segment !== ep.segment) {
+    // A case with the agency stays where it is: the agency works it, the assessment only reports.
+    if (segment !== ep.segment && !ep.handoff) {
       ep.pending.push({
         type: 'segment-changed',
         summary: `Segment ${ep.segment} → ${segment} (rule ${assessment.ruleId}: ${state.reasons.join('; ')})`,

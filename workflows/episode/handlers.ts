@@ -5,6 +5,7 @@ import { defaultStrategies } from '../../domain/strategies/defaults.js';
 import {
   cancelUpdate,
   caseStateQuery,
+  handoffReportUpdate,
   claimChangedSignal,
   contactDataChangedSignal,
   invoiceRecordedSignal,
@@ -28,6 +29,7 @@ import {
   validatePromise,
 } from './commitments.js';
 import { fail } from './errors.js';
+import { applyHandoffReport, validateHandoffReport } from './handoff.js';
 import { openingState, type CarriedState, type Episode } from './state.js';
 
 /** The episode once its policies are read; handlers are installed before that. */
@@ -66,6 +68,7 @@ export function installHandlers(slot: EpisodeSlot, segment: SegmentId, carried: 
   setHandler(cancelUpdate, ...update(cancel, (ep) => ep.requireOpen()));
   setHandler(proposePaymentPlanUpdate, ...update(proposePaymentPlan, validatePlan));
   setHandler(recordAgentOutcomeUpdate, ...update(recordAgentOutcome, validateAgentOutcome));
+  setHandler(handoffReportUpdate, ...update(applyHandoffReport, validateHandoffReport));
 }
 
 /**

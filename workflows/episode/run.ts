@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, makeContinueAsNewFunc } from '@temporalio/workflow';
+import { allHandlersFinished, condition, makeContinueAsNewFunc, patched } from '@temporalio/workflow';
 import { caseInputSchema, type CaseInput, type CaseOutcome } from '../../domain/case.js';
 import type { SegmentId } from '../../domain/segmentation/types.js';
-import { loadPolicies } from './activities.js';
+import { loadPolicies, withdrawOpenAgentTasks } from './activities.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
 import { publish, refresh } from './facts.js';
@@ -85,5 +85,10 @@ async function close(ep: Episode, closed: CaseClosed): Promise<CaseOutcome> {
   await publish(ep, { type: 'case-closed', summary: `Case closed: ${closed.status}` });
   await condition(allHandlersFinished);
   await Promise.all(ep.sideTasks);
+  // Side tasks (supervisor reviews, call-backs, dispute reviews) leave the inbox with the case.
+  // Histories closed before this left them open.
+  if (patched('close-withdraws-tasks')) {
+    await withdrawOpenAgentTasks({ debtorId: ep.debtorId, reason: `case ${closed.status}` });
+  }
   return { status: closed.status, closedAt: state.closedAt };
 }

@@ -9,6 +9,7 @@ import { formatMinorUnits } from '../../domain/segmentation/assess.js';
 import { defaultStrategies } from '../../domain/strategies/defaults.js';
 import { describeNextStage, type NextStage, type StrategyStep } from '../../domain/strategies/types.js';
 import { escalateCase } from './activities.js';
+import { handOver } from './handoff.js';
 import { workAgentTask } from './agent-tasks.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
@@ -110,6 +111,12 @@ const LABELS: Record<DecisionTaskKind, string> = {
 async function carryOut(ep: Episode, decision: SupervisorDecision): Promise<never> {
   await publish(ep);
   if (decision === 'hand-over') {
+    // Histories from before hand-over packages wrote an `escalations` row and closed the case.
+    if (patched('handoff-package')) {
+      const back = await handOver(ep);
+      if (back === 'write-off') return carryOut(ep, await decide(ep, 'write-off-approval'));
+      throw new SegmentChanged(ep.segment);
+    }
     await escalateCase({
       debtorId: ep.debtorId,
       escalationKey: `${ep.caseKey}/${ep.carried.episode}/hand-over`,

@@ -2,6 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
 import type { AgentOutcome } from '../../domain/agent-tasks.js';
+import type { HandoffReturnTarget, OpenHandoffStatus } from '../../domain/handoff.js';
 import type { caseInputSchema, CaseState, CaseStatus } from '../../domain/case.js';
 import { applyVariant } from '../../domain/experiments/variant.js';
 import { planView } from '../../domain/payment-plan.js';
@@ -23,6 +24,15 @@ export interface AwaitedTask {
   deadline: number;
   outcome?: AgentOutcome;
   recording: boolean;
+}
+
+/** A hand-over the case waits on: the agency's answers change it; `ended` when it comes back. */
+export interface OpenHandoff {
+  key: string;
+  status: OpenHandoffStatus;
+  /** Since when the agency's confirmation is awaited (a supervisor looks when it stays away). */
+  since: number;
+  ended?: HandoffReturnTarget;
 }
 
 export interface TimelineEntry {
@@ -48,6 +58,8 @@ export class Episode {
   debtorCountry: string | null = null;
   preferredDigital: Channel | undefined = undefined;
   awaited: AwaitedTask | undefined = undefined;
+  /** Set while the case is with a collection agency: status `escalated`, no outreach. */
+  handoff: OpenHandoff | undefined = undefined;
   /** The open dispute-review task of a dispute the debtor opened on the portal. */
   disputeTaskKey: string | undefined = undefined;
   /** Outcomes of tasks no step waits for (the portal's call-backs and dispute reviews) being stored. */
@@ -101,6 +113,7 @@ export class Episode {
   }
 
   statusNow(): CaseStatus {
+    if (this.handoff) return 'escalated';
     const { disputed, operatorPaused, plan, promise } = this.carried;
     if (disputed) return 'disputed';
     if (plan) return 'payment-plan';
