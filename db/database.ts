@@ -27,8 +27,8 @@ import * as experiments from './migrations/0060_experiments.js';
 import * as policyVersions from './migrations/0061_policy_versions.js';
 import * as erasure from './migrations/0067_erasure.js';
 import * as caseClaimPaid from './migrations/0075_case_claim_paid.js';
-import * as loginFailures from './migrations/0090_login_failures.js';
 import * as handoffs from './migrations/0085_handoffs.js';
+import * as loginFailures from './migrations/0090_login_failures.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -59,8 +59,8 @@ const migrations: Record<string, Migration> = {
   '0061_policy_versions': policyVersions,
   '0067_erasure': erasure,
   '0075_case_claim_paid': caseClaimPaid,
-  '0090_login_failures': loginFailures,
   '0085_handoffs': handoffs,
+  '0090_login_failures': loginFailures,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -73,6 +73,13 @@ export async function exportDebtor(db: Database, debtorId: string) {
       .select(['handed_over', 'created_at'])
       .where('debtor_id', '=', debtorId)
       .execute(),
+    // The packages as delivered to collection agencies: they hold identity and contact data too.
+    handoffs: await db
+      .selectFrom('handoffs')
+      .select(['status', 'package', 'collected_amount', 'reason', 'created_at', 'accepted_at', 'ended_at'])
+      .where('debtor_id', '=', debtorId)
+      .orderBy('created_at')
+      .execute(),
   };
 }
 

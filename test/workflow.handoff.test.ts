@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { createWebhookActivities } from '../activities/webhooks.js';
 import { handoffConflictOf } from '../client/cases.js';
-import { eraseDebtorData } from '../db/gdpr.js';
+import { eraseDebtorData, exportDebtor } from '../db/gdpr.js';
 import { createSubscription } from '../db/webhooks.js';
 import { days } from '../domain/dates.js';
 import type { HandoffPackage } from '../domain/handoff.js';
@@ -179,6 +179,15 @@ describe('hand-over to a collection agency (time-skipping server)', () => {
       expect(handedOff.package.claim.open).toBeGreaterThan(20_000);
       // The other events carry no contact data.
       for (const p of received.slice(1)) expect(JSON.stringify(p)).not.toContain('agency@example.com');
+
+      // The access export (GDPR Art. 15) holds the package as delivered.
+      const exported = await exportDebtor(world.db, id);
+      expect(exported?.handoffs).toEqual([
+        expect.objectContaining({
+          status: 'accepted',
+          package: expect.objectContaining({ handoffKey: handedOff.package.handoffKey }),
+        }),
+      ]);
 
       // Erased (GDPR Art. 17): the hand-over keeps the claim and invoices, nothing that names the debtor.
       expect(await eraseDebtorData(world.db, id, { actor: 'test', reason: 'test' })).toBe(true);

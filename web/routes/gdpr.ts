@@ -22,6 +22,7 @@ const debtorExport = z.object({
   tasks: rows,
   notes: rows.describe('free-text notes of agents, disputes and plans'),
   escalations: rows,
+  handoffs: rows.describe('hand-overs to collection agencies, each with the package as delivered'),
 });
 
 const unknownDebtor = (debtorId: string) =>
