@@ -1185,6 +1185,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -1626,6 +1642,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -1754,6 +1786,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1930,6 +1978,7 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
+                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -1944,6 +1993,7 @@ export interface operations {
                         debtorId: string;
                         paymentId: string;
                         duplicate: boolean;
+                        /** @description the open claim after this payment (principal, interest, fees), minor units */
                         openAmount: number;
                     };
                 };
@@ -1998,6 +2048,22 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2337,6 +2403,7 @@ export interface operations {
                             waiver: {
                                 reason: string;
                             } | null;
+                            /** @description true: asOf's half-year has no base rate in the table yet; interest uses the last known one */
                             baseRateMissing: boolean;
                             lines: ({
                                 /** @enum {string} */
@@ -2354,6 +2421,8 @@ export interface operations {
                                 days: number;
                                 base: number;
                                 rateBasisPoints: number;
+                                /** @description false: the base rate of these days' half-year is not in the table yet, the last known one was carried forward */
+                                baseRateKnown: boolean;
                                 amount: number;
                             } | {
                                 /** @enum {string} */
@@ -3085,6 +3154,30 @@ export interface operations {
                     };
                 };
             };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
         };
     };
     postV1CasesDebtorIdHandoffrecall: {
@@ -3184,6 +3277,30 @@ export interface operations {
             /** @description Default Response */
             422: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the key may call again */
+                    "Retry-After"?: number;
+                    /** @description Calls the key may make per window */
+                    "RateLimit-Limit"?: number;
+                    /** @description Calls left in this window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window starts afresh */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4694,6 +4811,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description This API key made too many calls in the window; nothing was changed. Retry after Retry-After seconds. */
             429: {
                 headers: {
@@ -4847,6 +4980,22 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6326,8 +6475,26 @@ export interface operations {
                         personalCustomerValues?: ("A" | "B" | "C")[];
                         /** @default 0.8 */
                         selfServiceMinOnTimeRate?: number;
+                        /**
+                         * @default [
+                         *       "protected",
+                         *       "quality-gate",
+                         *       "small-balance",
+                         *       "high-risk",
+                         *       "personal",
+                         *       "self-service",
+                         *       "assisted"
+                         *     ]
+                         */
+                        ruleOrder?: ("protected" | "quality-gate" | "small-balance" | "high-risk" | "personal" | "self-service" | "assisted")[];
                         strategyVersions?: {
-                            [key: string]: string;
+                            protected?: string;
+                            "data-collection"?: string;
+                            "small-balance"?: string;
+                            "self-service"?: string;
+                            assisted?: string;
+                            personal?: string;
+                            "high-risk"?: string;
                         };
                     };
                     /** @default {} */
@@ -6959,7 +7126,7 @@ export interface operations {
             query?: {
                 /** @description e.g. api-key:<id>, agent:<id>, debtor */
                 actor?: string;
-                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged";
+                action?: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
                 debtorId?: string;
                 /** @description entries at or after this instant */
                 from?: string;
@@ -6989,7 +7156,7 @@ export interface operations {
                             /** @description api-key:<id>, agent:<id>, login:<e-mail tried>, debtor, provider or system */
                             actor: string;
                             /** @enum {string} */
-                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged";
+                            action: "api.change" | "staff.login" | "staff.login-failed" | "contact.viewed" | "contact.changed" | "flags.changed" | "preferences.changed" | "debtor.exported" | "handoff.downloaded" | "debtor.erased" | "retention.purged" | "policy.draft-saved" | "policy.published" | "experiment.created" | "experiment.stopped" | "experiment.promoted";
                             debtorId: string | null;
                             route: string | null;
                             detail: {
@@ -7202,6 +7369,10 @@ export interface operations {
                             [key: string]: unknown;
                         }[];
                         escalations: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description hand-overs to collection agencies, each with the package as delivered */
+                        handoffs: {
                             [key: string]: unknown;
                         }[];
                     };
