@@ -10,6 +10,7 @@ import {
   watchCsp,
 } from './setup/browser.js';
 import { openCaseThroughApi, startProduct, type RunningProduct } from './setup/harness.js';
+import { PERSONAL_BEFORE_SMALL_BALANCE } from './setup/rule-orders.js';
 
 /** The strategy cockpit in Chromium: a manager logs in and reads the charts and their tables. */
 let product: RunningProduct;
@@ -196,15 +197,7 @@ describe('strategy cockpit', () => {
     expect(await page.getByRole('status').textContent()).toContain('The order is saved in the draft.');
     await page.getByRole('button', { name: 'Move personal up' }).click();
     await page.waitForLoadState();
-    const order = [
-      'protected',
-      'quality-gate',
-      'personal',
-      'small-balance',
-      'high-risk',
-      'self-service',
-      'assisted',
-    ];
+    const order = PERSONAL_BEFORE_SMALL_BALANCE;
     expect(
       await page
         .locator('[data-list="rule-order"] li')

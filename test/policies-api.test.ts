@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { defaultPolicies } from '../config/policy-file.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
 import { assess } from '../domain/segmentation/assess.js';
-import { defaultSegmentationConfig, type SegmentRuleId } from '../domain/segmentation/config.js';
+import { defaultSegmentationConfig } from '../domain/segmentation/config.js';
 import { eventually } from './setup/eventually.js';
 import {
   auditEntries,
@@ -12,6 +12,7 @@ import {
   zoneInContactWindowNow,
   type RunningProduct,
 } from './setup/harness.js';
+import { PERSONAL_BEFORE_SMALL_BALANCE } from './setup/rule-orders.js';
 
 let product: RunningProduct;
 const openZone = zoneInContactWindowNow();
@@ -209,15 +210,7 @@ describe.each(testDatabases)(
         }),
       ]);
 
-      const ruleOrder: SegmentRuleId[] = [
-        'protected',
-        'quality-gate',
-        'personal',
-        'small-balance',
-        'high-risk',
-        'self-service',
-        'assisted',
-      ];
+      const ruleOrder = PERSONAL_BEFORE_SMALL_BALANCE;
       const draftSegmentation = { ...current.document.segmentation, ruleOrder };
       const saved = await product.request('PUT', '/v1/policies/draft', {
         ...current.document,

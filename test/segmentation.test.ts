@@ -20,6 +20,7 @@ import {
   type DebtorSnapshot,
   type SegmentId,
 } from '../domain/segmentation/index.js';
+import { PERSONAL_BEFORE_SMALL_BALANCE } from './setup/rule-orders.js';
 
 const reachable = (channel: ContactPointState['channel']): ContactPointState => ({
   channel,
@@ -330,15 +331,7 @@ describe('configuration', () => {
     const valuableSmall = snap({ customerValue: 'A', openAmount: 1200 });
     expect(assess(valuableSmall)).toMatchObject({ segment: 'small-balance', ruleId: 'small-balance' });
     const config = segmentationConfigSchema.parse({
-      ruleOrder: [
-        'protected',
-        'quality-gate',
-        'personal',
-        'small-balance',
-        'high-risk',
-        'self-service',
-        'assisted',
-      ],
+      ruleOrder: PERSONAL_BEFORE_SMALL_BALANCE,
     });
     expect(assess(valuableSmall, config)).toMatchObject({ segment: 'personal', ruleId: 'personal' });
     // A config carried from before rule order existed keeps the default order.
