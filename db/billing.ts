@@ -41,10 +41,17 @@ export async function upsertDebtor(
   return db.transaction().execute(async (trx) => {
     const before = await trx
       .selectFrom('debtors')
-      .select(['flags', 'flag_sources', 'preferred_channel', 'preferred_channel_source'])
+      .select(['flags', 'flag_sources', 'preferred_channel', 'preferred_channel_source', 'erased_at'])
       .where('id', '=', debtorId)
       .forUpdate()
       .executeTakeFirst();
+    // Erased data must not come back under the same id, where no export or erasure would find it again.
+    if (before?.erased_at) {
+      throw new ConflictError(
+        `debtor ${debtorId} was erased on request on ${before.erased_at.toISOString().slice(0, 10)}: its id is not reused; send the debtor under a new id`,
+        'debtorId',
+      );
+    }
     const flags = flagsAfterBilling(before?.flags ?? [], before?.flag_sources ?? {}, p.flags ?? []);
     if (before && JSON.stringify(before.flags) !== JSON.stringify(flags.flags)) {
       await audit(trx, {

@@ -135,6 +135,14 @@ describe('GDPR export and erasure', () => {
 
     expect((await product.request('GET', `/v1/debtors/${debtorId}/export`)).status).toBe(404);
     expect((await product.request('DELETE', `/v1/debtors/${debtorId}`)).status).toBe(404);
+    // Billing sending the debtor again under the erased id stores nothing: the id is not reused.
+    const again = await product.request('PUT', `/v1/debtors/${debtorId}`, {
+      name: secrets.name,
+      locale: 'de',
+      timezone: 'Europe/Berlin',
+      email: secrets.email,
+    });
+    expect(again).toMatchObject({ status: 409, body: { message: expect.stringMatching(/was erased/) } });
     // The erased case takes no more changes: a clear 404, not a failure to encrypt for it.
     const cancel = await product.request('POST', `/v1/cases/${debtorId}/cancel`, { reason: 'late call' });
     expect(cancel).toMatchObject({ status: 404, body: { message: expect.stringMatching(/was erased/) } });

@@ -43,6 +43,7 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
           201: z.object({ debtorId: z.string(), created: z.boolean() }),
           400: errorResponse,
           401: errorResponse,
+          409: errorResponse.describe('the debtor was erased on request: its id is not reused'),
         },
       },
     },
