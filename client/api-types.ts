@@ -1185,6 +1185,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description the debtor was erased on request: its id is not reused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: string;
+                        message: string;
+                        issues?: {
+                            field: string;
+                            message: string;
+                        }[];
+                    };
+                };
+            };
             /** @description Well-formed, but does not fit: a text holds NUL, or a rule the schema cannot state is broken */
             422: {
                 headers: {
