@@ -1,6 +1,6 @@
 import { audit } from '../db/audit.js';
 import type { Database } from '../db/database.js';
-import { eraseDebtorData } from '../db/gdpr.js';
+import { debtorsPastRetention, eraseDebtorData } from '../db/gdpr.js';
 
 /** § 195 BGB: claims become time-barred after 3 years; afterwards personal data has no purpose. */
 export const DEFAULT_RETENTION_DAYS = 1095;
@@ -13,17 +13,9 @@ export function createRetentionActivities(db: Database, retentionDays: number) {
      */
     async purgeExpiredDebtors({ limit }: { limit: number }): Promise<number> {
       const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
-      const due = await db
-        .selectFrom('cases')
-        .innerJoin('debtors', 'debtors.id', 'cases.debtor_id')
-        .select('cases.debtor_id')
-        .where('cases.closed_at', '<', cutoff)
-        .where('debtors.erased_at', 'is', null)
-        .orderBy('cases.debtor_id')
-        .limit(limit)
-        .execute();
-      for (const { debtor_id } of due) {
-        await eraseDebtorData(db, debtor_id, { actor: 'system', reason: 'retention' });
+      const due = await debtorsPastRetention(db, cutoff, limit);
+      for (const debtorId of due) {
+        await eraseDebtorData(db, debtorId, { actor: 'system', reason: 'retention' });
       }
       if (due.length) {
         await audit(db, {

@@ -7,7 +7,7 @@ import {
   type InvoiceChange,
   type WithdrawalChange,
 } from '../db/billing.js';
-import { recordCaseOpening } from '../db/cases.js';
+import { hasRunningCase, recordCaseOpening } from '../db/cases.js';
 import type { Database } from '../db/database.js';
 import { loadCaseSnapshot } from '../db/snapshot.js';
 import { caseWorkflowId } from '../domain/case.js';
@@ -135,14 +135,4 @@ async function variantAtOpening(
   const name = assignVariant(experiment.id, debtorId, experiment.variants);
   const chosen = experiment.variants.find((v) => v.name === name) as ExperimentVariant;
   return { experimentId: experiment.id, segment, name, overrides: chosen.overrides };
-}
-
-async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('cases')
-    .select('debtor_id')
-    .where('debtor_id', '=', debtorId)
-    .where('closed_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
 }

@@ -112,3 +112,14 @@ export async function searchCases(db: Database, q: CaseSearch) {
 export function findCase(db: Database, debtorId: string) {
   return db.selectFrom('cases').selectAll().where('debtor_id', '=', debtorId).executeTakeFirst();
 }
+
+/** Whether the debtor has a case that has not closed. */
+export async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('cases')
+    .select('debtor_id')
+    .where('debtor_id', '=', debtorId)
+    .where('closed_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -43,3 +43,18 @@ export async function markAddress(db: Database, change: AddressChange): Promise<
     return changed.map((c) => c.debtor_id);
   });
 }
+
+/** The debtors whose contact point on the channel has this address (a shared phone: several). */
+export async function debtorsWithAddress(
+  db: Database,
+  channel: ContactChannel,
+  address: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('contact_points')
+    .select('debtor_id')
+    .where('channel', '=', channel)
+    .where('address', '=', address)
+    .execute();
+  return rows.map((r) => r.debtor_id);
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
@@ -115,6 +115,11 @@ export async function initEmbeddedDatabase(dir: string): Promise<void> {
     import.meta.resolve('@electric-sql/pglite'),
     dir,
   ]);
+}
+
+/** One round trip to the database: the health probe's question whether it answers. */
+export async function pingDatabase(db: Database): Promise<void> {
+  await sql`select 1`.execute(db);
 }
 
 export async function migrateToLatest(db: Database): Promise<string[]> {

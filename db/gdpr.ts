@@ -192,3 +192,21 @@ export async function eraseDebtorData(
     return true;
   });
 }
+
+/** Up to `limit` debtors not erased yet whose case closed before `closedBefore`, by id. */
+export async function debtorsPastRetention(
+  db: Database,
+  closedBefore: Date,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('cases')
+    .innerJoin('debtors', 'debtors.id', 'cases.debtor_id')
+    .select('cases.debtor_id')
+    .where('cases.closed_at', '<', closedBefore)
+    .where('debtors.erased_at', 'is', null)
+    .orderBy('cases.debtor_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.debtor_id);
+}

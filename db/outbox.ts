@@ -1,7 +1,25 @@
 import type { Updateable } from 'kysely';
 import { recordCaseEvent, type CaseEventInput } from './case-events.js';
 import type { Database } from './database.js';
-import type { OutboxStatus, OutboxTable } from './schema.js';
+import type { ContactChannel, OutboxStatus, OutboxTable } from './schema.js';
+
+/** The message a provider reports on, by our idempotency key or the provider's id for it. */
+export function findOutboxMessage(
+  db: Database,
+  channel: ContactChannel,
+  ref: { idempotencyKey: string } | { providerId: string },
+) {
+  return db
+    .selectFrom('outbox')
+    .select(['idempotency_key', 'debtor_id', 'recipient'])
+    .where('channel', '=', channel)
+    .where((eb) =>
+      'idempotencyKey' in ref
+        ? eb('idempotency_key', '=', ref.idempotencyKey)
+        : eb('provider_id', '=', ref.providerId),
+    )
+    .executeTakeFirst();
+}
 
 /**
  * Moves an outbox row forward after the provider reported on it, and records that in the case

@@ -1,7 +1,6 @@
 import type { Connection } from '@temporalio/client';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../db/database.js';
+import { pingDatabase, type Database } from '../db/database.js';
 
 export type Status = 'up' | 'down';
 export interface HealthReport {
@@ -52,7 +51,7 @@ export class ServiceHealth {
 
   async probe(): Promise<HealthReport> {
     const [database, temporal] = await Promise.all([
-      within(PROBE_TIMEOUT_MS, sql`select 1`.execute(this.db)).then(up, down),
+      within(PROBE_TIMEOUT_MS, pingDatabase(this.db)).then(up, down),
       this.connection
         .withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => this.connection.healthService.check({}))
         .then(up, down),

@@ -1,7 +1,7 @@
 import type { CaseClient } from '../../client/cases.js';
 import { markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
-import { advanceOutboxRow } from '../../db/outbox.js';
+import { advanceOutboxRow, findOutboxMessage } from '../../db/outbox.js';
 
 export interface EmailBounce {
   /** The Message-ID of the mail that bounced, as Mahnwerk set it (`<…@mahnwerk>`). */
@@ -31,12 +31,7 @@ export async function recordEmailBounce(
   bounce: EmailBounce,
 ): Promise<BounceResult> {
   const row = bounce.messageId
-    ? await db
-        .selectFrom('outbox')
-        .select(['idempotency_key', 'debtor_id', 'recipient'])
-        .where('channel', '=', 'email')
-        .where('provider_id', '=', bounce.messageId)
-        .executeTakeFirst()
+    ? await findOutboxMessage(db, 'email', { providerId: bounce.messageId })
     : undefined;
   const address = bounce.address ?? row?.recipient;
   const reason = bounce.reason ? `: ${bounce.reason.slice(0, 200)}` : '';

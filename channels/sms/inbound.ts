@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { CaseClient } from '../../client/cases.js';
-import { markAddress } from '../../db/contact-points.js';
+import { debtorsWithAddress, markAddress } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
 import { recordCaseEvent } from '../../db/case-events.js';
-import { advanceOutboxRow } from '../../db/outbox.js';
+import { advanceOutboxRow, findOutboxMessage } from '../../db/outbox.js';
 import type { OutboxStatus } from '../../db/schema.js';
 import type { SmsInbound, SmsStatusUpdate } from '../../web/routes/twilio-webhooks.js';
 import { isStartKeyword, isStopKeyword, twilioOptOutType } from './keywords.js';
@@ -35,16 +35,11 @@ export function createSmsEventHandlers({
   async function onStatus(update: SmsStatusUpdate): Promise<void> {
     const next = FINAL[update.status];
     if (!next) return; // queued / sending / sent: our row already says sent (or will in a moment)
-    const row = await db
-      .selectFrom('outbox')
-      .select(['idempotency_key', 'debtor_id'])
-      .where('channel', '=', 'sms')
-      .where((eb) =>
-        update.idempotencyKey
-          ? eb('idempotency_key', '=', update.idempotencyKey)
-          : eb('provider_id', '=', update.sid),
-      )
-      .executeTakeFirst();
+    const row = await findOutboxMessage(
+      db,
+      'sms',
+      update.idempotencyKey ? { idempotencyKey: update.idempotencyKey } : { providerId: update.sid },
+    );
     if (!row) {
       logger.warn({ sid: update.sid }, 'SMS status for a message the outbox does not know');
       return;
@@ -107,20 +102,14 @@ export function createSmsEventHandlers({
 
   /** Any other reply is for a person: it lands in each matching debtor's timeline, without the text. */
   async function recordInbound(message: SmsInbound): Promise<void> {
-    const owners = await db
-      .selectFrom('contact_points')
-      .select('debtor_id')
-      .where('channel', '=', 'sms')
-      .where('address', '=', message.from)
-      .execute();
-    for (const { debtor_id } of owners) {
+    for (const debtorId of await debtorsWithAddress(db, 'sms', message.from)) {
       await recordCaseEvent(db, {
-        debtorId: debtor_id,
+        debtorId,
         source: 'debtor',
         type: 'sms-received',
         summary: 'The debtor replied by SMS',
         data: { channel: 'sms', length: message.body.length },
-        dedupeKey: `sms-inbound/${message.sid}/${debtor_id}`,
+        dedupeKey: `sms-inbound/${message.sid}/${debtorId}`,
       });
     }
   }
