@@ -26,16 +26,18 @@ export interface AgentInput {
 
 export class AgentInputError extends Error {}
 
+/** The id of the agent with this e-mail, active or not. */
+export async function agentIdByEmail(db: Database, email: string): Promise<string | undefined> {
+  const row = await db.selectFrom('agents').select('id').where('email', '=', email).executeTakeFirst();
+  return row?.id;
+}
+
 /** Creates the agent, or updates the one with this e-mail; a new agent needs a password. */
 export async function upsertAgent(
   db: Database,
   input: AgentInput,
 ): Promise<{ agent: Agent; created: boolean }> {
-  const existing = await db
-    .selectFrom('agents')
-    .select('id')
-    .where('email', '=', input.email)
-    .executeTakeFirst();
+  const existing = await agentIdByEmail(db, input.email);
   if (existing) {
     const agent = await db
       .updateTable('agents')
@@ -47,7 +49,7 @@ export async function upsertAgent(
         updated_at: new Date(),
         ...(input.passwordHash ? { password_hash: input.passwordHash } : {}),
       })
-      .where('id', '=', existing.id)
+      .where('id', '=', existing)
       .returning(agentColumns)
       .executeTakeFirstOrThrow();
     return { agent, created: false };

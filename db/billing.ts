@@ -404,3 +404,13 @@ export async function recordPayment(
     return { duplicate: false, openAmount: remaining };
   });
 }
+
+/** The amount of one of the debtor's payments, if it was recorded (undefined for another debtor's). */
+export function findDebtorPayment(db: Database, debtorId: string, paymentId: string) {
+  return db
+    .selectFrom('payments')
+    .select(['amount'])
+    .where('id', '=', paymentId)
+    .where('debtor_id', '=', debtorId)
+    .executeTakeFirst();
+}

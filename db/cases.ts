@@ -123,3 +123,15 @@ export async function hasRunningCase(db: Database, debtorId: string): Promise<bo
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Currencies with cases, most cases first: the default is the portfolio's main currency. */
+export async function caseCurrencies(db: Database): Promise<string[]> {
+  const rows = await db
+    .selectFrom('cases')
+    .select(['currency', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('currency', 'is not', null)
+    .groupBy('currency')
+    .orderBy('n', 'desc')
+    .execute();
+  return rows.flatMap((r) => (r.currency ? [r.currency] : []));
+}

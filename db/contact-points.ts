@@ -58,3 +58,106 @@ export async function debtorsWithAddress(
     .execute();
   return rows.map((r) => r.debtor_id);
 }
+
+/** The debtor's addresses with consent, opt-out and validity, by channel: for staff and the debtor only. */
+export function listContactPoints(db: Database, debtorId: string) {
+  return db
+    .selectFrom('contact_points')
+    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
+    .where('debtor_id', '=', debtorId)
+    .orderBy('channel')
+    .execute();
+}
+
+export interface DebtorPreferences {
+  /** The channel the debtor prefers; undefined keeps the stored one. */
+  preferred: string | undefined;
+  allowEmail: boolean;
+  allowSms: boolean;
+}
+
+/**
+ * What the debtor set on the portal, in one transaction with its audit entry: the debtor's own
+ * word, so ticking a box is consent and unticking it an opt-out.
+ */
+export async function storeDebtorPreferences(
+  db: Database,
+  debtorId: string,
+  wanted: DebtorPreferences,
+): Promise<void> {
+  const now = new Date();
+  await db.transaction().execute(async (trx) => {
+    if (wanted.preferred) {
+      await trx
+        .updateTable('debtors')
+        .set({ preferred_channel: wanted.preferred, preferred_channel_source: 'debtor', updated_at: now })
+        .where('id', '=', debtorId)
+        .execute();
+    }
+    for (const [channel, allow] of [
+      ['email', wanted.allowEmail],
+      ['sms', wanted.allowSms],
+    ] as const) {
+      await trx
+        .updateTable('contact_points')
+        .set(
+          allow
+            ? { consent: true, consent_source: 'debtor', opted_out_at: null, updated_at: now }
+            : { opted_out_at: now, consent_source: 'debtor', updated_at: now },
+        )
+        .where('debtor_id', '=', debtorId)
+        .where('channel', '=', channel)
+        .where((eb) =>
+          allow
+            ? eb.or([eb('consent', '=', false), eb('opted_out_at', 'is not', null)])
+            : eb('opted_out_at', 'is', null),
+        )
+        .execute();
+    }
+    await audit(trx, {
+      actor: 'debtor',
+      action: 'preferences.changed',
+      debtorId,
+      detail: {
+        preferred: wanted.preferred ?? null,
+        email: wanted.allowEmail,
+        sms: wanted.allowSms,
+        source: 'debtor',
+      },
+    });
+  });
+}
+
+/**
+ * The debtor's one-click e-mail opt-out: with its timeline entry and audit entry (`route` is where
+ * it came in), in one transaction. False when the address was opted out already.
+ */
+export async function unsubscribeFromEmail(db: Database, debtorId: string, route: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('contact_points')
+      .set({ opted_out_at: new Date(), updated_at: new Date() })
+      .where('debtor_id', '=', debtorId)
+      .where('channel', '=', 'email')
+      .where('opted_out_at', 'is', null)
+      .returning('debtor_id')
+      .executeTakeFirst();
+    if (updated) {
+      await recordCaseEvent(trx, {
+        debtorId,
+        source: 'portal',
+        type: 'opted-out',
+        summary: 'The debtor unsubscribed from e-mail (one-click link)',
+        data: { channel: 'email' },
+      });
+      await audit(trx, {
+        actor: 'debtor',
+        action: 'contact.changed',
+        debtorId,
+        route,
+        detail: { channel: 'email', change: 'opted-out', source: 'debtor' },
+      });
+    }
+    return updated !== undefined;
+  });
+}

@@ -1,6 +1,12 @@
 import { effectiveProfile, type DebtorProfile } from '../domain/debtor.js';
 import type { Database } from './database.js';
 
+/** Whether a debtor row with this id is stored (erased ones included). */
+export async function debtorExists(db: Database, debtorId: string): Promise<boolean> {
+  const row = await db.selectFrom('debtors').select('id').where('id', '=', debtorId).executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * The stored profiles of some debtors, read back in the shape billing sends them (with every
  * default spelled out). Two queries for any number of debtors: the bulk import compares a whole

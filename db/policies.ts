@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { audit, type Actor } from './audit.js';
 import type { Database } from './database.js';
 import type { FieldChange as PolicyChange } from '../domain/policy-changes.js';
 
@@ -61,21 +62,29 @@ export function findPolicyDraft(db: Database) {
   return db.selectFrom('policy_drafts').selectAll().where('id', '=', DRAFT_ID).executeTakeFirst();
 }
 
+/** Stores the one draft and, in the same transaction, its audit entry `policy.draft-saved`. */
 export async function savePolicyDraft(
   db: Database,
-  draft: { document: unknown; basedOn: number; by: string },
+  draft: { document: unknown; basedOn: number; actor: Actor; changed: string[] },
 ): Promise<void> {
   const row = {
     document: JSON.stringify(draft.document),
     based_on: draft.basedOn,
-    updated_by: draft.by,
+    updated_by: draft.actor.label,
     updated_at: new Date(),
   };
-  await db
-    .insertInto('policy_drafts')
-    .values({ id: DRAFT_ID, ...row })
-    .onConflict((oc) => oc.column('id').doUpdateSet(row))
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('policy_drafts')
+      .values({ id: DRAFT_ID, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
+    await audit(trx, {
+      actor: draft.actor.audit,
+      action: 'policy.draft-saved',
+      detail: { basedOn: draft.basedOn, by: draft.actor.label, changed: draft.changed },
+    });
+  });
 }
 
 /** Open cases with what the preview needs: segment, status, amount, the next step, promises broken. */

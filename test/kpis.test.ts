@@ -4,7 +4,8 @@ import { defaultUnitCosts } from '../domain/kpis/unit-costs.js';
 import type { KpiGroup } from '../db/kpis.js';
 import { agentReport, kpiReport } from '../web/kpis/report.js';
 import { startProduct, testDatabases, TEST_API_KEY, type RunningProduct } from './setup/harness.js';
-import { historySeed, insertHistory, type KpiSeed, type SeedCase } from '../demo/history.js';
+import { insertHistory, type KpiSeed, type SeedCase } from '../db/demo-history.js';
+import { historySeed } from '../demo/history.js';
 
 /**
  * The KPI SQL against figures computed here, in plain TypeScript over the same seed, straight from

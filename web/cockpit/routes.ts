@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
+import { caseCurrencies } from '../../db/cases.js';
 import type { Database } from '../../db/database.js';
 import { mayUseCockpit } from '../../domain/agents.js';
 import { staffPage, notice } from '../inbox/layout.js';
@@ -21,18 +22,6 @@ const cockpitQuery = z.object({ lang: z.enum(['de', 'en']).catch('en') });
 
 export const html = (reply: FastifyReply, status: number, body: string) =>
   reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-
-/** Currencies with cases, most cases first: the default is the portfolio's main currency. */
-async function caseCurrencies(db: Database): Promise<string[]> {
-  const rows = await db
-    .selectFrom('cases')
-    .select(['currency', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('currency', 'is not', null)
-    .groupBy('currency')
-    .orderBy('n', 'desc')
-    .execute();
-  return rows.flatMap((r) => (r.currency ? [r.currency] : []));
-}
 
 /**
  * The strategy cockpit under /cockpit, inside the staff session scope of the inbox: managers,

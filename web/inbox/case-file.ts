@@ -1,6 +1,8 @@
 import type { Policies } from '../../activities/index.js';
 import type { CaseClient } from '../../client/cases.js';
 import { listCaseEvents } from '../../db/case-events.js';
+import { findCase } from '../../db/cases.js';
+import { listContactPoints } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import { latestHandoff } from '../../db/handoffs.js';
@@ -12,17 +14,8 @@ export async function loadCaseFile(db: Database, cases: CaseClient, policies: Po
   const now = new Date();
   const facts = await loadDebtorFacts(db, debtorId, now, policies.creditor);
   const claim = facts.claim;
-  const contactPoints = await db
-    .selectFrom('contact_points')
-    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', '=', debtorId)
-    .orderBy('channel')
-    .execute();
-  const caseRow = await db
-    .selectFrom('cases')
-    .selectAll()
-    .where('debtor_id', '=', debtorId)
-    .executeTakeFirst();
+  const contactPoints = await listContactPoints(db, debtorId);
+  const caseRow = await findCase(db, debtorId);
   // The workflow knows why the case is in its segment; a closed case has no running workflow.
   const state: CaseState | undefined =
     caseRow && !caseRow.closed_at ? await cases.state(debtorId).catch(() => undefined) : undefined;

@@ -2,7 +2,7 @@ import type { PolicyDocument } from '../../config/policy-file.js';
 import { policyDocumentSchema, withDocument } from '../../config/policy-file.js';
 import type { PolicyVersions } from '../../config/policy-versions.js';
 import { ConflictError } from '../../db/billing.js';
-import { audit, type Actor } from '../../db/audit.js';
+import type { Actor } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { findPolicyDraft, savePolicyDraft } from '../../db/policies.js';
 import { StrategyConfigError } from '../../domain/strategies/config.js';
@@ -32,13 +32,11 @@ export async function saveDraft(
   const current = await versions.current();
   checked(current.policies, document);
   const changes = documentChanges(current.document, document);
-  await db.transaction().execute(async (trx) => {
-    await savePolicyDraft(trx, { document, basedOn: current.version, by: actor.label });
-    await audit(trx, {
-      actor: actor.audit,
-      action: 'policy.draft-saved',
-      detail: { basedOn: current.version, by: actor.label, changed: changes.map((c) => c.path) },
-    });
+  await savePolicyDraft(db, {
+    document,
+    basedOn: current.version,
+    actor,
+    changed: changes.map((c) => c.path),
   });
   return { basedOn: current.version, changes };
 }

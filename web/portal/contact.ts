@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createAgentTask } from '../../db/agent-tasks.js';
-import { audit } from '../../db/audit.js';
+import { listContactPoints, storeDebtorPreferences } from '../../db/contact-points.js';
 import { recordPortalAction } from '../../db/portal-events.js';
 import type { ContactChannel } from '../../db/schema.js';
 import { addDays, toLocal, zonedTimeToEpoch } from '../../domain/contact-policy/index.js';
@@ -21,11 +21,7 @@ const preferencesForm = z.object({
 const callBackForm = z.object({ date: z.iso.date(), window: z.enum(CALL_WINDOWS) });
 
 async function contactPoints(deps: PortalDeps, debtorId: string) {
-  const rows = await deps.db
-    .selectFrom('contact_points')
-    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', '=', debtorId)
-    .execute();
+  const rows = await listContactPoints(deps.db, debtorId);
   const find = (channel: ContactChannel) => rows.find((r) => r.channel === channel);
   const allowed = (channel: ContactChannel) => {
     const row = find(channel);
@@ -95,47 +91,10 @@ export function contactRoutes(app: FastifyInstance, deps: PortalDeps): void {
       (wanted.preferred === 'portal' || (wanted.preferred === 'email' ? points.email : points.phone))
         ? wanted.preferred
         : undefined;
-    const now = new Date();
-    await deps.db.transaction().execute(async (trx) => {
-      if (preferred) {
-        await trx
-          .updateTable('debtors')
-          .set({ preferred_channel: preferred, preferred_channel_source: 'debtor', updated_at: now })
-          .where('id', '=', debtorId)
-          .execute();
-      }
-      // The debtor's own word: ticking a box is consent, unticking it an opt-out.
-      for (const [channel, allow] of [
-        ['email', wanted.allowEmail === 'yes'],
-        ['sms', wanted.allowSms === 'yes'],
-      ] as const) {
-        await trx
-          .updateTable('contact_points')
-          .set(
-            allow
-              ? { consent: true, consent_source: 'debtor', opted_out_at: null, updated_at: now }
-              : { opted_out_at: now, consent_source: 'debtor', updated_at: now },
-          )
-          .where('debtor_id', '=', debtorId)
-          .where('channel', '=', channel)
-          .where((eb) =>
-            allow
-              ? eb.or([eb('consent', '=', false), eb('opted_out_at', 'is not', null)])
-              : eb('opted_out_at', 'is', null),
-          )
-          .execute();
-      }
-      await audit(trx, {
-        actor: 'debtor',
-        action: 'preferences.changed',
-        debtorId,
-        detail: {
-          preferred: preferred ?? null,
-          email: wanted.allowEmail === 'yes',
-          sms: wanted.allowSms === 'yes',
-          source: 'debtor',
-        },
-      });
+    await storeDebtorPreferences(deps.db, debtorId, {
+      preferred,
+      allowEmail: wanted.allowEmail === 'yes',
+      allowSms: wanted.allowSms === 'yes',
     });
     const allowed = [
       wanted.allowEmail && points.email && 'e-mail',

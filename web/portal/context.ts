@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
 import { isRevoked, type LinkSigner } from '../../channels/links.js';
 import type { CaseClient } from '../../client/cases.js';
+import { findCase } from '../../db/cases.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts, type DebtorFacts } from '../../db/facts.js';
 import type { ClaimBreakdown } from '../../domain/claim/index.js';
@@ -78,11 +79,7 @@ export async function openPortal(
   const { debtorId } = check.claims;
   const facts = await loadDebtorFacts(deps.db, debtorId, now, deps.policies.creditor);
   const lang = asked ?? facts.locale;
-  const caseRow = await deps.db
-    .selectFrom('cases')
-    .selectAll()
-    .where('debtor_id', '=', debtorId)
-    .executeTakeFirst();
+  const caseRow = await findCase(deps.db, debtorId);
   const revoked = isRevoked(check.claims, caseRow);
   const nothingOpen = facts.openAmount <= 0 || !facts.currency;
   if (!caseRow || ((revoked || nothingOpen) && !options.allowClosed)) {

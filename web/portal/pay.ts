@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { formatIban } from '../../domain/payments/sepa.js';
+import { findDebtorPayment } from '../../db/billing.js';
 import { recordPortalAction } from '../../db/portal-events.js';
 import type { PaymentProvider } from '../../payments/provider.js';
 import { stripePaymentId } from '../../payments/stripe-checkout.js';
@@ -120,12 +121,7 @@ export function payRoutes(app: FastifyInstance, deps: PortalDeps): void {
     if (!portal) return reply;
     const query = paidQuery.safeParse(request.query);
     const payment = query.success
-      ? await deps.db
-          .selectFrom('payments')
-          .select(['amount'])
-          .where('id', '=', stripePaymentId(query.data.session_id))
-          .where('debtor_id', '=', portal.debtorId)
-          .executeTakeFirst()
+      ? await findDebtorPayment(deps.db, portal.debtorId, stripePaymentId(query.data.session_id))
       : undefined;
     const { t, f } = portal;
     const open = portal.facts.openAmount;

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CASE_STATUSES } from '../../domain/case.js';
-import { getAgent, upsertAgent, type Agent } from '../../db/agents.js';
+import { agentIdByEmail, getAgent, upsertAgent, type Agent } from '../../db/agents.js';
 import { inboxFor, type AgentTask } from '../../db/agent-tasks.js';
 import {
   AGENT_ROLES,
@@ -237,11 +237,7 @@ export const agentTaskRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { 
     },
     async (request, reply) => {
       const { password, ...rest } = request.body;
-      const existing = await db
-        .selectFrom('agents')
-        .select('id')
-        .where('email', '=', rest.email)
-        .executeTakeFirst();
+      const existing = await agentIdByEmail(db, rest.email);
       // Without a password the call can only update: an unknown e-mail names no agent to update.
       if (!existing && !password) {
         return reply.status(404).send({

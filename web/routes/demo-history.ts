@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { historySeed, insertHistory } from '../../demo/history.js';
+import { debtorExists } from '../../db/debtors.js';
+import { insertHistory } from '../../db/demo-history.js';
+import { historySeed } from '../../demo/history.js';
 import { errorResponse } from '../schemas.js';
 import type { ServerDeps } from '../server.js';
 
@@ -30,12 +32,8 @@ export const demoHistoryRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, 
     },
     async (_request, reply) => {
       const seed = historySeed({ asOf: new Date(), prefix: PREFIX });
-      const present = await db
-        .selectFrom('debtors')
-        .select('id')
-        .where('id', '=', seed.cases[0]?.debtorId ?? PREFIX)
-        .executeTakeFirst();
-      if (present) return reply.status(200).send({ loaded: false, cases: seed.cases.length });
+      if (await debtorExists(db, seed.cases[0]?.debtorId ?? PREFIX))
+        return reply.status(200).send({ loaded: false, cases: seed.cases.length });
       await insertHistory(db, seed);
       logger.info({ cases: seed.cases.length }, 'demo history loaded');
       return reply.status(201).send({ loaded: true, cases: seed.cases.length });

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { LinkSigner } from '../../channels/links.js';
-import { audit } from '../../db/audit.js';
-import { recordCaseEvent } from '../../db/case-events.js';
+import { unsubscribeFromEmail } from '../../db/contact-points.js';
 import type { Database } from '../../db/database.js';
 import { loadDebtorFacts } from '../../db/facts.js';
 import type { CaseClient } from '../../client/cases.js';
@@ -68,33 +67,7 @@ export const linkRoutes: FastifyPluginAsync<LinkRoutesOptions> = async (app, { d
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
     if (!check?.ok) return reply.status(404).send(invalidPage('de'));
     const { debtorId } = check.claims;
-    const changed = await db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('contact_points')
-        .set({ opted_out_at: new Date(), updated_at: new Date() })
-        .where('debtor_id', '=', debtorId)
-        .where('channel', '=', 'email')
-        .where('opted_out_at', 'is', null)
-        .returning('debtor_id')
-        .executeTakeFirst();
-      if (updated) {
-        await recordCaseEvent(trx, {
-          debtorId,
-          source: 'portal',
-          type: 'opted-out',
-          summary: 'The debtor unsubscribed from e-mail (one-click link)',
-          data: { channel: 'email' },
-        });
-        await audit(trx, {
-          actor: 'debtor',
-          action: 'contact.changed',
-          debtorId,
-          route: 'POST /u/:token',
-          detail: { channel: 'email', change: 'opted-out', source: 'debtor' },
-        });
-      }
-      return updated !== undefined;
-    });
+    const changed = await unsubscribeFromEmail(db, debtorId, 'POST /u/:token');
     if (changed) await cases.contactDataChanged(debtorId);
     const { locale } = await loadDebtorFacts(db, debtorId, new Date());
     return reply.send(page(locale, texts[locale].unsubTitle, `<h1>${texts[locale].unsubDone}</h1>`));
