@@ -170,6 +170,23 @@ describe('SMS through the outbox, the Twilio-compatible sink and signed webhooks
     }
   });
 
+  it('any other reply lands in the timeline of every debtor who uses the number, without its words', async () => {
+    const shared = '+4915111110005';
+    await openCase('sms-reply-a', debtor(shared));
+    await openCase('sms-reply-b', debtor(shared, { name: 'Max Muster', email: 'max.reply@example.com' }));
+    await sink.waitFor(outboundTo(shared), 30_000);
+
+    expect((await replyFromOutboxPage(shared, 'Ich zahle morgen')).status).toBe(303);
+    for (const id of ['sms-reply-a', 'sms-reply-b']) {
+      const events = await timeline(id);
+      expect(events.filter((e) => e.type === 'sms-received')).toEqual([
+        expect.objectContaining({ source: 'debtor', summary: 'The debtor replied by SMS' }),
+      ]);
+      expect(JSON.stringify(events)).not.toContain('zahle');
+      expect(await smsOptedOut(id)).toBe(false);
+    }
+  });
+
   it("Twilio's own STOP is honoured too, and left to Twilio to confirm", async () => {
     const phone = '+4915111110003';
     await openCase('sms-twilio-stop', debtor(phone));
