@@ -174,8 +174,8 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
     await runCase('lean', async ({ id, calls }) => {
       // The portal link goes at once, the e-mail reminder 5 days later.
       await env.sleep(days(6));
-      const { events = [] } = await env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
-      const kinds = events.map(kindOf);
+      const history = await env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+      const kinds = (history.events ?? []).map(kindOf);
       const firstSend = kinds.indexOf('activityTaskScheduled:sendMessage');
       const opening = kinds.slice(0, firstSend);
       // Policies, facts and the report run as local activities: one marker each, no scheduled activity.
