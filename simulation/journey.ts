@@ -251,7 +251,7 @@ async function applyEvent(
     case 'payment': {
       const payment = { paymentId: `simulated-payment-day-${event.day}`, amount: event.amount, currency };
       await recordPayment(db, debtorId, { ...payment, paidAt: new Date(now).toISOString() });
-      await cases.paymentRecorded(debtorId, payment);
+      await cases.paymentRecorded(debtorId);
       return;
     }
     case 'promise':
