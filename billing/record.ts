@@ -35,9 +35,18 @@ export async function recordDebtorAndTellCase(
   debtorId: string,
   profile: DebtorProfile,
 ): Promise<{ created: boolean }> {
-  const { created } = await upsertDebtor(db, debtorId, profile);
+  const written = await upsertDebtor(db, debtorId, profile);
+  await tellCaseOfProfile(cases, debtorId, written);
+  return written;
+}
+
+/** After a profile is committed: a running case re-reads it (a new debtor has none to tell). */
+export async function tellCaseOfProfile(
+  cases: CaseClient,
+  debtorId: string,
+  { created }: { created: boolean },
+): Promise<void> {
   if (!created) await cases.contactDataChanged(debtorId);
-  return { created };
 }
 
 /**
@@ -48,20 +57,37 @@ export async function recordDebtorAndTellCase(
  * 'when-needed' skips an unchanged invoice of a case that is already running (a re-import).
  */
 export async function recordInvoiceAndTellCase(
-  { db, cases, policyVersions }: BillingDeps,
+  deps: BillingDeps,
   debtorId: string,
   invoiceId: string,
   invoice: Invoice,
   tellCase: 'always' | 'when-needed' = 'always',
 ): Promise<{ change: InvoiceChange; caseWorkflowId: string | null }> {
-  const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, invoice);
+  const recorded = await recordInvoice(deps.db, debtorId, invoiceId, invoice);
+  const told = await tellCaseOfInvoice(deps, debtorId, { invoiceId, ...invoice }, recorded, tellCase);
+  return { change: recorded.change, caseWorkflowId: told };
+}
+
+/**
+ * After an invoice is committed (a PUT, an import row): the case opens in the workflow of the
+ * debtor's segment (signal-with-start, idempotent by workflow id) or the running case is told; a
+ * credit note that leaves nothing open tells the running case, which closes. Answers the case's
+ * workflow id, null when no case was told.
+ */
+export async function tellCaseOfInvoice(
+  { db, cases, policyVersions }: BillingDeps,
+  debtorId: string,
+  { invoiceId, ...invoice }: Invoice & { invoiceId: string },
+  { change, openAmount }: { change: InvoiceChange; openAmount: number },
+  tellCase: 'always' | 'when-needed',
+): Promise<string | null> {
   // A credit note that leaves nothing open: the running case (if any) hears it and closes.
   if (openAmount <= 0) {
     const tell = change !== 'unchanged' || tellCase === 'always';
-    return { change, caseWorkflowId: tell ? await tellRunningCase(cases, debtorId) : null };
+    return tell ? await tellRunningCase(cases, debtorId) : null;
   }
   if (tellCase === 'when-needed' && change === 'unchanged' && (await hasRunningCase(db, debtorId)))
-    return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+    return caseWorkflowId(debtorId);
   // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
   const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
   const { policies } = await policyVersions.current();
@@ -98,7 +124,7 @@ export async function recordInvoiceAndTellCase(
       assessedAt: new Date().toISOString(),
     },
   });
-  return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+  return caseWorkflowId(debtorId);
 }
 
 /**
