@@ -7,16 +7,17 @@ import {
   type InvoiceChange,
   type WithdrawalChange,
 } from '../db/billing.js';
-import { recordCaseOpening } from '../db/cases.js';
+import { recordCaseOpenings, type CaseOpening } from '../db/cases.js';
 import type { Database } from '../db/database.js';
-import { loadCaseSnapshot } from '../db/snapshot.js';
+import { loadCaseSnapshots } from '../db/snapshot.js';
 import { caseWorkflowId } from '../domain/case.js';
 import type { DebtorProfile, Invoice } from '../domain/debtor.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { SegmentId } from '../domain/segmentation/types.js';
 import { assigningExperiment } from '../db/experiments.js';
 import { assignVariant } from '../domain/experiments/assignment.js';
-import type { CaseVariant, ExperimentVariant } from '../domain/experiments/experiment.js';
+import type { CaseVariant, Experiment, ExperimentVariant } from '../domain/experiments/experiment.js';
+import { settleLimit } from '../runtime/map-limit.js';
 
 export interface BillingDeps {
   db: Database;
@@ -64,67 +65,113 @@ export async function recordInvoiceAndTellCase(
   tellCase: 'always' | 'when-needed' = 'always',
 ): Promise<{ change: InvoiceChange; caseWorkflowId: string | null }> {
   const recorded = await recordInvoice(deps.db, debtorId, invoiceId, invoice);
-  const told = await tellCaseOfInvoice(deps, debtorId, { invoiceId, ...invoice }, recorded, tellCase);
-  return { change: recorded.change, caseWorkflowId: told };
+  const [told] = await tellCasesOfInvoices(
+    deps,
+    [{ debtorId, invoice: { invoiceId, ...invoice }, ...recorded }],
+    tellCase,
+  );
+  if (told?.status !== 'fulfilled') throw told?.reason;
+  return { change: recorded.change, caseWorkflowId: told.value };
+}
+
+/** An invoice as committed, with what it did to the debtor's stored ones (db/billing.ts). */
+export interface RecordedInvoice {
+  debtorId: string;
+  invoice: Invoice & { invoiceId: string };
+  change: InvoiceChange;
+  openAmount: number;
 }
 
 /**
- * After an invoice is committed (a PUT, an import row): the case opens in the workflow of the
- * debtor's segment (signal-with-start, idempotent by workflow id) or the running case is told; a
- * credit note that leaves nothing open tells the running case, which closes. Answers the case's
- * workflow id, null when no case was told.
+ * After invoices are committed (a PUT, an import round with one invoice per debtor): each case
+ * opens in the workflow of the debtor's segment (signal-with-start, idempotent by workflow id) or
+ * the running case is told; a credit note that leaves nothing open tells the running case, which
+ * closes. The facts of all opening cases are read at once; up to `concurrency` messages go to
+ * Temporal at a time. Per invoice, in the order given: the case's workflow id (null when no case
+ * was told), or why it could not be told.
  */
-export async function tellCaseOfInvoice(
+export async function tellCasesOfInvoices(
   { db, cases, policyVersions }: BillingDeps,
-  debtorId: string,
-  { invoiceId, ...invoice }: Invoice & { invoiceId: string },
-  { change, openAmount }: { change: InvoiceChange; openAmount: number },
+  recorded: readonly RecordedInvoice[],
   tellCase: 'always' | 'when-needed',
-): Promise<string | null> {
-  // A credit note that leaves nothing open: the running case (if any) hears it and closes.
-  if (openAmount <= 0) {
-    const tell = change !== 'unchanged' || tellCase === 'always';
-    return tell ? await tellRunningCase(cases, debtorId) : null;
-  }
-  if (tellCase === 'when-needed' && change === 'unchanged' && (await hasRunningCase(db, debtorId)))
-    return caseWorkflowId(debtorId);
-  // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
-  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
-  const { policies } = await policyVersions.current();
-  const assessment = assess(snapshot, policies.segmentation);
-  const variant = await variantAtOpening(db, debtorId, assessment.segment);
-  const { runId, strategy } = await cases.invoiceRecorded(
-    debtorId,
-    { invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
-    {
-      assessment,
-      strategy: policies.strategies[assessment.segment],
-      variant,
-      daysPastDue: snapshot.daysPastDue,
-      amountDue: snapshot.openAmount,
-    },
+  concurrency = 1,
+): Promise<PromiseSettledResult<string | null>[]> {
+  // 'when-needed': an unchanged invoice of a running case (a re-import) tells nobody.
+  const repeated = recorded.filter((r) => tellCase === 'when-needed' && r.change === 'unchanged');
+  const running = await runningCases(
+    db,
+    repeated.map((r) => r.debtorId),
   );
-  await recordCaseOpening(db, {
-    debtorId,
-    workflowId: caseWorkflowId(debtorId),
-    runId,
-    status: strategy.status,
-    segment: strategy.segment,
-    strategyVersion: strategy.version,
-    variant,
-    amountDue: snapshot.openAmount,
-    currency: invoice.currency,
-    daysPastDue: snapshot.daysPastDue,
-    assessment: {
-      segment: assessment.segment,
-      ruleId: assessment.ruleId,
-      purpose: strategy.purpose,
-      reasons: assessment.reasons,
-      missingData: assessment.missingData,
-      assessedAt: new Date().toISOString(),
-    },
+  const opening = recorded.filter(
+    (r) => r.openAmount > 0 && !(repeated.includes(r) && running.has(r.debtorId)),
+  );
+  const now = new Date();
+  const snapshots = await loadCaseSnapshots(
+    db,
+    opening.map((r) => r.debtorId),
+    now,
+  );
+  const { policies } = await policyVersions.current();
+  const experiments = new Map<SegmentId, Promise<Experiment | undefined>>();
+  const experimentOf = (segment: SegmentId) => {
+    if (!experiments.has(segment)) experiments.set(segment, assigningExperiment(db, segment, now));
+    return experiments.get(segment)!;
+  };
+  const openings: CaseOpening[] = [];
+  const told = await settleLimit(recorded, concurrency, async ({ debtorId, invoice, change, openAmount }) => {
+    // A credit note that leaves nothing open: the running case (if any) hears it and closes.
+    if (openAmount <= 0) {
+      const tell = change !== 'unchanged' || tellCase === 'always';
+      return tell ? await tellRunningCase(cases, debtorId) : null;
+    }
+    const { snapshot } = snapshots.get(debtorId) ?? {};
+    if (!snapshot) return caseWorkflowId(debtorId); // unchanged, and its case is running
+    // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
+    const assessment = assess(snapshot, policies.segmentation);
+    const variant = variantAtOpening(await experimentOf(assessment.segment), debtorId, assessment.segment);
+    const { runId, strategy } = await cases.invoiceRecorded(
+      debtorId,
+      { invoiceId: invoice.invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
+      {
+        assessment,
+        strategy: policies.strategies[assessment.segment],
+        variant,
+        daysPastDue: snapshot.daysPastDue,
+        amountDue: snapshot.openAmount,
+      },
+    );
+    openings.push({
+      debtorId,
+      workflowId: caseWorkflowId(debtorId),
+      runId,
+      status: strategy.status,
+      segment: strategy.segment,
+      strategyVersion: strategy.version,
+      variant,
+      amountDue: snapshot.openAmount,
+      currency: invoice.currency,
+      daysPastDue: snapshot.daysPastDue,
+      assessment: {
+        segment: assessment.segment,
+        ruleId: assessment.ruleId,
+        purpose: strategy.purpose,
+        reasons: assessment.reasons,
+        missingData: assessment.missingData,
+        assessedAt: new Date().toISOString(),
+      },
+    });
+    return caseWorkflowId(debtorId);
   });
-  return caseWorkflowId(debtorId);
+  try {
+    await recordCaseOpenings(db, openings);
+  } catch (error) {
+    // The cases run; their rows are written by their first report. The caller hears of it all the same.
+    const opened = new Set(openings.map((o) => o.debtorId));
+    return told.map((t, i) =>
+      opened.has(recorded[i]!.debtorId) ? { status: 'rejected', reason: error } : t,
+    );
+  }
+  return told;
 }
 
 /**
@@ -151,24 +198,25 @@ async function tellRunningCase(cases: CaseClient, debtorId: string): Promise<str
  * re-opened case lands in the same variant. A case already running keeps what it has (the workflow
  * ignores the start input then).
  */
-async function variantAtOpening(
-  db: Database,
+function variantAtOpening(
+  experiment: Experiment | undefined,
   debtorId: string,
   segment: SegmentId,
-): Promise<CaseVariant | undefined> {
-  const experiment = await assigningExperiment(db, segment, new Date());
+): CaseVariant | undefined {
   if (!experiment) return undefined;
   const name = assignVariant(experiment.id, debtorId, experiment.variants);
   const chosen = experiment.variants.find((v) => v.name === name) as ExperimentVariant;
   return { experimentId: experiment.id, segment, name, overrides: chosen.overrides };
 }
 
-async function hasRunningCase(db: Database, debtorId: string): Promise<boolean> {
-  const row = await db
+/** Of these debtors, those with a case running. */
+async function runningCases(db: Database, debtorIds: readonly string[]): Promise<Set<string>> {
+  if (debtorIds.length === 0) return new Set();
+  const rows = await db
     .selectFrom('cases')
     .select('debtor_id')
-    .where('debtor_id', '=', debtorId)
+    .where('debtor_id', 'in', debtorIds)
     .where('closed_at', 'is', null)
-    .executeTakeFirst();
-  return row !== undefined;
+    .execute();
+  return new Set(rows.map((r) => r.debtor_id));
 }

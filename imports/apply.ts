@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import {
   recordDebtorAndTellCase,
   recordInvoiceAndTellCase,
-  tellCaseOfInvoice,
+  tellCasesOfInvoices,
   tellCaseOfProfile,
   type BillingDeps,
 } from '../billing/record.js';
@@ -16,7 +16,7 @@ import {
 } from '../db/billing.js';
 import { loadDebtorProfile, loadDebtorProfiles } from '../db/debtors.js';
 import { sameProfile } from '../domain/debtor.js';
-import { mapLimit } from '../runtime/map-limit.js';
+import { mapLimit, settleLimit } from '../runtime/map-limit.js';
 import type { ImportRow, RowOutcome } from '../domain/import-row.js';
 import type { CheckedRow, RowProblem } from './rows.js';
 
@@ -108,7 +108,7 @@ async function applyBatch(
   for (const round of rounds) {
     const written = await writeRound(deps, round);
     const applied = written
-      ? await mapLimit(written, concurrency, (w) => tellCase(deps, w))
+      ? await tellCases(deps, written, concurrency)
       : await mapLimit(round, concurrency, ({ value }) => applyRow(deps, value));
     settled.push(...round.map(({ row }, i) => ({ row, ...applied[i]! })));
   }
@@ -165,23 +165,37 @@ async function writeRound(
   }
 }
 
-/** The committed row goes on to Temporal as after the single PUT calls (billing/record.ts). */
-async function tellCase(
+/**
+ * The committed rows go on to Temporal as after the single PUT calls (billing/record.ts): a changed
+ * profile tells its running case, then each invoice opens or tells its case.
+ */
+async function tellCases(
   deps: BillingDeps & { logger: Logger },
-  { value, profile, invoice }: Written,
-): Promise<Applied> {
-  const { debtorId } = value;
-  try {
-    if (profile?.ok) await tellCaseOfProfile(deps.cases, debtorId, profile.value);
+  written: readonly Written[],
+  concurrency: number,
+): Promise<Applied[]> {
+  const profilesTold = await settleLimit(written, concurrency, async ({ value, profile }) => {
+    if (profile?.ok) await tellCaseOfProfile(deps.cases, value.debtorId, profile.value);
+  });
+  const recorded = written.flatMap(({ value: { debtorId, invoice: row }, invoice }, i) =>
+    profilesTold[i]?.status === 'fulfilled' && invoice?.ok
+      ? [{ debtorId, invoice: row, ...invoice.value }]
+      : [],
+  );
+  // The facts of the opening cases are read at once: if that read fails, each of them fails.
+  const invoicesTold = await tellCasesOfInvoices(deps, recorded, 'when-needed', concurrency).catch(
+    (reason: unknown) => recorded.map((): PromiseSettledResult<null> => ({ status: 'rejected', reason })),
+  );
+  const told = new Map(recorded.map((r, i) => [r.debtorId, invoicesTold[i]!]));
+  return written.map(({ value: { debtorId }, profile, invoice }, i): Applied => {
     const refused = profile?.ok === false ? profile : invoice?.ok === false ? invoice : undefined;
+    const failed = [profilesTold[i], told.get(debtorId)].find((t) => t?.status === 'rejected');
+    if (failed?.status === 'rejected') return unavailable(deps, debtorId, failed.reason);
     if (refused) return { field: refused.error.field ?? 'row', message: refused.error.message };
-    if (!invoice?.ok) throw new Error('an accepted row without its invoice written');
-    await tellCaseOfInvoice(deps, debtorId, value.invoice, invoice.value, 'when-needed');
+    if (!invoice?.ok) return unavailable(deps, debtorId, new Error('an accepted row without its invoice'));
     const debtor: RowOutcome = profile?.ok ? (profile.value.created ? 'created' : 'updated') : 'unchanged';
     return { outcome: combined(debtor, invoice.value.change) };
-  } catch (error) {
-    return unavailable(deps, debtorId, error);
-  }
+  });
 }
 
 /** A row on its own, as the single PUT calls apply it. */

@@ -15,3 +15,17 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
   return results;
 }
+
+/** mapLimit that waits for every call: each result fulfilled or rejected on its own. */
+export function settleLimit<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  return mapLimit(items, concurrency, (item, index) =>
+    fn(item, index).then(
+      (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
+      (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
+    ),
+  );
+}
