@@ -425,7 +425,7 @@ export function createMessageSender({
   }
 }
 
-/** "Sent" in the timeline, once per message; whatever status a callback already set stays. */
+/** "Sent" in the timeline, once per message (its dedupe key): channel, template, locale, amount, segments. */
 function sentEvent(
   input: SendMessageInput,
   locale: string,
