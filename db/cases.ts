@@ -1,3 +1,6 @@
+import { sql } from 'kysely';
+import type { CaseState } from '../domain/case.js';
+import { recordCaseEvent, type CaseEventInput } from './case-events.js';
 import type { Database } from './database.js';
 import type { CaseStatus, StoredAssessment } from './schema.js';
 
@@ -77,6 +80,62 @@ export async function recordCaseOpenings(db: Database, openings: readonly CaseOp
     .execute();
 }
 
+export interface CaseReport {
+  state: CaseState;
+  workflowId: string;
+  runId: string;
+  /** The KPIs' amount recovered: what payments settled of the whole claim, surplus excluded. */
+  claimPaid: number | null;
+  assessment: StoredAssessment;
+}
+
+/**
+ * The workflow's report: its case row and the timeline events that go with it, in one transaction
+ * (the events in the given order).
+ */
+export async function storeCaseReport(
+  db: Database,
+  { state, workflowId, runId, claimPaid, assessment }: CaseReport,
+  events: CaseEventInput[],
+): Promise<void> {
+  const row = {
+    workflow_id: workflowId,
+    run_id: runId,
+    status: state.status,
+    segment: state.segment,
+    strategy_version: state.strategyVersion,
+    strategy_variant: state.variant?.name ?? null,
+    experiment_id: state.variant?.experimentId ?? null,
+    current_step: state.currentStep,
+    next_step: state.nextStep,
+    next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,
+    next_decision_at: state.nextDecisionAt ? new Date(state.nextDecisionAt) : null,
+    amount_due: state.amountDue,
+    currency: state.currency,
+    days_past_due: state.daysPastDue,
+    claim_paid: claimPaid,
+    opened_at: state.openedAt,
+    closed_at: state.closedAt ? new Date(state.closedAt) : null,
+    updated_at: new Date(),
+    assessment: JSON.stringify(assessment),
+  };
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('cases')
+      .values({ debtor_id: state.debtorId, ...row })
+      .onConflict((oc) =>
+        oc.column('debtor_id').doUpdateSet({
+          ...row,
+          // Billing recorded the opening a moment before the workflow's first task ran: the
+          // earlier instant stands, so a payment in between still counts in the case's claim.
+          opened_at: sql<Date>`case when cases.closed_at is null then least(cases.opened_at, excluded.opened_at) else excluded.opened_at end`,
+        }),
+      )
+      .execute();
+    for (const event of events) await recordCaseEvent(trx, event);
+  });
+}
+
 /**
  * The assessment to store with a workflow's report: the workflow reports segment, rule and reasons;
  * what the quality gate missed and when the rule first matched carry over from the stored one
@@ -140,6 +199,16 @@ export async function searchCases(db: Database, q: CaseSearch) {
 /** The case row the workflow last reported for the debtor, if a case was ever opened. */
 export function findCase(db: Database, debtorId: string) {
   return db.selectFrom('cases').selectAll().where('debtor_id', '=', debtorId).executeTakeFirst();
+}
+
+/** The status of the debtor's case, open or closed; undefined when no case was ever opened. */
+export async function caseStatus(db: Database, debtorId: string): Promise<CaseStatus | undefined> {
+  const row = await db
+    .selectFrom('cases')
+    .select('status')
+    .where('debtor_id', '=', debtorId)
+    .executeTakeFirst();
+  return row?.status;
 }
 
 /** Of these debtors, those with a case running. */
