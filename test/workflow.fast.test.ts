@@ -189,11 +189,7 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       ]);
       expect(nextTimer - fired + 1).toBeLessThanOrEqual(14);
       // One report per decision: the opening's, and one after each send.
-      expect(calls.reports.map((r) => r.state.currentStep)).toEqual([
-        'assessing',
-        'portal-link',
-        'reminder',
-      ]);
+      expect(calls.reports.map((r) => r.state.currentStep)).toEqual(['assessing', 'portal-link', 'reminder']);
     });
   });
 
