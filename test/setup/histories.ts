@@ -38,7 +38,15 @@ export function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
   }
   // A patch marker's details (the patch id) are written by the SDK's core in plain JSON, never
   // through the payload codec: they name code versions, not people.
-  if ((value as { markerName?: unknown }).markerName === 'core_patch') return found;
+  const markerName = (value as { markerName?: unknown }).markerName;
+  if (markerName === 'core_patch') return found;
+  // A local activity's marker: its `data` detail is the core's own bookkeeping (sequence, attempt,
+  // activity type, times) in plain JSON; its `result` went through the codec like any result.
+  if (markerName === 'core_local_activity') {
+    const { details } = value as { details?: Record<string, unknown> };
+    for (const [key, child] of Object.entries(details ?? {})) if (key !== 'data') payloadsIn(child, found);
+    return found;
+  }
   for (const [key, child] of Object.entries(value)) {
     if (key !== 'searchAttributes') payloadsIn(child, found);
   }
