@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { pingDatabase, type Database } from '../db/database.js';
@@ -80,7 +81,10 @@ export class ServiceHealth {
         .withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => this.connection.healthService.check({}))
         .then(answered, failed),
     ]);
-    const probes = { database, temporal };
+    // A late answer from a server whose port refuses connections is a dead server (the gRPC
+    // client may wait out its deadline reconnecting instead of saying so).
+    const refused = temporal === 'late' && (await refusesConnections(this.connection.options?.address));
+    const probes = { database, temporal: refused ? ('refused' as const) : temporal };
     const next = { ...this.last };
     for (const part of ['database', 'temporal'] as const) {
       this.lateInARow[part] = probes[part] === 'late' ? this.lateInARow[part] + 1 : 0;
@@ -91,4 +95,22 @@ export class ServiceHealth {
     this.last = next;
     return next;
   }
+}
+
+/** Whether nothing listens at `host:port` (the connection is refused, not merely slow). */
+function refusesConnections(address: string | undefined): Promise<boolean> {
+  if (!address) return Promise.resolve(false);
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(colon + 1));
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: PROBE_TIMEOUT_MS });
+    const done = (refused: boolean) => {
+      socket.destroy();
+      resolve(refused);
+    };
+    socket.once('connect', () => done(false));
+    socket.once('timeout', () => done(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+  });
 }
