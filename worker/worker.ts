@@ -110,6 +110,11 @@ export async function createCaseWorkers(options: CaseWorkerOptions): Promise<Cas
     // sleep for days between steps: one that wakes up uncached replays its short history in
     // milliseconds, so a small cache keeps memory flat with 10,000 open cases.
     maxCachedWorkflows: 100,
+    // Every workflow task runs on the one workflow thread, and a case the cache does not hold costs
+    // it a fraction of a second to set up. With the SDK's 40 tasks taken at once (a backlog after
+    // an import or a restart), the last waited past the server's 10 s timeout: the work was thrown
+    // away and the task handed out again. Ten keep the wait short without starving the thread.
+    maxConcurrentWorkflowTaskExecutions: 10,
   });
   const channelWorkers = await Promise.all(
     RATE_LIMITED_CHANNELS.map((channel) =>
