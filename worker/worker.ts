@@ -17,10 +17,26 @@ export type Activities = ReturnType<typeof createActivities>;
 // Runs in a process of its own: webpack leaves a few hundred MB behind in the heap it bundled
 // in. Webpack's report is noise for an operator; warnings and errors still come through.
 const bundlerScript = `
-  const [bundler, worker, workflowsPath] = process.argv.slice(-3);
+  const [bundler, worker, workflowsPath, preload] = process.argv.slice(-4);
   const [{ bundleWorkflowCode }, { DefaultLogger }] = await Promise.all([import(bundler), import(worker)]);
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    preloadModules: JSON.parse(preload),
+    logger: new DefaultLogger('WARN'),
+  });
   process.stdout.write(code);`;
+
+/**
+ * Evaluated once per worker and shared by every workflow, instead of once per workflow: in the
+ * reusable V8 context each workflow otherwise evaluates the whole bundle again and keeps its own
+ * copy. date-holidays (with moment-timezone, astronomia and its holiday data) was most of that:
+ * several MiB and tens of milliseconds of CPU per cached or replayed case. The SDK deep-freezes
+ * what is preloaded, so only libraries without per-workflow state belong here.
+ */
+const PRELOADED_MODULES = [
+  // The file the workflows' `import` resolves to (a bare name would preload the CommonJS twin).
+  fileURLToPath(import.meta.resolve('date-holidays')),
+];
 
 /** Bundles the workflow code once; pass the result to every worker (and to replay tests). */
 export async function bundleWorkflows(): Promise<WorkflowBundle> {
@@ -28,6 +44,7 @@ export async function bundleWorkflows(): Promise<WorkflowBundle> {
     import.meta.resolve('@temporalio/worker/lib/workflow/bundler.js'),
     import.meta.resolve('@temporalio/worker'),
     workflowsPath,
+    JSON.stringify(PRELOADED_MODULES),
   ]);
   if (!code) throw new Error(`bundling the workflows (${workflowsPath}) returned no code`);
   return { code };
@@ -93,6 +110,11 @@ export async function createCaseWorkers(options: CaseWorkerOptions): Promise<Cas
     // sleep for days between steps: one that wakes up uncached replays its short history in
     // milliseconds, so a small cache keeps memory flat with 10,000 open cases.
     maxCachedWorkflows: 100,
+    // Every workflow task runs on the one workflow thread, and a case the cache does not hold costs
+    // it a fraction of a second to set up. With the SDK's 40 tasks taken at once (a backlog after
+    // an import or a restart), the last waited past the server's 10 s timeout: the work was thrown
+    // away and the task handed out again. Ten keep the wait short without starving the thread.
+    maxConcurrentWorkflowTaskExecutions: 10,
   });
   const channelWorkers = await Promise.all(
     RATE_LIMITED_CHANNELS.map((channel) =>
