@@ -2,16 +2,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { SegmentationConfig } from '../domain/segmentation/index.js';
-import {
-  assessBatch,
-  csvColumns,
-  debtorsFromCsvRecords,
-  emptyTally,
-  mergeTally,
-  type DebtorBatch,
-  type DebtorFileKind,
-  type Tally,
-} from './assess.js';
+import { assessBatch, emptyTally, mergeTally, type DebtorBatch, type Tally } from './assess-tally.js';
+import { csvColumns, debtorsFromCsvRecords, type DebtorFileKind } from './debtor-rows.js';
 import { parseCsv } from './csv.js';
 
 /** Bytes read at a time; a batch is about this size. */
