@@ -109,21 +109,26 @@ export function assessmentTally(): { add(a: Assessment): void; summary(): Assess
 /** A part of a debtor file, ending at a record boundary: what one worker thread assesses. */
 export interface DebtorBatch {
   kind: DebtorFileKind;
-  text: string;
-  /** The file's line number of the text's first line. */
+  /** UTF-8, as read: the thread decodes it, not the one reading the file. */
+  bytes: Uint8Array;
+  /** The file's line number of the part's first line. */
   firstLine: number;
   /** CSV only: the header's column names. */
   columns: string[];
   config: SegmentationConfig;
 }
 
+/** A byte order mark is the file's, not a part's: one inside a part stays a character. */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
 export function assessBatch(batch: DebtorBatch): Tally {
+  const text = utf8.decode(batch.bytes);
   const debtors =
     batch.kind === 'csv'
       ? debtorsFromCsvRecords(
-          parseCsv(batch.text).map((record) => ({ ...record, line: record.line + batch.firstLine - 1 })),
+          parseCsv(text).map((record) => ({ ...record, line: record.line + batch.firstLine - 1 })),
           batch.columns,
         )
-      : parseJsonLines(batch.text, batch.firstLine);
+      : parseJsonLines(text, batch.firstLine);
   return tallyDebtors(debtors, batch.config);
 }

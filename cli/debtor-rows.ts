@@ -157,6 +157,13 @@ export const debtorCsvRowSchema = z
     };
   });
 
+/*
+ * Compiled once (zod generates a parser per schema): a valid row takes the generated fast path, an
+ * invalid one falls back to the regular parser, so the problems read the same.
+ */
+const snapshotParser = z.compile(debtorSnapshotSchema);
+const csvRowParser = z.compile(debtorCsvRowSchema);
+
 const knownCsvColumns = new Set(Object.keys(debtorCsvRowSchema.in.shape));
 const jsonFields = new Set(Object.keys(debtorSnapshotSchema.shape));
 
@@ -200,7 +207,7 @@ export function parseJsonLines(text: string, firstLine = 1): DebtorFile {
     if (data && typeof data === 'object' && !Array.isArray(data)) {
       for (const key of Object.keys(data)) if (!jsonFields.has(key)) ignored.add(key);
     }
-    const parsed = debtorSnapshotSchema.safeParse(data);
+    const parsed = snapshotParser.safeParse(data);
     if (parsed.success) result.snapshots.push({ line, snapshot: parsed.data });
     else result.badRows.push({ line, problems: issueTexts(parsed.error.issues) });
   });
@@ -237,7 +244,7 @@ export function debtorsFromCsvRecords(records: readonly CsvRecord[], columns: re
     columns.forEach((column, i) => {
       if (knownCsvColumns.has(column)) row[column] = record.fields[i] ?? '';
     });
-    const parsed = debtorCsvRowSchema.safeParse(row);
+    const parsed = csvRowParser.safeParse(row);
     if (parsed.success) result.snapshots.push({ line: record.line, snapshot: parsed.data });
     else
       result.badRows.push({
