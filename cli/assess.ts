@@ -3,7 +3,6 @@ import {
   SEGMENTS,
   type SegmentationConfig,
 } from '../domain/segmentation/index.js';
-import { readPolicyFile } from '../config/policy-file.js';
 import { summarize, type AssessmentSummary } from './assess-tally.js';
 import { debtorFileKind, type DebtorFile } from './debtor-rows.js';
 
@@ -18,6 +17,7 @@ import { debtorFileKind, type DebtorFile } from './debtor-rows.js';
 
 /** Reads the segmentation section of a policy file (YAML or JSON); every problem names its path. */
 export async function loadSegmentationConfigFile(file: string): Promise<SegmentationConfig> {
+  const { readPolicyFile } = await import('../config/policy-file.js');
   return (await readPolicyFile(file)).segmentation;
 }
 
