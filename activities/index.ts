@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
 import type { CaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
-import { recordCaseEvent } from '../db/case-events.js';
-import { assessmentForReport } from '../db/cases.js';
+import type { CaseEventInput } from '../db/case-events.js';
+import { assessmentForReport, storeCaseReport } from '../db/cases.js';
 import { loadClaim } from '../db/claim.js';
+import { debtorCountry } from '../db/debtors.js';
+import { recordEscalation } from '../db/handoffs.js';
 import { loadDebtorFacts } from '../db/facts.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
@@ -101,32 +102,25 @@ export function createActivities(deps: ActivityDeps) {
      */
     async escalateCase(input: { debtorId: string; escalationKey: string }): Promise<void> {
       const facts = await loadDebtorFacts(db, input.debtorId, new Date(), inForce.creditor);
-      await db.transaction().execute(async (trx) => {
-        const inserted = await trx
-          .insertInto('escalations')
-          .values({
-            escalation_key: input.escalationKey,
-            debtor_id: input.debtorId,
-            handed_over: JSON.stringify({
-              openAmount: facts.openAmount,
-              currency: facts.currency,
-              daysPastDue: facts.daysPastDue,
-              invoices: facts.openInvoices,
-              claim: facts.claim ?? null,
-            }),
-          })
-          .onConflict((oc) => oc.column('escalation_key').doNothing())
-          .returning('escalation_key')
-          .executeTakeFirst();
-        if (inserted) {
-          await recordCaseEvent(trx, {
-            debtorId: input.debtorId,
-            source: 'workflow',
-            type: 'escalated',
-            summary: `Handed over to the collection agency: ${facts.openAmount} ${facts.currency ?? ''} in ${facts.openInvoices.length} invoice(s)`,
-          });
-        }
-      });
+      await recordEscalation(
+        db,
+        {
+          escalationKey: input.escalationKey,
+          debtorId: input.debtorId,
+          handedOver: {
+            openAmount: facts.openAmount,
+            currency: facts.currency,
+            daysPastDue: facts.daysPastDue,
+            invoices: facts.openInvoices,
+            claim: facts.claim ?? null,
+          },
+        },
+        {
+          source: 'workflow',
+          type: 'escalated',
+          summary: `Handed over to the collection agency: ${facts.openAmount} ${facts.currency ?? ''} in ${facts.openInvoices.length} invoice(s)`,
+        },
+      );
     },
 
     async reportCase({
@@ -140,59 +134,24 @@ export function createActivities(deps: ActivityDeps) {
       runId: string;
       events: { type: string; summary: string }[];
     }): Promise<void> {
-      const row = {
-        workflow_id: workflowId,
-        run_id: runId,
-        status: state.status,
+      const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
+      const assessment = await assessmentForReport(db, state.debtorId, {
         segment: state.segment,
-        strategy_version: state.strategyVersion,
-        strategy_variant: state.variant?.name ?? null,
-        experiment_id: state.variant?.experimentId ?? null,
-        current_step: state.currentStep,
-        next_step: state.nextStep,
-        next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,
-        next_decision_at: state.nextDecisionAt ? new Date(state.nextDecisionAt) : null,
-        amount_due: state.amountDue,
-        currency: state.currency,
-        days_past_due: state.daysPastDue,
-        // The KPIs' amount recovered: what payments settled of the whole claim, surplus excluded.
-        claim_paid: (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null,
-        opened_at: state.openedAt,
-        closed_at: state.closedAt ? new Date(state.closedAt) : null,
-        updated_at: new Date(),
-        assessment: JSON.stringify(
-          await assessmentForReport(db, state.debtorId, {
-            segment: state.segment,
-            ruleId: state.ruleId,
-            purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
-            reasons: state.reasons,
-          }),
-        ),
-      };
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto('cases')
-          .values({ debtor_id: state.debtorId, ...row })
-          .onConflict((oc) =>
-            oc.column('debtor_id').doUpdateSet({
-              ...row,
-              // Billing recorded the opening a moment before the workflow's first task ran: the
-              // earlier instant stands, so a payment in between still counts in the case's claim.
-              opened_at: sql<Date>`case when cases.closed_at is null then least(cases.opened_at, excluded.opened_at) else excluded.opened_at end`,
-            }),
-          )
-          .execute();
-        await recordWaiver(trx, state, runId);
-        for (const event of events) {
-          await recordCaseEvent(trx, {
-            debtorId: state.debtorId,
-            source: 'workflow',
-            type: event.type,
-            summary: event.summary,
-            data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
-          });
-        }
+        ruleId: state.ruleId,
+        purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
+        reasons: state.reasons,
       });
+      const waiver = await waiverEvent(state, runId);
+      await storeCaseReport(db, { state, workflowId, runId, claimPaid, assessment }, [
+        ...(waiver ? [waiver] : []),
+        ...events.map((event): CaseEventInput => ({
+          debtorId: state.debtorId,
+          source: 'workflow',
+          type: event.type,
+          summary: event.summary,
+          data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
+        })),
+      ]);
     },
 
     /**
@@ -210,29 +169,24 @@ export function createActivities(deps: ActivityDeps) {
   /**
    * A segment that waives interest and fees (creditor policy: `segments.<segment>.waive`, built in
    * for protected, where a hardship outcome leads) says so in the timeline with its reason: once
-   * per episode (run), as the claim shown from then on leaves them out.
+   * per episode (run), as the claim shown from then on leaves them out. This is that event, if any.
    */
-  async function recordWaiver(trx: typeof db, state: CaseState, runId: string): Promise<void> {
-    if (!state.currency) return;
-    const debtor = await trx
-      .selectFrom('debtors')
-      .select('country')
-      .where('id', '=', state.debtorId)
-      .executeTakeFirst();
+  async function waiverEvent(state: CaseState, runId: string): Promise<CaseEventInput | undefined> {
+    if (!state.currency) return undefined;
     const terms = claimTermsFor(inForce.creditor, {
       segment: state.segment,
       currency: state.currency,
-      country: debtor?.country ?? null,
+      country: await debtorCountry(db, state.debtorId),
     });
-    if (terms.kind !== 'waived') return;
-    await recordCaseEvent(trx, {
+    if (terms.kind !== 'waived') return undefined;
+    return {
       debtorId: state.debtorId,
       source: 'workflow',
       type: 'claim-waived',
       summary: `Interest and fees waived: ${terms.reason}`,
       data: { segment: state.segment, reason: terms.reason },
       dedupeKey: `${runId}/claim-waived`,
-    });
+    };
   }
 
   /**

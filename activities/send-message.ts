@@ -6,9 +6,17 @@ import type { LinkSigner } from '../channels/links.js';
 import { PermanentSmsError, type SmsSender } from '../channels/sms/sender.js';
 import { renderEmail, renderSms } from '../channels/templates.js';
 import type { Config, PortalConfig } from '../config/env.js';
-import { recordCaseEvent } from '../db/case-events.js';
+import { recordCaseEvent, type CaseEventInput } from '../db/case-events.js';
+import { caseStatus } from '../db/cases.js';
 import type { Database } from '../db/database.js';
 import { loadClaim } from '../db/claim.js';
+import {
+  findOutboxAttempt,
+  markOutboxRefused,
+  markOutboxSent,
+  recordOutboxSent,
+  startOutboxSend,
+} from '../db/outbox.js';
 import { loadDebtorFacts, type DebtorFacts } from '../db/facts.js';
 import {
   computeClaim,
@@ -145,41 +153,30 @@ export function createMessageSender({
     stillAllowed: () => Promise<SendResult | undefined> = async () => undefined,
   ): Promise<SendResult> {
     if (input.channel === 'call') return skip(input, 'calls are agent tasks, not messages');
-    const previous = await db
-      .selectFrom('outbox')
-      .select(['status', 'provider_id', 'created_at', 'error', 'locale', 'segments'])
-      .where('idempotency_key', '=', input.idempotencyKey)
-      .executeTakeFirst();
+    const previous = await findOutboxAttempt(db, input.idempotencyKey);
     if (previous && previous.status !== 'pending' && previous.status !== 'sending') {
       if (!HANDED_OVER.includes(previous.status)) {
         return { outcome: 'failed', reason: previous.error ?? `outbox row is ${previous.status}` };
       }
       // Twilio's status callback can overtake an attempt that died before recording its own "sent":
       // the row is `delivered` then, without the send in the timeline or the contact history.
-      await db
-        .transaction()
-        .execute((trx) =>
-          recordSent(trx, input, previous.locale, { segments: previous.segments ?? undefined }),
-        );
+      const sent = { segments: previous.segments ?? undefined };
+      await recordOutboxSent(db, input.idempotencyKey, sent, sentEvent(input, previous.locale, sent));
       return { outcome: 'already-sent' };
     }
     const deferral = await stillAllowed();
     if (deferral) return deferral;
 
     const facts = await loadDebtorFacts(db, input.debtorId, new Date(), claimPolicy);
-    const caseRow = await db
-      .selectFrom('cases')
-      .select('status')
-      .where('debtor_id', '=', input.debtorId)
-      .executeTakeFirst();
+    const status = await caseStatus(db, input.debtorId);
     const channel = input.channel;
     const address = channel === 'email' ? facts.email : channel === 'sms' ? facts.sms : facts.postalAddress;
     const skipReason = !facts.debtor
       ? 'debtor unknown'
       : facts.openAmount <= 0 || !facts.currency
         ? 'nothing is open any more'
-        : caseRow && !mayGoOut(input.template, caseRow.status)
-          ? `the case is ${caseRow.status}`
+        : status && !mayGoOut(input.template, status)
+          ? `the case is ${status}`
           : !address
             ? `no ${VIA[channel].address}`
             : undefined;
@@ -197,25 +194,18 @@ export function createMessageSender({
     if (!delivery)
       return skip(input, `no ${channel === 'sms' ? 'SMS provider' : 'print service'} is configured`);
 
-    await db
-      .insertInto('outbox')
-      .values({
-        idempotency_key: input.idempotencyKey,
-        debtor_id: input.debtorId,
-        channel: input.channel,
-        template: input.template,
-        locale: facts.locale,
-        recipient: delivery.recipient,
-        content_hash: sha256(delivery.content),
-        content: delivery.content,
-        status: 'sending',
-        provider_id: delivery.providerId ?? null,
-        created_at: issuedAt,
-      })
-      .onConflict((oc) =>
-        oc.column('idempotency_key').doUpdateSet({ status: 'sending', updated_at: new Date() }),
-      )
-      .execute();
+    await startOutboxSend(db, {
+      idempotencyKey: input.idempotencyKey,
+      debtorId: input.debtorId,
+      channel: input.channel,
+      template: input.template,
+      locale: facts.locale,
+      recipient: delivery.recipient,
+      content: delivery.content,
+      contentHash: sha256(delivery.content),
+      providerId: delivery.providerId,
+      createdAt: issuedAt,
+    });
 
     // An earlier attempt may have reached the provider and crashed before recording it.
     if (previous?.status === 'sending' && input.channel === 'sms') {
@@ -406,85 +396,56 @@ export function createMessageSender({
     facts: DebtorFacts,
     accepted: { providerId: string; segments?: number },
   ): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('outbox')
-        .set({ status: 'sent', updated_at: new Date() })
-        .where('idempotency_key', '=', input.idempotencyKey)
-        // A status callback may already have moved it on (delivered); never move it back.
-        .where('status', 'in', ['pending', 'sending'])
-        .execute();
-      await recordSent(trx, input, facts.locale, {
-        providerId: accepted.providerId,
-        segments: accepted.segments,
-        amount: facts.openAmount,
-        currency: facts.currency,
-      });
-    });
-  }
-
-  /**
-   * The send's facts, once: when it left (the contact caps count it from `sent_at`), the provider's
-   * id and cost, and "sent" in the timeline. Whatever status a callback already set stays.
-   */
-  async function recordSent(
-    trx: Database,
-    input: SendMessageInput,
-    locale: string,
-    sent: { providerId?: string; segments?: number; amount?: number; currency?: string | null },
-  ): Promise<void> {
-    await trx
-      .updateTable('outbox')
-      .set({
-        sent_at: new Date(),
-        ...(sent.providerId ? { provider_id: sent.providerId } : {}),
-        ...(sent.segments ? { segments: sent.segments } : {}),
-      })
-      .where('idempotency_key', '=', input.idempotencyKey)
-      .where('sent_at', 'is', null)
-      .execute();
-    const via = input.channel === 'call' ? 'call' : VIA[input.channel].name;
-    await recordCaseEvent(trx, {
-      debtorId: input.debtorId,
-      source: 'workflow',
-      type: 'contact-sent',
-      summary: `${input.stepLabel} sent by ${via} (${locale}${sent.segments ? `, ${sent.segments} segment(s)` : ''})`,
-      data: {
-        channel: input.channel,
-        template: input.template,
-        locale,
-        ...(sent.amount !== undefined ? { amount: sent.amount, currency: sent.currency } : {}),
-        ...(sent.segments ? { segments: sent.segments } : {}),
-      },
-      dedupeKey: `${input.idempotencyKey}/sent`,
-    });
+    const sent = {
+      providerId: accepted.providerId,
+      segments: accepted.segments,
+      amount: facts.openAmount,
+      currency: facts.currency,
+    };
+    await markOutboxSent(db, input.idempotencyKey, sent, sentEvent(input, facts.locale, sent));
   }
 
   async function markRefused(input: SendMessageInput, refusal: Refusal, error: string): Promise<void> {
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('outbox')
-        .set({ status: 'failed', error: refusal.reason, updated_at: new Date() })
-        .where('idempotency_key', '=', input.idempotencyKey)
-        .execute();
-      if (refusal.contactPoint && input.channel !== 'letter') {
-        await trx
-          .updateTable('contact_points')
-          .set({ [refusal.contactPoint]: new Date(), updated_at: new Date() })
-          .where('debtor_id', '=', input.debtorId)
-          .where('channel', '=', input.channel)
-          .execute();
-      }
-      await recordCaseEvent(trx, {
+    const { channel } = input;
+    await markOutboxRefused(
+      db,
+      { idempotencyKey: input.idempotencyKey, reason: refusal.reason },
+      refusal.contactPoint && channel !== 'letter'
+        ? { debtorId: input.debtorId, channel, mark: refusal.contactPoint }
+        : undefined,
+      {
         debtorId: input.debtorId,
         source: 'workflow',
         type: 'contact-failed',
-        summary: `${input.stepLabel} by ${input.channel} refused: ${refusal.reason}`,
-        data: { channel: input.channel, error },
+        summary: `${input.stepLabel} by ${channel} refused: ${refusal.reason}`,
+        data: { channel, error },
         dedupeKey: `${input.idempotencyKey}/failed`,
-      });
-    });
+      },
+    );
   }
+}
+
+/** "Sent" in the timeline, once per message (its dedupe key): channel, template, locale, amount, segments. */
+function sentEvent(
+  input: SendMessageInput,
+  locale: string,
+  sent: { segments?: number | undefined; amount?: number; currency?: string | null },
+): CaseEventInput {
+  const via = input.channel === 'call' ? 'call' : VIA[input.channel].name;
+  return {
+    debtorId: input.debtorId,
+    source: 'workflow',
+    type: 'contact-sent',
+    summary: `${input.stepLabel} sent by ${via} (${locale}${sent.segments ? `, ${sent.segments} segment(s)` : ''})`,
+    data: {
+      channel: input.channel,
+      template: input.template,
+      locale,
+      ...(sent.amount !== undefined ? { amount: sent.amount, currency: sent.currency } : {}),
+      ...(sent.segments ? { segments: sent.segments } : {}),
+    },
+    dedupeKey: `${input.idempotencyKey}/sent`,
+  };
 }
 
 const instalmentOf = (input: SendMessageInput, facts: DebtorFacts) =>

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../runtime/map-limit.js';
 
 /** One debtor with one overdue invoice, as billing hands it over. */
 export interface BenchCase {

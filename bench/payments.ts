@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { call, type Api, type BenchCase } from './ingest.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../runtime/map-limit.js';
 
 const POLL_MS = 10;
 /** A payment not shown within this long is a failure to report, not a figure to wait for. */

@@ -7,16 +7,17 @@ import {
   type InvoiceChange,
   type WithdrawalChange,
 } from '../db/billing.js';
-import { hasRunningCase, recordCaseOpening } from '../db/cases.js';
+import { recordCaseOpenings, runningCases, type CaseOpening } from '../db/cases.js';
 import type { Database } from '../db/database.js';
-import { loadCaseSnapshot } from '../db/snapshot.js';
+import { loadCaseSnapshots } from '../db/snapshot.js';
 import { caseWorkflowId } from '../domain/case.js';
 import type { DebtorProfile, Invoice } from '../domain/debtor.js';
 import { assess } from '../domain/segmentation/assess.js';
 import type { SegmentId } from '../domain/segmentation/types.js';
 import { assigningExperiment } from '../db/experiments.js';
 import { assignVariant } from '../domain/experiments/assignment.js';
-import type { CaseVariant, ExperimentVariant } from '../domain/experiments/experiment.js';
+import type { CaseVariant, Experiment, ExperimentVariant } from '../domain/experiments/experiment.js';
+import { settleLimit } from '../runtime/map-limit.js';
 
 export interface BillingDeps {
   db: Database;
@@ -35,9 +36,18 @@ export async function recordDebtorAndTellCase(
   debtorId: string,
   profile: DebtorProfile,
 ): Promise<{ created: boolean }> {
-  const { created } = await upsertDebtor(db, debtorId, profile);
+  const written = await upsertDebtor(db, debtorId, profile);
+  await tellCaseOfProfile(cases, debtorId, written);
+  return written;
+}
+
+/** After a profile is committed: a running case re-reads it (a new debtor has none to tell). */
+export async function tellCaseOfProfile(
+  cases: CaseClient,
+  debtorId: string,
+  { created }: { created: boolean },
+): Promise<void> {
   if (!created) await cases.contactDataChanged(debtorId);
-  return { created };
 }
 
 /**
@@ -48,57 +58,120 @@ export async function recordDebtorAndTellCase(
  * 'when-needed' skips an unchanged invoice of a case that is already running (a re-import).
  */
 export async function recordInvoiceAndTellCase(
-  { db, cases, policyVersions }: BillingDeps,
+  deps: BillingDeps,
   debtorId: string,
   invoiceId: string,
   invoice: Invoice,
   tellCase: 'always' | 'when-needed' = 'always',
 ): Promise<{ change: InvoiceChange; caseWorkflowId: string | null }> {
-  const { change, openAmount } = await recordInvoice(db, debtorId, invoiceId, invoice);
-  // A credit note that leaves nothing open: the running case (if any) hears it and closes.
-  if (openAmount <= 0) {
-    const tell = change !== 'unchanged' || tellCase === 'always';
-    return { change, caseWorkflowId: tell ? await tellRunningCase(cases, debtorId) : null };
-  }
-  if (tellCase === 'when-needed' && change === 'unchanged' && (await hasRunningCase(db, debtorId)))
-    return { change, caseWorkflowId: caseWorkflowId(debtorId) };
-  // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
-  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date());
-  const { policies } = await policyVersions.current();
-  const assessment = assess(snapshot, policies.segmentation);
-  const variant = await variantAtOpening(db, debtorId, assessment.segment);
-  const { runId, strategy } = await cases.invoiceRecorded(
-    debtorId,
-    { invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
-    {
-      assessment,
-      strategy: policies.strategies[assessment.segment],
-      variant,
-      daysPastDue: snapshot.daysPastDue,
-      amountDue: snapshot.openAmount,
-    },
+  const recorded = await recordInvoice(deps.db, debtorId, invoiceId, invoice);
+  const [told] = await tellCasesOfInvoices(
+    deps,
+    [{ debtorId, invoice: { invoiceId, ...invoice }, ...recorded }],
+    tellCase,
   );
-  await recordCaseOpening(db, {
-    debtorId,
-    workflowId: caseWorkflowId(debtorId),
-    runId,
-    status: strategy.status,
-    segment: strategy.segment,
-    strategyVersion: strategy.version,
-    variant,
-    amountDue: snapshot.openAmount,
-    currency: invoice.currency,
-    daysPastDue: snapshot.daysPastDue,
-    assessment: {
-      segment: assessment.segment,
-      ruleId: assessment.ruleId,
-      purpose: strategy.purpose,
-      reasons: assessment.reasons,
-      missingData: assessment.missingData,
-      assessedAt: new Date().toISOString(),
-    },
+  if (told?.status !== 'fulfilled') throw told?.reason;
+  return { change: recorded.change, caseWorkflowId: told.value };
+}
+
+/** An invoice as committed, with what it did to the debtor's stored ones (db/billing.ts). */
+export interface RecordedInvoice {
+  debtorId: string;
+  invoice: Invoice & { invoiceId: string };
+  change: InvoiceChange;
+  openAmount: number;
+}
+
+/**
+ * After invoices are committed (a PUT, an import round with one invoice per debtor): each case
+ * opens in the workflow of the debtor's segment (signal-with-start, idempotent by workflow id) or
+ * the running case is told; a credit note that leaves nothing open tells the running case, which
+ * closes. The facts of all opening cases are read at once; up to `concurrency` messages go to
+ * Temporal at a time. Per invoice, in the order given: the case's workflow id (null when no case
+ * was told), or why it could not be told.
+ */
+export async function tellCasesOfInvoices(
+  { db, cases, policyVersions }: BillingDeps,
+  recorded: readonly RecordedInvoice[],
+  tellCase: 'always' | 'when-needed',
+  concurrency = 1,
+): Promise<PromiseSettledResult<string | null>[]> {
+  // 'when-needed': an unchanged invoice of a running case (a re-import) tells nobody.
+  const repeated = recorded.filter((r) => tellCase === 'when-needed' && r.change === 'unchanged');
+  const running = await runningCases(
+    db,
+    repeated.map((r) => r.debtorId),
+  );
+  const opening = recorded.filter(
+    (r) => r.openAmount > 0 && !(repeated.includes(r) && running.has(r.debtorId)),
+  );
+  const now = new Date();
+  const snapshots = await loadCaseSnapshots(
+    db,
+    opening.map((r) => r.debtorId),
+    now,
+  );
+  const { policies } = await policyVersions.current();
+  const experiments = new Map<SegmentId, Promise<Experiment | undefined>>();
+  const experimentOf = (segment: SegmentId) => {
+    if (!experiments.has(segment)) experiments.set(segment, assigningExperiment(db, segment, now));
+    return experiments.get(segment)!;
+  };
+  const openings: CaseOpening[] = [];
+  const told = await settleLimit(recorded, concurrency, async ({ debtorId, invoice, change, openAmount }) => {
+    // A credit note that leaves nothing open: the running case (if any) hears it and closes.
+    if (openAmount <= 0) {
+      const tell = change !== 'unchanged' || tellCase === 'always';
+      return tell ? await tellRunningCase(cases, debtorId) : null;
+    }
+    const { snapshot } = snapshots.get(debtorId) ?? {};
+    if (!snapshot) return caseWorkflowId(debtorId); // unchanged, and its case is running
+    // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
+    const assessment = assess(snapshot, policies.segmentation);
+    const variant = variantAtOpening(await experimentOf(assessment.segment), debtorId, assessment.segment);
+    const { runId, strategy } = await cases.invoiceRecorded(
+      debtorId,
+      { invoiceId: invoice.invoiceId, amountDue: invoice.amountDue, currency: invoice.currency },
+      {
+        assessment,
+        strategy: policies.strategies[assessment.segment],
+        variant,
+        daysPastDue: snapshot.daysPastDue,
+        amountDue: snapshot.openAmount,
+      },
+    );
+    openings.push({
+      debtorId,
+      workflowId: caseWorkflowId(debtorId),
+      runId,
+      status: strategy.status,
+      segment: strategy.segment,
+      strategyVersion: strategy.version,
+      variant,
+      amountDue: snapshot.openAmount,
+      currency: invoice.currency,
+      daysPastDue: snapshot.daysPastDue,
+      assessment: {
+        segment: assessment.segment,
+        ruleId: assessment.ruleId,
+        purpose: strategy.purpose,
+        reasons: assessment.reasons,
+        missingData: assessment.missingData,
+        assessedAt: new Date().toISOString(),
+      },
+    });
+    return caseWorkflowId(debtorId);
   });
-  return { change, caseWorkflowId: caseWorkflowId(debtorId) };
+  try {
+    await recordCaseOpenings(db, openings);
+  } catch (error) {
+    // The cases run; their rows are written by their first report. The caller hears of it all the same.
+    const opened = new Set(openings.map((o) => o.debtorId));
+    return told.map((t, i) =>
+      opened.has(recorded[i]!.debtorId) ? { status: 'rejected', reason: error } : t,
+    );
+  }
+  return told;
 }
 
 /**
@@ -125,12 +198,11 @@ async function tellRunningCase(cases: CaseClient, debtorId: string): Promise<str
  * re-opened case lands in the same variant. A case already running keeps what it has (the workflow
  * ignores the start input then).
  */
-async function variantAtOpening(
-  db: Database,
+function variantAtOpening(
+  experiment: Experiment | undefined,
   debtorId: string,
   segment: SegmentId,
-): Promise<CaseVariant | undefined> {
-  const experiment = await assigningExperiment(db, segment, new Date());
+): CaseVariant | undefined {
   if (!experiment) return undefined;
   const name = assignVariant(experiment.id, debtorId, experiment.variants);
   const chosen = experiment.variants.find((v) => v.name === name) as ExperimentVariant;

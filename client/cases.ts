@@ -5,13 +5,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import {
-  caseWorkflowId,
-  type CaseInput,
-  type CaseState,
-  type InvoiceRecorded,
-  type PaymentRecorded,
-} from '../domain/case.js';
+import { caseWorkflowId, type CaseInput, type CaseState, type InvoiceRecorded } from '../domain/case.js';
 import type { Database } from '../db/database.js';
 import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
@@ -91,38 +85,35 @@ export class CaseClient {
       ? applyVariant(segmentStrategy, variant.name, variant.overrides)
       : segmentStrategy;
     const input: CaseInput = { debtorId, strategyVersion: strategy.version, variant };
-    const handle = await this.client.workflow.signalWithStart<
-      (input: CaseInput) => Promise<unknown>,
-      [InvoiceRecorded]
-    >(strategy.workflowType, {
-      workflowId: caseWorkflowId(debtorId),
-      taskQueue: this.taskQueue,
-      args: [input],
-      signal: invoiceRecordedSignal,
-      signalArgs: [invoice],
-      priority: { priorityKey: CASE_PRIORITY.background },
-      staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
-      staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
-      typedSearchAttributes: [
-        { key: sa.DunningStatus, value: strategy.status },
-        { key: sa.DunningSegment, value: strategy.segment },
-        { key: sa.DunningStep, value: 'opened' },
-        { key: sa.StrategyVersion, value: strategy.version },
-        { key: sa.AmountDue, value: opening.amountDue },
-        { key: sa.DaysPastDue, value: opening.daysPastDue },
-        ...(variant ? [{ key: sa.StrategyVariant, value: variant.name }] : []),
-      ],
-    });
+    const handle = await this.client.workflow.signalWithStart<(input: CaseInput) => Promise<unknown>, []>(
+      strategy.workflowType,
+      {
+        workflowId: caseWorkflowId(debtorId),
+        taskQueue: this.taskQueue,
+        args: [input],
+        signal: invoiceRecordedSignal,
+        signalArgs: [],
+        priority: { priorityKey: CASE_PRIORITY.background },
+        staticSummary: `Dunning case, debtor ${debtorId}: ${strategy.segment} (${strategy.version})`,
+        staticDetails: `${strategy.purpose}\n\nOpened with invoice ${invoice.invoiceId}. Segment rule ${opening.assessment.ruleId}: ${opening.assessment.reasons.join('; ')}.`,
+        typedSearchAttributes: [
+          { key: sa.DunningStatus, value: strategy.status },
+          { key: sa.DunningSegment, value: strategy.segment },
+          { key: sa.DunningStep, value: 'opened' },
+          { key: sa.StrategyVersion, value: strategy.version },
+          { key: sa.AmountDue, value: opening.amountDue },
+          { key: sa.DaysPastDue, value: opening.daysPastDue },
+          ...(variant ? [{ key: sa.StrategyVariant, value: variant.name }] : []),
+        ],
+      },
+    );
     return { runId: handle.signaledRunId, strategy };
   }
 
   /** Tells a running case that a payment was recorded; with no running case there is nobody to tell. */
-  async paymentRecorded(
-    debtorId: string,
-    payment: PaymentRecorded,
-  ): Promise<'signalled' | 'no-running-case'> {
+  async paymentRecorded(debtorId: string): Promise<'signalled' | 'no-running-case'> {
     await this.raisePriority(debtorId);
-    return this.signal(debtorId, (handle) => handle.signal(paymentRecordedSignal, payment));
+    return this.signal(debtorId, (handle) => handle.signal(paymentRecordedSignal));
   }
 
   contactDataChanged(debtorId: string): Promise<'signalled' | 'no-running-case'> {

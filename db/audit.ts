@@ -55,15 +55,23 @@ export interface AuditEntry {
 
 /** Appends one entry; call it inside the transaction of the change it records, where there is one. */
 export async function audit(db: Database, entry: AuditEntry): Promise<void> {
+  await auditAll(db, [entry]);
+}
+
+/** Appends entries in one statement (a bulk import's rows). */
+export async function auditAll(db: Database, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   await db
     .insertInto('audit_log')
-    .values({
-      actor: entry.actor,
-      action: entry.action,
-      debtor_id: entry.debtorId ?? null,
-      route: entry.route ?? null,
-      detail: JSON.stringify(entry.detail ?? {}),
-    })
+    .values(
+      entries.map((entry) => ({
+        actor: entry.actor,
+        action: entry.action,
+        debtor_id: entry.debtorId ?? null,
+        route: entry.route ?? null,
+        detail: JSON.stringify(entry.detail ?? {}),
+      })),
+    )
     .execute();
 }
 

@@ -36,6 +36,35 @@ export async function recordCaseEvent(db: Database, event: CaseEventInput): Prom
   if (written) await enqueueWebhooks(db, { ...written, ...event, data: event.data ?? {} });
 }
 
+/**
+ * Many events at once, in one statement (a bulk import's rows), each with its webhook deliveries;
+ * call it inside the transaction of the change they record. Events without a dedupe key: every one
+ * is written, in the order given.
+ */
+export async function recordCaseEvents(
+  trx: Database,
+  events: readonly Omit<CaseEventInput, 'dedupeKey'>[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const written = await trx
+    .insertInto('case_events')
+    .values(
+      events.map((event) => ({
+        debtor_id: event.debtorId,
+        source: event.source,
+        type: event.type,
+        summary: event.summary,
+        data: JSON.stringify(event.data ?? {}),
+      })),
+    )
+    .returning(['id', 'at'])
+    .execute();
+  // Ids are drawn in the order of the rows given.
+  written.sort((a, b) => a.id - b.id);
+  for (const [i, event] of events.entries())
+    await enqueueWebhooks(trx, { ...written[i]!, ...event, data: event.data ?? {} });
+}
+
 /** The timeline, with note references (`[note:<id>]`, written by the workflow) shown as the notes. */
 export async function listCaseEvents(db: Database, debtorId: string, limit = 200) {
   const events = await db

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import {
   claimTermsFor,
   computeClaim,
@@ -22,73 +23,99 @@ export async function loadClaim(
   now: Date,
   policy: CreditorPolicy,
 ): Promise<ClaimBreakdown | undefined> {
-  const debtor = await db
+  return (await loadClaims(db, [debtorId], now, policy)).get(debtorId);
+}
+
+/** loadClaim for many debtors, in one query per table (a bulk import opens a batch of cases). */
+export async function loadClaims(
+  db: Database,
+  debtorIds: readonly string[],
+  now: Date,
+  policy: CreditorPolicy,
+): Promise<Map<string, ClaimBreakdown | undefined>> {
+  const claims = new Map<string, ClaimBreakdown | undefined>();
+  if (debtorIds.length === 0) return claims;
+  const debtors = await db
     .selectFrom('debtors')
-    .select(['timezone', 'country', 'debtor_type'])
-    .where('id', '=', debtorId)
-    .executeTakeFirst();
-  const found = await db
+    .select(['id', 'timezone', 'country', 'debtor_type'])
+    .where('id', 'in', debtorIds)
+    .execute();
+  const cases = await db
     .selectFrom('cases')
-    .select(['segment', 'opened_at'])
-    .where('debtor_id', '=', debtorId)
-    .executeTakeFirst();
-  if (!debtor) return undefined;
-  const openedAt = found?.opened_at ?? now;
+    .select(['debtor_id', 'segment', 'opened_at'])
+    .where('debtor_id', 'in', debtorIds)
+    .execute();
+  // Since when the case runs: its opening, or now for a case only opening.
+  const since = (table: 'invoices' | 'outbox') =>
+    sql<Date>`coalesce((select c.opened_at from cases c where c.debtor_id = ${sql.ref(`${table}.debtor_id`)}), ${now})`;
   const invoices = await db
     .selectFrom('invoices')
-    .select(['id', 'currency', 'amount_due', 'due_date', 'issued_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'id', 'currency', 'amount_due', 'due_date', 'issued_at'])
+    .where('debtor_id', 'in', debtorIds)
     // A claim withdrawn before anything was paid on it is no part of the claim any more.
     .where('amount_due', '>', 0)
-    .where((eb) => eb.or([eb('amount_paid', '<', eb.ref('amount_due')), eb('updated_at', '>=', openedAt)]))
+    .where((eb) =>
+      eb.or([eb('amount_paid', '<', eb.ref('amount_due')), eb('updated_at', '>=', since('invoices'))]),
+    )
     .execute();
-  const currency = invoices[0]?.currency;
-  if (!currency) return undefined;
-  const included = new Set(invoices.map((i) => i.id));
   const payments = await db
     .selectFrom('payments')
-    .select(['id', 'amount', 'paid_at', 'allocations', 'created_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'id', 'amount', 'paid_at', 'allocations', 'created_at'])
+    .where('debtor_id', 'in', debtorIds)
     .execute();
   const reminders = await db
     .selectFrom('outbox')
-    .select(['idempotency_key', 'sent_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'idempotency_key', 'sent_at'])
+    .where('debtor_id', 'in', debtorIds)
     .where('template', 'in', DUNNING_TEMPLATES)
     .where('status', 'in', ['sent', 'delivered'])
-    .where('sent_at', '>=', openedAt)
+    .where('sent_at', '>=', since('outbox'))
     .execute();
-  const day = (at: Date) => localDate(at, debtor.timezone);
-  // One reminder per step, however many channels carried it: the key is <step>/<channel>.
-  const steps = new Map<string, string>();
-  for (const r of reminders) {
-    const step = r.idempotency_key.slice(0, r.idempotency_key.lastIndexOf('/'));
-    const sent = r.sent_at ? day(r.sent_at) : undefined;
-    const earlier = steps.get(step);
-    if (sent && (!earlier || sent < earlier)) steps.set(step, sent);
+  for (const debtor of debtors) {
+    const found = cases.find((c) => c.debtor_id === debtor.id);
+    const openedAt = found?.opened_at ?? now;
+    const mine = invoices.filter((i) => i.debtor_id === debtor.id);
+    const currency = mine[0]?.currency;
+    if (!currency) continue;
+    const included = new Set(mine.map((i) => i.id));
+    const day = (at: Date) => localDate(at, debtor.timezone);
+    // One reminder per step, however many channels carried it: the key is <step>/<channel>.
+    const steps = new Map<string, string>();
+    for (const r of reminders) {
+      if (r.debtor_id !== debtor.id) continue;
+      const step = r.idempotency_key.slice(0, r.idempotency_key.lastIndexOf('/'));
+      const sent = r.sent_at ? day(r.sent_at) : undefined;
+      const earlier = steps.get(step);
+      if (sent && (!earlier || sent < earlier)) steps.set(step, sent);
+    }
+    const terms = claimTermsFor(policy, { segment: found?.segment ?? '', currency, country: debtor.country });
+    claims.set(
+      debtor.id,
+      computeClaim(
+        {
+          currency,
+          debtorType: debtor.debtor_type,
+          invoices: mine.map((i) => ({
+            id: i.id,
+            amount: i.amount_due,
+            dueDate: i.due_date,
+            issuedOn: day(i.issued_at),
+          })),
+          // A payment counts with what it paid on the claim's invoices, and whole when made during the case.
+          payments: payments.flatMap((p) => {
+            if (p.debtor_id !== debtor.id) return [];
+            const onClaim = p.allocations
+              .filter((a) => included.has(a.invoiceId))
+              .reduce((s, a) => s + a.amount, 0);
+            const amount = p.created_at >= openedAt ? p.amount : onClaim;
+            return amount > 0 ? [{ id: p.id, amount, paidOn: day(p.paid_at) }] : [];
+          }),
+          reminders: [...steps.values()],
+          asOf: day(now),
+        },
+        terms,
+      ),
+    );
   }
-  const terms = claimTermsFor(policy, { segment: found?.segment ?? '', currency, country: debtor.country });
-  return computeClaim(
-    {
-      currency,
-      debtorType: debtor.debtor_type,
-      invoices: invoices.map((i) => ({
-        id: i.id,
-        amount: i.amount_due,
-        dueDate: i.due_date,
-        issuedOn: day(i.issued_at),
-      })),
-      // A payment counts with what it paid on the claim's invoices, and whole when made during the case.
-      payments: payments.flatMap((p) => {
-        const onClaim = p.allocations
-          .filter((a) => included.has(a.invoiceId))
-          .reduce((s, a) => s + a.amount, 0);
-        const amount = p.created_at >= openedAt ? p.amount : onClaim;
-        return amount > 0 ? [{ id: p.id, amount, paidOn: day(p.paid_at) }] : [];
-      }),
-      reminders: [...steps.values()],
-      asOf: day(now),
-    },
-    terms,
-  );
+  return claims;
 }

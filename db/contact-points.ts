@@ -44,6 +44,19 @@ export async function markAddress(db: Database, change: AddressChange): Promise<
   });
 }
 
+/** Marks one debtor's contact point on the channel invalid or opted out, now. */
+export async function markContactPoint(
+  db: Database,
+  point: { debtorId: string; channel: ContactChannel; mark: 'invalid_at' | 'opted_out_at' },
+): Promise<void> {
+  await db
+    .updateTable('contact_points')
+    .set({ [point.mark]: new Date(), updated_at: new Date() })
+    .where('debtor_id', '=', point.debtorId)
+    .where('channel', '=', point.channel)
+    .execute();
+}
+
 /** The debtors whose contact point on the channel has this address (a shared phone: several). */
 export async function debtorsWithAddress(
   db: Database,

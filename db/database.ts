@@ -118,6 +118,11 @@ export async function initEmbeddedDatabase(dir: string): Promise<void> {
 }
 
 /** One round trip to the database: the health probe's question whether it answers. */
+/** Runs several db/ functions as one unit of work: all of their writes, or none. */
+export function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
+
 export async function pingDatabase(db: Database): Promise<void> {
   await sql`select 1`.execute(db);
 }

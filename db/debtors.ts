@@ -7,6 +7,12 @@ export async function debtorExists(db: Database, debtorId: string): Promise<bool
   return row !== undefined;
 }
 
+/** The debtor's country; null when none is stored or the debtor is unknown. */
+export async function debtorCountry(db: Database, debtorId: string): Promise<string | null> {
+  const row = await db.selectFrom('debtors').select('country').where('id', '=', debtorId).executeTakeFirst();
+  return row?.country ?? null;
+}
+
 /**
  * The stored profiles of some debtors, read back in the shape billing sends them (with every
  * default spelled out). Two queries for any number of debtors: the bulk import compares a whole

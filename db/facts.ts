@@ -2,7 +2,7 @@ import type { CaseFacts } from '../domain/case.js';
 import { defaultCreditorPolicy, type ClaimBreakdown, type CreditorPolicy } from '../domain/claim/index.js';
 import { postalAddressSchema, type PostalAddress } from '../domain/postal-address.js';
 import { daysPastDue } from '../domain/dates.js';
-import { loadClaim } from './claim.js';
+import { loadClaims } from './claim.js';
 import type { Database } from './database.js';
 import type { DebtorRow } from './schema.js';
 
@@ -40,52 +40,79 @@ export async function loadDebtorFacts(
   asOf: Date,
   policy: CreditorPolicy = defaultCreditorPolicy(),
 ): Promise<DebtorFacts> {
-  const debtor = await db.selectFrom('debtors').selectAll().where('id', '=', debtorId).executeTakeFirst();
+  return (await loadDebtorsFacts(db, [debtorId], asOf, policy)).get(debtorId)!;
+}
+
+/** loadDebtorFacts for many debtors, in one query per table (a bulk import opens a batch of cases). */
+export async function loadDebtorsFacts(
+  db: Database,
+  debtorIds: readonly string[],
+  asOf: Date,
+  policy: CreditorPolicy = defaultCreditorPolicy(),
+): Promise<Map<string, DebtorFacts>> {
+  if (debtorIds.length === 0) return new Map();
+  const debtors = await db.selectFrom('debtors').selectAll().where('id', 'in', debtorIds).execute();
   const invoices = await db
     .selectFrom('invoices')
-    .select(['id', 'currency', 'amount_due', 'amount_paid', 'due_date'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'id', 'currency', 'amount_due', 'amount_paid', 'due_date'])
+    .where('debtor_id', 'in', debtorIds)
     .whereRef('amount_paid', '<', 'amount_due')
     .orderBy('due_date')
     .orderBy('id')
     .execute();
   const points = await db
     .selectFrom('contact_points')
-    .select(['channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
+    .where('debtor_id', 'in', debtorIds)
     .where('channel', 'in', ['email', 'sms'])
     .execute();
-  const reachable = (channel: 'email' | 'sms') =>
-    points.find((p) => p.channel === channel && p.consent && !p.opted_out_at && !p.invalid_at)?.address;
-  const openInvoices = invoices.map((i) => ({
-    id: i.id,
-    currency: i.currency,
-    open: i.amount_due - i.amount_paid,
-    dueDate: i.due_date,
-  }));
-  const timezone = debtor?.timezone ?? 'UTC';
-  const claim = await loadClaim(db, debtorId, asOf, policy);
-  const openAmount = claim ? claim.open : openInvoices.reduce((sum, i) => sum + i.open, 0);
-  const oldestDueDate =
-    openInvoices[0]?.dueDate ?? (claim && claim.open > 0 ? oldestPrincipalDue(claim) : undefined);
-  const email = reachable('email');
-  return {
-    debtorExists: debtor !== undefined,
-    debtor,
-    locale: debtor?.locale ?? 'en',
-    timezone,
-    openAmount,
-    currency: openInvoices[0]?.currency ?? (openAmount > 0 ? claim?.currency : undefined) ?? null,
-    openInvoiceCount: openInvoices.length,
-    daysPastDue: oldestDueDate ? daysPastDue(oldestDueDate, asOf, timezone) : 0,
-    oldestDueDate: oldestDueDate ?? null,
-    emailReachable: email !== undefined,
-    email,
-    sms: reachable('sms'),
-    postalAddress: postalAddressSchema.safeParse(debtor?.postal_address).data,
-    openInvoices,
-    claim,
-  };
+  const claims = await loadClaims(db, debtorIds, asOf, policy);
+  return new Map(
+    debtorIds.map((debtorId) => {
+      const debtor = debtors.find((d) => d.id === debtorId);
+      const reachable = (channel: 'email' | 'sms') =>
+        points.find(
+          (p) =>
+            p.debtor_id === debtorId &&
+            p.channel === channel &&
+            p.consent &&
+            !p.opted_out_at &&
+            !p.invalid_at,
+        )?.address;
+      const openInvoices = invoices
+        .filter((i) => i.debtor_id === debtorId)
+        .map((i) => ({
+          id: i.id,
+          currency: i.currency,
+          open: i.amount_due - i.amount_paid,
+          dueDate: i.due_date,
+        }));
+      const timezone = debtor?.timezone ?? 'UTC';
+      const claim = claims.get(debtorId);
+      const openAmount = claim ? claim.open : openInvoices.reduce((sum, i) => sum + i.open, 0);
+      const oldestDueDate =
+        openInvoices[0]?.dueDate ?? (claim && claim.open > 0 ? oldestPrincipalDue(claim) : undefined);
+      const email = reachable('email');
+      const facts: DebtorFacts = {
+        debtorExists: debtor !== undefined,
+        debtor,
+        locale: debtor?.locale ?? 'en',
+        timezone,
+        openAmount,
+        currency: openInvoices[0]?.currency ?? (openAmount > 0 ? claim?.currency : undefined) ?? null,
+        openInvoiceCount: openInvoices.length,
+        daysPastDue: oldestDueDate ? daysPastDue(oldestDueDate, asOf, timezone) : 0,
+        oldestDueDate: oldestDueDate ?? null,
+        emailReachable: email !== undefined,
+        email,
+        sms: reachable('sms'),
+        postalAddress: postalAddressSchema.safeParse(debtor?.postal_address).data,
+        openInvoices,
+        claim,
+      };
+      return [debtorId, facts];
+    }),
+  );
 }
 
 const oldestPrincipalDue = (claim: ClaimBreakdown): string | undefined =>

@@ -8,7 +8,7 @@ import {
   type HandoffStatus,
 } from '../domain/handoff.js';
 import { recordPayment } from './billing.js';
-import { listCaseEvents, recordCaseEvent } from './case-events.js';
+import { listCaseEvents, recordCaseEvent, type CaseEventInput } from './case-events.js';
 import { loadClaim } from './claim.js';
 import type { Database } from './database.js';
 import { loadDebtorProfile } from './debtors.js';
@@ -182,4 +182,28 @@ export async function handoffPackage(db: Database, handoffKey: string): Promise<
     .where('handoff_key', '=', handoffKey)
     .executeTakeFirst();
   return row?.package;
+}
+
+/**
+ * A hand-over from before packages existed (table `escalations`): what went over, stored once per
+ * key with its timeline event; a retried activity finds the key and records nothing.
+ */
+export async function recordEscalation(
+  db: Database,
+  escalation: { escalationKey: string; debtorId: string; handedOver: Record<string, unknown> },
+  event: Omit<CaseEventInput, 'debtorId'>,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('escalations')
+      .values({
+        escalation_key: escalation.escalationKey,
+        debtor_id: escalation.debtorId,
+        handed_over: JSON.stringify(escalation.handedOver),
+      })
+      .onConflict((oc) => oc.column('escalation_key').doNothing())
+      .returning('escalation_key')
+      .executeTakeFirst();
+    if (inserted) await recordCaseEvent(trx, { debtorId: escalation.debtorId, ...event });
+  });
 }

@@ -9,7 +9,7 @@ import {
   type DebtorSnapshot,
 } from '../domain/segmentation/types.js';
 import type { Database } from './database.js';
-import { loadDebtorFacts } from './facts.js';
+import { loadDebtorsFacts } from './facts.js';
 
 export interface CaseSnapshot {
   snapshot: DebtorSnapshot;
@@ -30,86 +30,107 @@ export async function loadCaseSnapshot(
   asOf: Date,
   creditorPolicy?: CreditorPolicy,
 ): Promise<CaseSnapshot> {
-  const facts = await loadDebtorFacts(db, debtorId, asOf, creditorPolicy);
-  const debtor = facts.debtor;
+  return (await loadCaseSnapshots(db, [debtorId], asOf, creditorPolicy)).get(debtorId)!;
+}
+
+/** loadCaseSnapshot for many debtors, in one query per table (a bulk import opens a batch of cases). */
+export async function loadCaseSnapshots(
+  db: Database,
+  debtorIds: readonly string[],
+  asOf: Date,
+  creditorPolicy?: CreditorPolicy,
+): Promise<Map<string, CaseSnapshot>> {
+  if (debtorIds.length === 0) return new Map();
+  const allFacts = await loadDebtorsFacts(db, debtorIds, asOf, creditorPolicy);
   const points = await db
     .selectFrom('contact_points')
-    .select(['channel', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'channel', 'consent', 'opted_out_at', 'invalid_at'])
+    .where('debtor_id', 'in', debtorIds)
     .execute();
   const sent = await db
     .selectFrom('outbox')
-    .select(['channel', 'sent_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'channel', 'sent_at'])
+    .where('debtor_id', 'in', debtorIds)
     .where('status', 'in', ['sent', 'delivered'])
     .where('sent_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
     .execute();
   // Calls agents reported: attempts and conversations count against the call caps.
   const calls = await db
     .selectFrom('agent_tasks')
-    .select(['call_result', 'closed_at'])
-    .where('debtor_id', '=', debtorId)
+    .select(['debtor_id', 'call_result', 'closed_at'])
+    .where('debtor_id', 'in', debtorIds)
     .where('call_result', 'is not', null)
     .where('closed_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
     .execute();
   const paid = await db
     .selectFrom('payments')
-    .select(sql<string>`coalesce(sum(amount), 0)`.as('total'))
-    .where('debtor_id', '=', debtorId)
-    .executeTakeFirstOrThrow();
+    .select(['debtor_id', sql<string>`coalesce(sum(amount), 0)`.as('total')])
+    .where('debtor_id', 'in', debtorIds)
+    .groupBy('debtor_id')
+    .execute();
   const withdrawn = await db
     .selectFrom('invoices')
     .innerJoin('cases', 'cases.debtor_id', 'invoices.debtor_id')
-    .select('invoices.id')
-    .where('invoices.debtor_id', '=', debtorId)
+    .select('invoices.debtor_id')
+    .distinct()
+    .where('invoices.debtor_id', 'in', debtorIds)
     .where('invoices.withdrawn_amount', '>', 0)
     .whereRef('invoices.withdrawn_at', '>=', 'cases.opened_at')
-    .executeTakeFirst();
-  const preferred = debtor?.preferred_channel;
-  return {
-    snapshot: {
-      debtorId,
-      locale: debtor?.locale ?? null,
-      timezone: debtor?.timezone ?? null,
-      country: debtor?.country ?? null,
-      flags: (debtor?.flags ?? []) as DebtorFlag[],
-      customerValue: debtor?.customer_value ?? null,
-      digitalAffinity: debtor?.digital_affinity ?? null,
-      preferredChannel:
-        preferred === 'email' || preferred === 'sms' || preferred === 'call' || preferred === 'portal'
-          ? preferred
-          : null,
-      paymentHistory: debtor?.payment_history ?? {},
-      openAmount: facts.openAmount,
-      currency: facts.currency,
-      daysPastDue: facts.daysPastDue,
-      openInvoiceCount: facts.openInvoiceCount,
-      contactPoints: [
-        ...points.map((p) => ({
-          channel: p.channel,
-          consent: p.consent,
-          optedOut: p.opted_out_at !== null,
-          invalid: p.invalid_at !== null,
-        })),
-        // Checked again: an address stored before its country's postcode rule cannot be printed.
-        ...(postalAddressSchema.safeParse(debtor?.postal_address).success ? [letterContactPoint] : []),
-      ],
-      brokenPromisesInCase: 0,
-      portalVisits: 0,
-    },
-    history: [
-      ...sent.flatMap((s) =>
-        s.sent_at
-          ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
-          : [],
-      ),
-      ...calls.flatMap((c) =>
-        c.closed_at && c.call_result
-          ? [{ channel: 'call' as const, at: c.closed_at.getTime(), outcome: c.call_result }]
-          : [],
-      ),
-    ],
-    paidTotal: Number(paid.total),
-    claimWithdrawn: withdrawn !== undefined,
-  };
+    .execute();
+  return new Map(
+    debtorIds.map((debtorId) => {
+      const facts = allFacts.get(debtorId)!;
+      const debtor = facts.debtor;
+      const preferred = debtor?.preferred_channel;
+      const snapshot: CaseSnapshot = {
+        snapshot: {
+          debtorId,
+          locale: debtor?.locale ?? null,
+          timezone: debtor?.timezone ?? null,
+          country: debtor?.country ?? null,
+          flags: (debtor?.flags ?? []) as DebtorFlag[],
+          customerValue: debtor?.customer_value ?? null,
+          digitalAffinity: debtor?.digital_affinity ?? null,
+          preferredChannel:
+            preferred === 'email' || preferred === 'sms' || preferred === 'call' || preferred === 'portal'
+              ? preferred
+              : null,
+          paymentHistory: debtor?.payment_history ?? {},
+          openAmount: facts.openAmount,
+          currency: facts.currency,
+          daysPastDue: facts.daysPastDue,
+          openInvoiceCount: facts.openInvoiceCount,
+          contactPoints: [
+            ...points
+              .filter((p) => p.debtor_id === debtorId)
+              .map((p) => ({
+                channel: p.channel,
+                consent: p.consent,
+                optedOut: p.opted_out_at !== null,
+                invalid: p.invalid_at !== null,
+              })),
+            // Checked again: an address stored before its country's postcode rule cannot be printed.
+            ...(postalAddressSchema.safeParse(debtor?.postal_address).success ? [letterContactPoint] : []),
+          ],
+          brokenPromisesInCase: 0,
+          portalVisits: 0,
+        },
+        history: [
+          ...sent.flatMap((s) =>
+            s.debtor_id === debtorId && s.sent_at
+              ? [{ channel: s.channel as Channel, at: s.sent_at.getTime(), outcome: 'attempt' as const }]
+              : [],
+          ),
+          ...calls.flatMap((c) =>
+            c.debtor_id === debtorId && c.closed_at && c.call_result
+              ? [{ channel: 'call' as const, at: c.closed_at.getTime(), outcome: c.call_result }]
+              : [],
+          ),
+        ],
+        paidTotal: Number(paid.find((p) => p.debtor_id === debtorId)?.total ?? 0),
+        claimWithdrawn: withdrawn.some((w) => w.debtor_id === debtorId),
+      };
+      return [debtorId, snapshot];
+    }),
+  );
 }

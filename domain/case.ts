@@ -58,13 +58,6 @@ export const invoiceRecordedSchema = z.object({
 });
 export type InvoiceRecorded = z.infer<typeof invoiceRecordedSchema>;
 
-export const paymentRecordedSchema = z.object({
-  paymentId: z.string().min(1),
-  amount: z.number().int().positive(),
-  currency: z.string().length(3),
-});
-export type PaymentRecorded = z.infer<typeof paymentRecordedSchema>;
-
 /** What an activity reads from the database right before the workflow decides. */
 export interface CaseFacts {
   debtorExists: boolean;

@@ -1,17 +1,33 @@
 import type { Logger } from 'pino';
-import { recordDebtorAndTellCase, recordInvoiceAndTellCase, type BillingDeps } from '../billing/record.js';
-import { ConflictError, NotFoundError } from '../db/billing.js';
-import { loadDebtorProfiles } from '../db/debtors.js';
-import { sameProfile, type DebtorProfile } from '../domain/debtor.js';
+import {
+  recordDebtorAndTellCase,
+  recordInvoiceAndTellCase,
+  tellCasesOfInvoices,
+  tellCaseOfProfile,
+  type BillingDeps,
+} from '../billing/record.js';
+import {
+  ConflictError,
+  NotFoundError,
+  recordInvoices,
+  upsertDebtors,
+  type InvoiceChange,
+  type WriteResult,
+} from '../db/billing.js';
+import { inTransaction } from '../db/database.js';
+import { loadDebtorProfile, loadDebtorProfiles } from '../db/debtors.js';
+import { sameProfile } from '../domain/debtor.js';
+import { mapLimit, settleLimit } from '../runtime/map-limit.js';
 import type { ImportRow, RowOutcome } from '../domain/import-row.js';
 import type { CheckedRow, RowProblem } from './rows.js';
 
 /**
- * Applies checked import rows through the same path as the single PUT calls: the profile (skipped
- * when the stored one means the same), then the invoice, which opens or tells the case. Rows are
- * taken in batches: one read of the batch's stored profiles, then up to `concurrency` debtors at a
- * time (one debtor's rows in file order), so a slow Temporal start never holds more than one
- * batch in memory.
+ * Applies checked import rows with the outcome of the single PUT calls: the profile (skipped when
+ * the stored one means the same), then the invoice, which opens or tells the case. Rows are taken
+ * in batches, and a batch in rounds of one row per debtor: a round is written in one transaction
+ * with a few statements for all its rows (db/billing.ts, as the PUT calls write one), then its
+ * cases are told, up to `concurrency` at a time, through the PUT calls' path (billing/record.ts).
+ * A slow Temporal start never holds more than one batch in memory.
  */
 
 export interface ImportCounts {
@@ -39,7 +55,7 @@ type Settled = { row: number; outcome: Exclude<RowOutcome, 'rejected'> } | ({ ro
 export async function* applyImport(
   deps: BillingDeps & { logger: Logger },
   rows: AsyncIterable<CheckedRow>,
-  { batchSize = 200, concurrency = 16, progressEvery = 1000 }: ImportOptions = {},
+  { batchSize = 200, concurrency = 48, progressEvery = 1000 }: ImportOptions = {},
 ): AsyncGenerator<ImportEvent> {
   const counts: ImportCounts = { rows: 0, created: 0, updated: 0, unchanged: 0, rejected: 0 };
   let reported = 0;
@@ -70,42 +86,126 @@ export async function* applyImport(
   yield { type: 'summary', ...counts };
 }
 
+type Applied = { outcome: Exclude<RowOutcome, 'rejected'> } | RowProblem;
+type Row = { row: number; value: ImportRow };
+
 async function applyBatch(
   deps: BillingDeps & { logger: Logger },
   batch: readonly CheckedRow[],
   concurrency: number,
 ): Promise<Settled[]> {
   const settled: Settled[] = [];
-  const byDebtor = new Map<string, { row: number; value: ImportRow }[]>();
+  const rounds: Row[][] = [];
+  const seen = new Map<string, number>();
   for (const checked of batch) {
     if (!checked.ok) settled.push({ row: checked.row, field: checked.field, message: checked.message });
     else {
-      const rows = byDebtor.get(checked.value.debtorId) ?? [];
-      rows.push({ row: checked.row, value: checked.value });
-      byDebtor.set(checked.value.debtorId, rows);
+      // One row per debtor in a round; a debtor's next row (its next invoice) waits for the next round.
+      const round = seen.get(checked.value.debtorId) ?? 0;
+      seen.set(checked.value.debtorId, round + 1);
+      (rounds[round] ??= []).push({ row: checked.row, value: checked.value });
     }
   }
-  const stored = await loadDebtorProfiles(deps.db, [...byDebtor.keys()]);
-  const queue = [...byDebtor.values()];
-  const worker = async () => {
-    for (let rows = queue.shift(); rows; rows = queue.shift()) {
-      let known = stored.get(rows[0]?.value.debtorId ?? '');
-      for (const { row, value } of rows) {
-        settled.push({ row, ...(await applyRow(deps, value, known)) });
-        known = value.profile;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  for (const round of rounds) {
+    const written = await writeRound(deps, round);
+    const applied = written
+      ? await tellCases(deps, written, concurrency)
+      : await mapLimit(round, concurrency, ({ value }) => applyRow(deps, value));
+    settled.push(...round.map(({ row }, i) => ({ row, ...applied[i]! })));
+  }
   return settled;
 }
 
+interface Written {
+  value: ImportRow;
+  /** Undefined when the stored profile means the same: nothing written, nobody told. */
+  profile: WriteResult<{ created: boolean }> | undefined;
+  invoice: WriteResult<{ change: InvoiceChange; openAmount: number }> | undefined;
+}
+
+/**
+ * A round's rows in one transaction, a few statements for all of them; undefined when the
+ * transaction failed, and the round is then applied row by row (one bad row never blocks the rest).
+ */
+async function writeRound(
+  deps: BillingDeps & { logger: Logger },
+  round: readonly Row[],
+): Promise<Written[] | undefined> {
+  try {
+    return await inTransaction(deps.db, async (trx) => {
+      const stored = await loadDebtorProfiles(
+        trx,
+        round.map((r) => r.value.debtorId),
+      );
+      const changed = round.filter(({ value }) => {
+        const known = stored.get(value.debtorId);
+        return !known || !sameProfile(known, value.profile);
+      });
+      const profiles = new Map(
+        (
+          await upsertDebtors(
+            trx,
+            changed.map(({ value }) => value),
+          )
+        ).map((result, i) => [changed[i]!.row, result]),
+      );
+      const accepted = round.filter(({ row }) => profiles.get(row)?.ok !== false);
+      const invoices = await recordInvoices(
+        trx,
+        accepted.map(({ value: { debtorId, invoice } }) => {
+          const { invoiceId, ...rest } = invoice;
+          return { debtorId, invoiceId, invoice: rest };
+        }),
+      );
+      const byRow = new Map(accepted.map(({ row }, i) => [row, invoices[i]]));
+      return round.map(({ row, value }) => ({ value, profile: profiles.get(row), invoice: byRow.get(row) }));
+    });
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'import batch could not be written at once; applying it row by row');
+    return undefined;
+  }
+}
+
+/**
+ * The committed rows go on to Temporal as after the single PUT calls (billing/record.ts): a changed
+ * profile tells its running case, then each invoice opens or tells its case.
+ */
+async function tellCases(
+  deps: BillingDeps & { logger: Logger },
+  written: readonly Written[],
+  concurrency: number,
+): Promise<Applied[]> {
+  const profilesTold = await settleLimit(written, concurrency, async ({ value, profile }) => {
+    if (profile?.ok) await tellCaseOfProfile(deps.cases, value.debtorId, profile.value);
+  });
+  const recorded = written.flatMap(({ value: { debtorId, invoice: row }, invoice }, i) =>
+    profilesTold[i]?.status === 'fulfilled' && invoice?.ok
+      ? [{ debtorId, invoice: row, ...invoice.value }]
+      : [],
+  );
+  // The facts of the opening cases are read at once: if that read fails, each of them fails.
+  const invoicesTold = await tellCasesOfInvoices(deps, recorded, 'when-needed', concurrency).catch(
+    (reason: unknown) => recorded.map((): PromiseSettledResult<null> => ({ status: 'rejected', reason })),
+  );
+  const told = new Map(recorded.map((r, i) => [r.debtorId, invoicesTold[i]!]));
+  return written.map(({ value: { debtorId }, profile, invoice }, i): Applied => {
+    const refused = profile?.ok === false ? profile : invoice?.ok === false ? invoice : undefined;
+    const failed = [profilesTold[i], told.get(debtorId)].find((t) => t?.status === 'rejected');
+    if (failed?.status === 'rejected') return unavailable(deps, debtorId, failed.reason);
+    if (refused) return { field: refused.error.field ?? 'row', message: refused.error.message };
+    if (!invoice?.ok) return unavailable(deps, debtorId, new Error('an accepted row without its invoice'));
+    const debtor: RowOutcome = profile?.ok ? (profile.value.created ? 'created' : 'updated') : 'unchanged';
+    return { outcome: combined(debtor, invoice.value.change) };
+  });
+}
+
+/** A row on its own, as the single PUT calls apply it. */
 async function applyRow(
   deps: BillingDeps & { logger: Logger },
   { debtorId, profile, invoice }: ImportRow,
-  stored: DebtorProfile | undefined,
-): Promise<{ outcome: Exclude<RowOutcome, 'rejected'> } | RowProblem> {
+): Promise<Applied> {
   try {
+    const stored = await loadDebtorProfile(deps.db, debtorId);
     let debtor: RowOutcome = 'unchanged';
     if (!stored || !sameProfile(stored, profile)) {
       const { created } = await recordDebtorAndTellCase(deps, debtorId, profile);
@@ -113,17 +213,25 @@ async function applyRow(
     }
     const { invoiceId, ...body } = invoice;
     const { change } = await recordInvoiceAndTellCase(deps, debtorId, invoiceId, body, 'when-needed');
-    const changes = [debtor, change];
-    if (changes.includes('created')) return { outcome: 'created' };
-    return { outcome: changes.includes('updated') ? 'updated' : 'unchanged' };
+    return { outcome: combined(debtor, change) };
   } catch (error) {
     if (error instanceof ConflictError || error instanceof NotFoundError)
       return { field: error.field ?? 'row', message: error.message };
-    deps.logger.error({ err: error, debtorId }, 'import row failed');
-    return {
-      field: 'row',
-      message:
-        'could not be completed (database or Temporal unavailable); import the row again, nothing is applied twice',
-    };
+    return unavailable(deps, debtorId, error);
   }
+}
+
+const combined = (debtor: RowOutcome, invoice: InvoiceChange): Exclude<RowOutcome, 'rejected'> => {
+  const changes = [debtor, invoice];
+  if (changes.includes('created')) return 'created';
+  return changes.includes('updated') ? 'updated' : 'unchanged';
+};
+
+function unavailable(deps: { logger: Logger }, debtorId: string, error: unknown): RowProblem {
+  deps.logger.error({ err: error, debtorId }, 'import row failed');
+  return {
+    field: 'row',
+    message:
+      'could not be completed (database or Temporal unavailable); import the row again, nothing is applied twice',
+  };
 }

@@ -14,10 +14,6 @@ export async function recordPaymentAndTellCase(
   payment: PaymentInput,
 ): Promise<{ duplicate: boolean; openAmount: number }> {
   const result = await recordPayment(db, debtorId, payment);
-  await cases.paymentRecorded(debtorId, {
-    paymentId: payment.paymentId,
-    amount: payment.amount,
-    currency: payment.currency,
-  });
+  await cases.paymentRecorded(debtorId);
   return result;
 }

@@ -111,6 +111,7 @@ export async function simulateJourney(options: JourneyOptions): Promise<Journey>
 
     const activities = onSimulatedClock(
       db,
+      () => env.currentTimeMs(),
       createActivities({
         db,
         mailer,
@@ -250,7 +251,7 @@ async function applyEvent(
     case 'payment': {
       const payment = { paymentId: `simulated-payment-day-${event.day}`, amount: event.amount, currency };
       await recordPayment(db, debtorId, { ...payment, paidAt: new Date(now).toISOString() });
-      await cases.paymentRecorded(debtorId, payment);
+      await cases.paymentRecorded(debtorId);
       return;
     }
     case 'promise':
@@ -312,8 +313,16 @@ async function finalState(
   return { status: state.status, next: state.nextStep ?? undefined, nextAt: state.nextStepAt ?? undefined };
 }
 
-/** Every activity dates what it recorded at the simulated instant it was scheduled for. */
-function onSimulatedClock(db: Database, activities: Activities): Activities {
+/**
+ * Every activity dates what it recorded at the simulated instant it was scheduled for. A local
+ * activity runs inside its workflow task, while the test server's clock stands still: its instant
+ * is the server's now (the SDK dates it by the worker's own clock).
+ */
+function onSimulatedClock(
+  db: Database,
+  serverNow: () => Promise<number>,
+  activities: Activities,
+): Activities {
   const wrapped: Record<string, (...args: never[]) => Promise<unknown>> = {};
   for (const [name, activity] of Object.entries(activities) as [
     string,
@@ -322,7 +331,8 @@ function onSimulatedClock(db: Database, activities: Activities): Activities {
     wrapped[name] = async (...args) => {
       const mark = await lastCaseEventId(db);
       const result = await activity(...args);
-      const at = new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+      const { isLocal, currentAttemptScheduledTimestampMs } = Context.current().info;
+      const at = new Date(isLocal ? await serverNow() : currentAttemptScheduledTimestampMs);
       await redateCaseEventsAfter(db, mark, at);
       const key = sentMessageKey(name, args, result);
       if (key) await redateSentMessage(db, key, at);

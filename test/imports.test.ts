@@ -228,6 +228,65 @@ describe('bulk import through the CLI against the running product', () => {
     );
   });
 
+  it("keeps what Mahnwerk learned, refuses an erased id alone, and writes one debtor's invoices in order", async () => {
+    const line = (id: string, name: string, invoiceId: string, amountDue: number, currency = 'EUR') =>
+      JSON.stringify({
+        debtorId: id,
+        profile: { name, locale: 'de', timezone: zone, phone: '+4915123450000', consents: { sms: true } },
+        invoice: { invoiceId, currency, amountDue, dueDate: '2026-10-15', issuedAt: '2026-09-15T10:00:00Z' },
+      });
+    const first = file(
+      'own.jsonl',
+      `${line('own-1', 'Olga', 'inv-1', 1000)}\n${line('gone-1', 'Gus', 'inv-1', 900)}\n`,
+    );
+    expect(summaryLine((await cli(product, first)).stdout)).toBe(
+      'imported 2 rows: 2 created, 0 updated, 0 unchanged, 0 rejected',
+    );
+    expect((await product.request('DELETE', '/v1/debtors/gone-1')).status).toBe(200);
+    // An agent set hardship, the debtor withdrew the SMS consent: both are Mahnwerk's, not billing's.
+    await product.db
+      .updateTable('debtors')
+      .set({ flags: JSON.stringify(['hardship']), flag_sources: JSON.stringify({ hardship: 'agent' }) })
+      .where('id', '=', 'own-1')
+      .execute();
+    await product.db
+      .updateTable('contact_points')
+      .set({ consent: false, consent_source: 'debtor' })
+      .where('debtor_id', '=', 'own-1')
+      .where('channel', '=', 'sms')
+      .execute();
+    // Renamed, a second invoice, one in another currency (refused alone), and the erased id again.
+    const second = file(
+      'own-again.jsonl',
+      [
+        line('own-1', 'Olga Ost', 'inv-1', 1000),
+        line('gone-1', 'Gus', 'inv-1', 900),
+        line('own-1', 'Olga Ost', 'inv-2', 500),
+        line('own-1', 'Olga Ost', 'inv-3', 700, 'USD'),
+      ].join('\n'),
+    );
+    const result = await cli(product, second);
+    expect(summaryLine(result.stdout)).toBe('imported 4 rows: 1 created, 1 updated, 0 unchanged, 2 rejected');
+    const rejected = readFileSync(path.join(dir, 'own-again.rejected.jsonl'), 'utf8');
+    expect(rejected).toMatch(/row 2: debtorId: debtor gone-1 was erased on request/);
+    expect(rejected).toMatch(/row 4: currency: the debtor's open invoices are in EUR/);
+    const debtor = await product.db
+      .selectFrom('debtors')
+      .select(['name', 'flags', 'flag_sources'])
+      .where('id', '=', 'own-1')
+      .executeTakeFirstOrThrow();
+    expect(debtor).toEqual({ name: 'Olga Ost', flags: ['hardship'], flag_sources: { hardship: 'agent' } });
+    const sms = await product.db
+      .selectFrom('contact_points')
+      .select(['consent', 'consent_source'])
+      .where('debtor_id', '=', 'own-1')
+      .where('channel', '=', 'sms')
+      .executeTakeFirstOrThrow();
+    expect(sms).toEqual({ consent: false, consent_source: 'debtor' });
+    const opened = await product.request('GET', '/v1/cases/own-1');
+    expect(opened).toMatchObject({ status: 200, body: { openAmount: { amount: 1500, currency: 'EUR' } } });
+  });
+
   it('refuses a CSV file whose header lacks columns, before importing anything', async () => {
     const target = file('no-header.csv', 'debtorId,name\nx,y\n');
     await expect(cli(product, target)).rejects.toThrow(/missing columns locale, timezone/);

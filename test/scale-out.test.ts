@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { mapLimit } from '../bench/pool.js';
+import { mapLimit } from '../runtime/map-limit.js';
 import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
 import { startSmtpOutbox, type SmtpOutbox } from '../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../domain/case.js';

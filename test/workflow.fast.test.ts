@@ -17,6 +17,7 @@ import {
   resumeUpdate,
 } from '../workflows/messages.js';
 import { eventually } from './setup/eventually.js';
+import type { HistoryEvent } from './setup/histories.js';
 import { rejectionOf } from './setup/updates.js';
 import { sharedBundle } from './setup/harness.js';
 
@@ -53,6 +54,15 @@ function debtorFacts(openAmount: number): CaseSnapshot {
     paidTotal: 0,
     claimWithdrawn: false,
   };
+}
+
+/** An event's kind, with the activity or marker it is about: `activityTaskScheduled:sendMessage`. */
+function kindOf(event: HistoryEvent): string {
+  const [attribute, value] =
+    Object.entries(event).find(([key, v]) => key.endsWith('EventAttributes') && v) ?? [];
+  const about = value as { activityType?: { name?: string }; markerName?: string } | undefined;
+  const detail = about?.activityType?.name ?? about?.markerName;
+  return `${attribute?.replace('EventAttributes', '')}${detail ? `:${detail}` : ''}`;
 }
 
 /** Stand-ins that record what the workflow asked for; `openAmount` is the debtor's balance. */
@@ -157,6 +167,29 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       expect(reminder! - link!).toBeGreaterThanOrEqual(days(5));
       expect(nudge! - reminder!).toBeGreaterThanOrEqual(days(4));
       expect(calls.reports[0]?.events.map((e) => e.type)).toEqual(['case-opened']);
+    });
+  });
+
+  it('a lean case reads, assesses and reports once before it acts, and a send step costs few events', async () => {
+    await runCase('lean', async ({ id, calls }) => {
+      // The portal link goes at once, the e-mail reminder 5 days later.
+      await env.sleep(days(6));
+      const history = await env.client.workflow.getHandle(caseWorkflowId(id)).fetchHistory();
+      const kinds = (history.events ?? []).map(kindOf);
+      const firstSend = kinds.indexOf('activityTaskScheduled:sendMessage');
+      const opening = kinds.slice(0, firstSend);
+      // Policies, facts and the report run as local activities: one marker each, no scheduled activity.
+      expect(opening.filter((k) => k.startsWith('activityTaskScheduled'))).toEqual([]);
+      expect(opening.filter((k) => k === 'markerRecorded:core_local_activity')).toHaveLength(3);
+      expect(firstSend + 1).toBeLessThanOrEqual(15);
+      const fired = kinds.indexOf('timerFired');
+      const nextTimer = kinds.indexOf('timerStarted', fired);
+      expect(kinds.slice(fired, nextTimer + 1).filter((k) => k.startsWith('activityTaskScheduled'))).toEqual([
+        'activityTaskScheduled:sendMessage',
+      ]);
+      expect(nextTimer - fired + 1).toBeLessThanOrEqual(14);
+      // One report per decision: the opening's, and one after each send.
+      expect(calls.reports.map((r) => r.state.currentStep)).toEqual(['assessing', 'portal-link', 'reminder']);
     });
   });
 

@@ -1,12 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
-import type { CaseState, InvoiceRecorded, PaymentRecorded } from '../domain/case.js';
+import type { CaseState } from '../domain/case.js';
 import type { HandoffReport } from '../domain/handoff.js';
 import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
-/** Signals: billing facts changed in the database; the case re-reads them and re-assesses. */
-export const invoiceRecordedSignal = defineSignal<[InvoiceRecorded]>('invoiceRecorded');
-export const paymentRecordedSignal = defineSignal<[PaymentRecorded]>('paymentRecorded');
+/**
+ * Signals: billing facts changed in the database; the case re-reads them and re-assesses. They carry
+ * nothing: the facts are in the database, and a payload the workflow ignored would only fill its
+ * history (older histories carry one; the handlers never read it).
+ */
+export const invoiceRecordedSignal = defineSignal<[]>('invoiceRecorded');
+export const paymentRecordedSignal = defineSignal<[]>('paymentRecorded');
 export const contactDataChangedSignal = defineSignal<[]>('contactDataChanged');
 /** Billing reduced or withdrew a claim: nothing to start, the running case re-reads what is open. */
 export const claimChangedSignal = defineSignal<[]>('claimChanged');

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { mapLimit } from '../../bench/pool.js';
+import { mapLimit } from '../../runtime/map-limit.js';
 import type { Database } from '../../db/database.js';
 import type { SmtpOutbox } from '../../dev/smtp-outbox.js';
 import { caseWorkflowId } from '../../domain/case.js';

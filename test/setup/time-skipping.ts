@@ -172,7 +172,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
         currency: 'EUR',
         paidAt: new Date().toISOString(),
       });
-      await world.cases.paymentRecorded(debtorId, { paymentId, amount, currency: 'EUR' });
+      await world.cases.paymentRecorded(debtorId);
     },
 
     mailsTo: (email: string) => world.outbox.messages().filter((m) => m.to.includes(email)),

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import {
   agentOutcomeSchema,
   DECISIONS,
@@ -80,7 +80,7 @@ const SUPERVISOR_REVIEW_DAYS = 2;
  * (which moves on). Patched in: histories recorded before let such tasks lapse.
  */
 export function escalateUnanswered(ep: Episode, task: AwaitedTask): void {
-  if (!patched('unanswered-task-supervisor')) return;
+  if (!ep.since('unanswered-task-supervisor')) return;
   ep.pending.push({
     type: 'agent-task-escalated',
     summary: `${task.label} ran past its deadline unanswered: a supervisor sees to it`,

@@ -1,9 +1,10 @@
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { CaseStatus } from '../../domain/case.js';
 import * as sa from '../../domain/search-attributes.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { raisedSegment } from '../../domain/strategies/types.js';
-import { loadCaseSnapshot, reportCase, type Snapshot } from './activities.js';
+import type { Snapshot } from './activities.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
 import { followPlan } from './plan.js';
 import type { Episode, TimelineEntry } from './state.js';
@@ -23,7 +24,7 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
       `Step: ${state.currentStep ?? '—'} · next: ${state.nextStep ?? '—'}${state.nextStepAt ? ` at ${state.nextStepAt}` : ''}`,
     ].join('\n\n'),
   );
-  upsertSearchAttributes([
+  upsertChanged(ep, [
     { key: sa.DunningStatus, value: state.status },
     { key: sa.DunningSegment, value: state.segment },
     { key: sa.DunningStep, value: state.currentStep ?? 'none' },
@@ -34,7 +35,21 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
     ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
   ]);
   const events = [...ep.pending.splice(0), ...(event ? [event] : [])];
-  await reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
+  // A lean run reports only what changed since its last report.
+  const reported = JSON.stringify(state);
+  if (ep.lean && events.length === 0 && reported === ep.lastReport) return;
+  ep.lastReport = reported;
+  await ep.io.reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
+}
+
+/** Older histories upserted every attribute each time; a lean run upserts the ones that changed. */
+function upsertChanged(ep: Episode, attributes: SearchAttributeUpdatePair[]): void {
+  const changed = ep.lean
+    ? attributes.filter(({ key, value }) => ep.searchAttributes.get(key.name) !== value)
+    : attributes;
+  if (changed.length === 0) return;
+  for (const { key, value } of changed) ep.searchAttributes.set(key.name, value);
+  upsertSearchAttributes(changed);
 }
 
 /**
@@ -45,7 +60,7 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
   const { carried, state } = ep;
   for (;;) {
     ep.factsRead = ep.factsChanges;
-    const snap = await loadCaseSnapshot({ debtorId: ep.debtorId, asOf: new Date().toISOString() });
+    const snap = await ep.io.loadCaseSnapshot({ debtorId: ep.debtorId, asOf: new Date().toISOString() });
     ep.debtorZone = snap.snapshot.timezone ?? 'UTC';
     ep.debtorCountry = snap.snapshot.country;
     ep.paidTotal = snap.paidTotal ?? 0;
@@ -58,7 +73,7 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
     });
     if (ep.closing) throw new CaseClosed(ep.closing);
     if (snap.snapshot.openAmount <= 0) {
-      if (ep.factsRead === ep.factsChanges) throw new CaseClosed(settledAs(snap));
+      if (ep.factsRead === ep.factsChanges) throw new CaseClosed(settledAs(ep, snap));
       continue;
     }
     const promise = carried.promise;
@@ -101,6 +116,6 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
  * Nothing is open any more: paid, unless billing withdrew part of the claim, then the case is
  * cancelled (no thanks for a payment that was not made). Histories from before the patch close paid.
  */
-function settledAs(snap: Snapshot): CaseStatus {
-  return snap.claimWithdrawn && patched('withdrawn-claim-cancels') ? 'cancelled' : 'paid';
+function settledAs(ep: Episode, snap: Snapshot): CaseStatus {
+  return snap.claimWithdrawn && ep.since('withdrawn-claim-cancels') ? 'cancelled' : 'paid';
 }

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, makeContinueAsNewFunc, patched } from '@temporalio/workflow';
 import { caseInputSchema, type CaseInput, type CaseOutcome } from '../../domain/case.js';
 import type { SegmentId } from '../../domain/segmentation/types.js';
-import { loadPolicies, withdrawOpenAgentTasks } from './activities.js';
+import { loadPolicies, local, withdrawOpenAgentTasks } from './activities.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
 import { publish, refresh } from './facts.js';
@@ -20,8 +20,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const carried = caseInputSchema.parse(rawInput);
   const slot: EpisodeSlot = {};
   installHandlers(slot, segment, carried);
+  const lean = patched('lean-case');
   // Policies and strategy are read once: the episode runs by what was in force when it started.
-  const ep = new Episode(segment, await loadPolicies(), carried);
+  const ep = new Episode(segment, await (lean ? local.loadPolicies() : loadPolicies()), carried, lean);
   carried.caseOpenedAt = ep.state.openedAt;
   slot.ep = ep;
   try {
@@ -38,16 +39,23 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 async function followStrategy(ep: Episode): Promise<never> {
   const { strategy, state } = ep;
   let snap = await refresh(ep);
-  await publish(ep, {
+  const opened = {
     type: ep.carried.episode === 1 ? 'case-opened' : 'episode-started',
     summary: `${strategy.workflowType} (${strategy.version}) started: ${strategy.purpose} Rule ${state.ruleId}: ${state.reasons.join('; ')}`,
-  });
+  };
+  // A lean run reports the opening with its first decision; older histories reported it at once.
+  if (ep.lean) ep.pending.push(opened);
+  else await publish(ep, opened);
   let lastStepAt = Date.now();
-  for (const step of strategy.steps) {
-    snap = await waitUntil(ep, lastStepAt + step.afterDays * DAY_MS, step.label);
-    await runStep(ep, step, snap);
+  let factsHeld = true;
+  for (const [i, step] of strategy.steps.entries()) {
+    // The facts read for the last decision serve this one when nothing changed since: at the
+    // opening, and before a step that waits (the timer's wake-up reads them again).
+    const fresh = ep.lean && factsHeld && (i === 0 || step.afterDays > 0) ? snap : undefined;
+    snap = await waitUntil(ep, lastStepAt + step.afterDays * DAY_MS, step.label, undefined, fresh);
+    factsHeld = await runStep(ep, step, snap);
     lastStepAt = Date.now();
-    await publish(ep);
+    if (!ep.lean) await publish(ep);
   }
   // The strategy is done: the case goes on into its next stage. Histories recorded before next
   // stages existed waited here for new facts; checked at each wake-up, so they move on live.
@@ -87,7 +95,7 @@ async function close(ep: Episode, closed: CaseClosed): Promise<CaseOutcome> {
   await Promise.all(ep.sideTasks);
   // Side tasks (supervisor reviews, call-backs, dispute reviews) leave the inbox with the case.
   // Histories closed before this left them open.
-  if (patched('close-withdraws-tasks')) {
+  if (ep.since('close-withdraws-tasks')) {
     await withdrawOpenAgentTasks({ debtorId: ep.debtorId, reason: `case ${closed.status}` });
   }
   return { status: closed.status, closedAt: state.closedAt };

@@ -1,4 +1,3 @@
-import { patched } from '@temporalio/workflow';
 import {
   DECISION_LABELS,
   DECISIONS,
@@ -27,7 +26,7 @@ const SUPERVISOR_SLA_DAYS = 3;
  * before this change replay their old waits (`patched`), and move on at their next wake-up.
  */
 export function nextStageOf(ep: Episode): NextStage | undefined {
-  if (!patched('next-stage')) return undefined;
+  if (!ep.since('next-stage')) return undefined;
   return ep.strategy.nextStage ?? defaultStrategies[ep.segment].nextStage;
 }
 
@@ -112,7 +111,7 @@ async function carryOut(ep: Episode, decision: SupervisorDecision): Promise<neve
   await publish(ep);
   if (decision === 'hand-over') {
     // Histories from before hand-over packages wrote an `escalations` row and closed the case.
-    if (patched('handoff-package')) {
+    if (ep.since('handoff-package')) {
       const back = await handOver(ep);
       if (back === 'write-off') return carryOut(ep, await decide(ep, 'write-off-approval'));
       throw new SegmentChanged(ep.segment);

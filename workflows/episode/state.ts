@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { Policies } from '../../activities/index.js';
 import type { AgentOutcome } from '../../domain/agent-tasks.js';
@@ -10,6 +10,7 @@ import type { Channel, SegmentId } from '../../domain/segmentation/types.js';
 import { defaultStrategies } from '../../domain/strategies/defaults.js';
 import type { AgentTaskKind, Strategy } from '../../domain/strategies/types.js';
 import type { CaseAnswer } from '../messages.js';
+import * as scheduled from './activities.js';
 import { fail } from './errors.js';
 
 /** What one episode hands to the next on continue-as-new: parsed by `caseInputSchema` both ways. */
@@ -68,6 +69,9 @@ export class Episode {
   readonly sideTasks: Promise<void>[] = [];
   /** Set when the run is ending: side tasks stop waiting for contact windows. */
   ending = false;
+  /** The case state as last reported, and the search attributes as last upserted (lean runs skip repeats). */
+  lastReport = '';
+  readonly searchAttributes = new Map<string, unknown>();
   /** Timeline entries not yet reported to the database. */
   readonly pending: TimelineEntry[] = [];
 
@@ -80,9 +84,24 @@ export class Episode {
     readonly segment: SegmentId,
     readonly policies: Policies,
     readonly carried: CarriedState,
+    /** Opened since the lean case: reads once, reports once per decision, through local activities. */
+    readonly lean = false,
   ) {
     this.strategy = strategyOf(segment, policies, carried);
     this.state = openingState(segment, this.strategy, carried);
+  }
+
+  /**
+   * Whether the run has a change made after its first version: a lean run has every earlier one (it
+   * records no marker for them); an older history replays by the markers it carries.
+   */
+  since(patchId: string): boolean {
+    return this.lean || patched(patchId);
+  }
+
+  /** The case's reads and reports: local activities in a lean run, scheduled ones in older histories. */
+  get io(): Pick<typeof scheduled.local, 'loadCaseSnapshot' | 'reportCase'> {
+    return this.lean ? scheduled.local : scheduled;
   }
 
   get debtorId(): string {

@@ -85,7 +85,8 @@ async function sendStepMessage(
   action: Extract<StrategyStep['action'], { kind: 'message' }>,
   key: string,
   snap: Snapshot,
-): Promise<void> {
+): Promise<boolean> {
+  let held = true;
   const preferred = snap.snapshot.preferredChannel;
   const channels =
     action.preferred && preferred && preferred !== 'portal' && action.channels.includes(preferred)
@@ -105,8 +106,12 @@ async function sendStepMessage(
       stepLabel: step.label,
     });
     if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
-    return result.outcome === 'sent' || result.outcome === 'already-sent' ? 'done' : 'next-channel';
+    if (result.outcome === 'sent' || result.outcome === 'already-sent') return 'done';
+    // A rejected address or a skip: the facts changed (or were not what the step assumed).
+    held = false;
+    return 'next-channel';
   });
+  return held;
 }
 
 /** Work for a person; a debtor who asks for a call-back gets a new task due then. */
@@ -150,18 +155,20 @@ async function agentStep(
   else await run();
 }
 
-/** The step runner: one strategy step, by its action. */
-export async function runStep(ep: Episode, step: StrategyStep, snap: Snapshot): Promise<void> {
+/**
+ * The step runner: one strategy step, by its action. Answers whether the facts read before it still
+ * hold (a message went out as planned; the contact history is read again at the next wake-up).
+ */
+export async function runStep(ep: Episode, step: StrategyStep, snap: Snapshot): Promise<boolean> {
   ep.state.currentStep = step.id;
   const key = `${ep.caseKey}/${ep.carried.episode}/${step.id}`;
   const action = step.action;
   switch (action.kind) {
     case 'message':
-      await sendStepMessage(ep, step, action, key, snap);
-      return;
+      return sendStepMessage(ep, step, action, key, snap);
     case 'agent-task':
       await agentStep(ep, step, action, key, snap);
-      return;
+      return false;
     case 'escalate':
       await escalateCase({ debtorId: ep.debtorId, escalationKey: key });
       throw new CaseClosed('escalated');

@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import { nextPlanEvent } from '../../domain/payment-plan.js';
 import { REASSESS_EVERY_DAYS } from '../../domain/strategies/defaults.js';
 import type { Snapshot } from './activities.js';
@@ -12,7 +12,7 @@ import type { Episode } from './state.js';
  * periodic re-assessment replay with their old (possibly endless) waits.
  */
 export function decisionAt(ep: Episode, target: number): number {
-  const at = patched('periodic-reassessment')
+  const at = ep.since('periodic-reassessment')
     ? Math.min(target, Date.now() + REASSESS_EVERY_DAYS * DAY_MS)
     : target;
   ep.state.nextDecisionAt = Number.isFinite(at) ? new Date(at).toISOString() : null;
@@ -40,9 +40,11 @@ export async function waitUntil(
   at: number,
   label: string,
   why = `Until ${label}`,
+  /** Facts just read for this decision, when nothing has changed since (lean runs only). */
+  fresh?: Snapshot,
 ): Promise<Snapshot> {
   const { carried, state } = ep;
-  let snap = await refresh(ep);
+  let snap = fresh && ep.factsRead === ep.factsChanges ? fresh : await refresh(ep);
   for (;;) {
     const promise = carried.promise;
     const pauseEnd = promise && promise.until > Date.now() ? promise.until : undefined;
