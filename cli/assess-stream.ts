@@ -1,106 +1,135 @@
 import { createReadStream, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { Piscina } from 'piscina';
 import type { SegmentationConfig } from '../domain/segmentation/index.js';
-import {
-  assessBatch,
-  csvColumns,
-  debtorsFromCsvRecords,
-  emptyTally,
-  mergeTally,
-  type DebtorBatch,
-  type DebtorFileKind,
-  type Tally,
-} from './assess.js';
+import { assessBatch, emptyTally, mergeTally, type DebtorBatch, type Tally } from './assess-tally.js';
 import { parseCsv } from './csv.js';
+import { csvColumns, debtorsFromCsvRecords, type DebtorFileKind } from './debtor-rows.js';
 
 /** Bytes read at a time; a batch is about this size. */
 const CHUNK_BYTES = 1 << 20;
 /** Smaller files are assessed on the main thread: starting the threads would cost more. */
 const THREADS_FROM_BYTES = 4 << 20;
+const YOUNG_GENERATION_MB = 96;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BOM = Buffer.from('\uFEFF');
+
+/*
+ * The main thread only cuts the file into parts at record boundaries and counts their lines; it
+ * never decodes them. Line breaks and quotes are single bytes in UTF-8 that occur nowhere inside a
+ * multi-byte character, so the bytes can be searched as they are (natively, with indexOf).
+ */
 
 /**
  * Just past the line break that ends the first (`which` = 'first') or last complete record of
- * `text`, or 0. In CSV a line break inside quotes belongs to the field: with `""` escaping, a break
- * is outside quotes exactly when an even number of quotes precede it (text starts at a record).
+ * `bytes`, or 0. In CSV a line break inside quotes belongs to the field: with `""` escaping, a break
+ * is outside quotes exactly when an even number of quotes precede it (the bytes start at a record).
  */
-function recordEnd(text: string, kind: DebtorFileKind, which: 'first' | 'last'): number {
-  if (kind === 'jsonl') return (which === 'first' ? text.indexOf('\n') : text.lastIndexOf('\n')) + 1;
+function recordEnd(bytes: Buffer, kind: DebtorFileKind, which: 'first' | 'last'): number {
+  const lineEnd = (from: number, to: number) => {
+    const span = bytes.subarray(from, to);
+    const at = which === 'first' ? span.indexOf(LF) : span.lastIndexOf(LF);
+    return at === -1 ? 0 : from + at + 1;
+  };
+  if (kind === 'jsonl') return lineEnd(0, bytes.length);
   let end = 0;
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34 /* " */) quoted = !quoted;
-    else if (c === 10 /* \n */ && !quoted) {
-      end = i + 1;
-      if (which === 'first') break;
+  // From the start (or a closing quote) to the next opening quote: the stretches outside quotes.
+  for (let from = 0; ;) {
+    const open = bytes.indexOf(QUOTE, from);
+    const found = lineEnd(from, open === -1 ? bytes.length : open);
+    if (found !== 0) {
+      end = found;
+      if (which === 'first') return end;
     }
+    const close = open === -1 ? -1 : bytes.indexOf(QUOTE, open + 1);
+    if (close === -1) return end;
+    from = close + 1;
   }
-  return end;
 }
 
-/** Line breaks as the readers count them: LF, CRLF and (CSV) a lone CR. */
-function lineBreaks(text: string): number {
+/** Line breaks as the readers count them: LF and CRLF, and in CSV a lone CR too. */
+function lineBreaks(bytes: Buffer, kind: DebtorFileKind): number {
   let breaks = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) breaks++;
+  for (let at = bytes.indexOf(LF); at !== -1; at = bytes.indexOf(LF, at + 1)) breaks++;
+  if (kind === 'csv') {
+    for (let at = bytes.indexOf(CR); at !== -1; at = bytes.indexOf(CR, at + 1)) {
+      if (bytes[at + 1] !== LF) breaks++;
+    }
   }
   return breaks;
 }
 
-/** The file's text in parts that end at record boundaries, with the line each part starts on. */
-async function* parts(
-  file: string,
-  kind: DebtorFileKind,
-): AsyncGenerator<{ text: string; firstLine: number }> {
-  let carry = '';
+interface Part {
+  bytes: Buffer;
+  /** The file's line number of the part's first line. */
+  firstLine: number;
+}
+
+/** The file's bytes in parts that end at record boundaries, with the line each part starts on. */
+async function* parts(file: string, kind: DebtorFileKind): AsyncGenerator<Part> {
+  let carry = Buffer.alloc(0);
   let firstLine = 1;
   let start = true;
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: CHUNK_BYTES })) {
-    let text = carry + (chunk as string);
-    if (start && text.startsWith('\uFEFF')) text = text.slice(1);
+  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES })) {
+    let bytes = Buffer.concat([carry, chunk as Buffer]);
+    if (start && bytes.subarray(0, BOM.length).equals(BOM)) bytes = bytes.subarray(BOM.length);
     start = false;
-    const end = recordEnd(text, kind, 'last');
-    carry = text.slice(end);
+    const end = recordEnd(bytes, kind, 'last');
+    carry = bytes.subarray(end);
     if (end === 0) continue;
-    const part = text.slice(0, end);
-    yield { text: part, firstLine };
-    firstLine += lineBreaks(part);
+    const part = bytes.subarray(0, end);
+    yield { bytes: part, firstLine };
+    firstLine += lineBreaks(part, kind);
   }
-  if (carry.trim() !== '') yield { text: carry, firstLine };
+  if (carry.toString().trim() !== '') yield { bytes: carry, firstLine };
 }
 
 /** The header off the first part of a CSV file, and the rest of the part. */
-function splitHeader(part: { text: string; firstLine: number }) {
-  const end = recordEnd(part.text, 'csv', 'first') || part.text.length;
-  const headerText = part.text.slice(0, end);
+function splitHeader(part: Part) {
+  const end = recordEnd(part.bytes, 'csv', 'first') || part.bytes.length;
+  const header = part.bytes.subarray(0, end);
   return {
-    header: parseCsv(headerText)[0],
-    rest: { text: part.text.slice(end), firstLine: part.firstLine + lineBreaks(headerText) },
+    header: parseCsv(header.toString())[0],
+    rest: { bytes: part.bytes.subarray(end), firstLine: part.firstLine + lineBreaks(header, 'csv') },
   };
 }
 
 /**
- * Streams a debtor file through the assessment: parts of about a MiB, assessed on worker threads
- * (one per core) for a large file, at most two parts per thread in flight, so memory stays flat.
+ * The worker thread's code as one JavaScript file in `dir`, bundled by esbuild (the compiler under
+ * tsx): each thread then starts without loading tsx and compiling TypeScript module by module,
+ * which took longer than assessing a hundred thousand debtors.
  */
-export async function assessStreaming(
+async function bundleWorker(dir: string): Promise<string> {
+  const outfile = path.join(dir, 'assess-worker.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./assess-worker.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+/**
+ * Runs every part of the file through `run`, at most `parallel` at a time (so memory stays flat),
+ * and adds up the counts.
+ */
+async function assessParts(
   file: string,
   kind: DebtorFileKind,
   config: SegmentationConfig,
+  run: (batch: DebtorBatch) => Promise<Tally>,
+  parallel: number,
 ): Promise<Tally> {
-  const threads = statSync(file).size >= THREADS_FROM_BYTES ? availableParallelism() : 0;
-  const pool =
-    threads > 0
-      ? new Piscina<DebtorBatch, Tally>({
-          filename: new URL('./assess-worker.ts', import.meta.url).href,
-          // The worker is TypeScript: tsx compiles it there too (also when the caller is a test runner).
-          execArgv: ['--import', import.meta.resolve('tsx')],
-          minThreads: threads,
-          maxThreads: threads,
-        })
-      : undefined;
   const tally = emptyTally();
   const inFlight = new Set<Promise<void>>();
   let columns: string[] = [];
@@ -116,19 +145,14 @@ export async function assessStreaming(
         columns = read.columns;
         tally.ignoredFields = debtorsFromCsvRecords([], columns).ignoredFields;
         part = rest;
-        if (part.text === '') continue;
+        if (part.bytes.length === 0) continue;
       }
-      const batch: DebtorBatch = { kind, ...part, columns, config };
-      if (!pool) {
-        mergeTally(tally, assessBatch(batch));
-        continue;
-      }
-      const running = pool.run(batch).then((partTally) => {
+      const running = run({ kind, ...part, columns, config }).then((partTally) => {
         mergeTally(tally, partTally);
         inFlight.delete(running);
       });
       inFlight.add(running);
-      if (inFlight.size >= threads * 2) await Promise.race(inFlight);
+      if (inFlight.size >= parallel) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
     return tally;
@@ -136,7 +160,40 @@ export async function assessStreaming(
     // Let the other parts settle before the pool goes, so none is left rejecting unheard.
     await Promise.allSettled(inFlight);
     throw error;
+  }
+}
+
+/**
+ * Streams a debtor file through the assessment: parts of about a MiB, for a large file assessed on
+ * worker threads (one per core) with at most two parts per thread in flight, so memory stays flat.
+ */
+export async function assessStreaming(
+  file: string,
+  kind: DebtorFileKind,
+  config: SegmentationConfig,
+): Promise<Tally> {
+  if (statSync(file).size < THREADS_FROM_BYTES) {
+    return assessParts(file, kind, config, async (batch) => assessBatch(batch), 1);
+  }
+  const threads = availableParallelism();
+  const dir = await mkdtemp(path.join(tmpdir(), 'mahnwerk-assess-'));
+  try {
+    const pool = new Piscina<DebtorBatch, Tally>({
+      filename: await bundleWorker(dir),
+      // Plain JavaScript: not the caller's flags (\`--import tsx\` would compile the bundle once more).
+      execArgv: [],
+      minThreads: threads,
+      maxThreads: threads,
+      // Every row makes short-lived objects (parsed JSON, snapshot, reasons): a larger young
+      // generation collects them in fewer scavenges (measured: 12 % less CPU on 200,000 debtors).
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    try {
+      return await assessParts(file, kind, config, (batch) => pool.run(batch), threads * 2);
+    } finally {
+      await pool.destroy();
+    }
   } finally {
-    await pool?.destroy();
+    await rm(dir, { recursive: true, force: true });
   }
 }

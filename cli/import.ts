@@ -17,7 +17,8 @@ import {
   type ImportFormat,
 } from '../imports/rows.js';
 import { importEventSchema } from '../web/routes/imports.js';
-import { assessmentTally, formatSegments } from './assess.js';
+import { formatSegments } from './assess.js';
+import { assessmentTally } from './assess-tally.js';
 import { Progress } from './progress.js';
 
 /**

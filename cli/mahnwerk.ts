@@ -1,18 +1,17 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config/env.js';
-import { PolicyFileError } from '../config/policy-file.js';
-import { TemplateError } from '../channels/templates.js';
-import { createLogger } from '../config/logger.js';
+import type { Config } from '../config/env.js';
 import type { Role } from '../runtime/app.js';
-import { generateKeyEntry } from '../crypto/master-keys.js';
-import { runAssess } from './assess.js';
-import { ScriptError, SimulateUsageError, simulateUsage } from '../simulation/script.js';
-import { ImportCommandError, runImport } from './import.js';
-import { AgentCommandError, createAdmin } from './agents.js';
-import { ApiKeyCommandError, apiKeyUsage, runApiKeyCommand } from './api-keys.js';
 import path from 'node:path';
 
-const usage = `Usage: npm run mahnwerk -- <command>
+// Every command loads its modules when it runs: `assess` starts without the import's database
+// client, the server, the templates or the policy file's YAML reader (a --config loads it).
+
+async function usage(): Promise<string> {
+  const [{ apiKeyUsage }, { simulateUsage }] = await Promise.all([
+    import('./api-keys.js'),
+    import('../simulation/script.js'),
+  ]);
+  return `Usage: npm run mahnwerk -- <command>
 
 Commands:
   start                 everything on embedded defaults (Temporal dev server, PGlite, SMTP outbox, SMS sink, worker, API)
@@ -31,9 +30,8 @@ Commands:
                         bulk import of debtors with one invoice per row into a running instance
                         (key from --key or MAHNWERK_API_KEY); --dry-run checks and segments locally
   ${simulateUsage}`;
+}
 
-// The server, the database and the web modules are loaded only by the commands that use them:
-// `assess` starts in a fraction of the time (and so do its worker threads).
 async function openConfiguredDatabase(config: Config) {
   const { migrateToLatest, openDatabase } = await import('../db/database.js');
   const db = openDatabase({ url: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
@@ -41,6 +39,7 @@ async function openConfiguredDatabase(config: Config) {
 }
 
 async function serve(config: Config, role: Role): Promise<void> {
+  const { createLogger } = await import('../config/logger.js');
   const logger = createLogger(config.logLevel);
   const { startMahnwerk } = await import('../runtime/app.js');
   const mahnwerk = await startMahnwerk(config, { role, logger });
@@ -131,16 +130,18 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, sub] = positionals;
   if (values.help || !command) {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return;
   }
   if (command === 'assess') {
     if (!sub) throw new UsageError('assess needs a file: assess <debtors.jsonl|.csv> [--config file]');
+    const { runAssess } = await import('./assess.js');
     return runAssess(sub, { configPath: values.config, out: process.stdout });
   }
   if (command === 'import') {
     if (!sub)
       throw new UsageError('import needs a file: import <debtors.csv|.jsonl> [--url URL] [--dry-run]');
+    const { runImport } = await import('./import.js');
     process.exitCode = await runImport({
       file: sub,
       url: values.url ?? `http://127.0.0.1:${process.env.PORT || '3000'}`,
@@ -153,9 +154,11 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'payload-key') {
     if (sub !== 'generate') throw new UsageError('payload-key generate');
+    const { generateKeyEntry } = await import('../crypto/master-keys.js');
     process.stdout.write(`${generateKeyEntry()}\n`);
     return;
   }
+  const { loadConfig } = await import('../config/env.js');
   const config = loadConfig();
   switch (command) {
     case 'start':
@@ -174,6 +177,7 @@ async function main(argv: string[]): Promise<void> {
       const { db, migrateToLatest } = await openConfiguredDatabase(config);
       try {
         await migrateToLatest();
+        const { runApiKeyCommand } = await import('./api-keys.js');
         process.stdout.write(`${await runApiKeyCommand(db, sub, values)}\n`);
       } finally {
         await db.destroy();
@@ -185,6 +189,7 @@ async function main(argv: string[]): Promise<void> {
       const { db, migrateToLatest } = await openConfiguredDatabase(config);
       try {
         await migrateToLatest();
+        const { createAdmin } = await import('./agents.js');
         const line = await createAdmin(db, {
           email: values.email,
           name: values.name,
@@ -203,27 +208,44 @@ async function main(argv: string[]): Promise<void> {
 
 class UsageError extends Error {}
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+/** What to tell the user about a failure: the modules that define the errors load only now. */
+async function failureText(error: unknown): Promise<string> {
+  if (error instanceof UsageError) return `${error.message}\n\n${await usage()}`;
+  const [
+    { ConfigError },
+    { PolicyFileError },
+    { TemplateError },
+    { ScriptError, SimulateUsageError, simulateUsage },
+    { AgentCommandError },
+    { ImportCommandError },
+    { ApiKeyCommandError },
+  ] = await Promise.all([
+    import('../config/env.js'),
+    import('../config/policy-file.js'),
+    import('../channels/templates.js'),
+    import('../simulation/script.js'),
+    import('./agents.js'),
+    import('./import.js'),
+    import('./api-keys.js'),
+  ]);
   if (error instanceof ConfigError) {
-    process.stderr.write(
-      `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`,
-    );
-  } else if (error instanceof PolicyFileError || error instanceof TemplateError) {
-    process.stderr.write(`${error.message}\n`);
-  } else if (error instanceof SimulateUsageError || error instanceof ScriptError) {
-    process.stderr.write(`${error.message}\n\n${simulateUsage}\n`);
-  } else if (
+    return `${error.message}\nFix the variable(s) above and start again (see README, "Configuration").\n`;
+  }
+  if (error instanceof PolicyFileError || error instanceof TemplateError) return `${error.message}\n`;
+  if (error instanceof SimulateUsageError || error instanceof ScriptError) {
+    return `${error.message}\n\n${simulateUsage}\n`;
+  }
+  if (
     error instanceof AgentCommandError ||
     error instanceof ImportCommandError ||
     error instanceof ApiKeyCommandError
   ) {
-    process.stderr.write(`${error.message}\n`);
-  } else if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${usage}\n`);
-  } else {
-    process.stderr.write(
-      `mahnwerk failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    return `${error.message}\n`;
   }
+  return `mahnwerk failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+}
+
+main(process.argv.slice(2)).catch(async (error: unknown) => {
+  process.stderr.write(await failureText(error));
   process.exit(1);
 });

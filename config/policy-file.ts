@@ -7,6 +7,7 @@ import type { Policies } from '../activities/index.js';
 import { creditorPolicySchema } from '../domain/claim/index.js';
 import { contactPolicyConfigSchema } from '../domain/contact-policy/index.js';
 import { segmentationConfigSchema } from '../domain/segmentation/config.js';
+import { issueTexts } from './issue-texts.js';
 import {
   applyStrategyOverrides,
   strategiesConfigSchema,
@@ -68,18 +69,6 @@ export interface LoadedPolicies {
   policies: Policies;
   /** The file's editable sections: policy version 0. */
   document: PolicyDocument;
-}
-
-/** "segmentation.smallBalanceMax: expected number, received string"; one line per unknown key. */
-export function issueTexts(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.flatMap((issue) => {
-    const at = (...extra: string[]) => [...issue.path.map(String), ...extra].join('.');
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${at(key)}: unknown key`);
-    let message = issue.message.replace(/^Invalid input: /, '');
-    const missing = /^expected (.+), received undefined$/.exec(message);
-    if (missing) message = `missing (expected ${missing[1]})`;
-    return [at() ? `${at()}: ${message}` : message];
-  });
 }
 
 export async function readPolicyFile(file: string): Promise<Policies> {

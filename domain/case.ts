@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { caseVariantSchema } from './experiments/experiment.js';
 import { activePlanSchema, type PlanView } from './payment-plan.js';
 import { ESCALATED_SEGMENTS } from './strategies/types.js';
+import { debtorIdSchema } from './debtor-id.js';
+
+export { debtorIdSchema };
 
 /**
  * The contract between the API and the case workflows: ids and amounts only, never contact data,
@@ -19,12 +22,6 @@ export const CASE_STATUSES = [
   'cancelled',
 ] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
-
-export const debtorIdSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'use letters, digits and . _ : - only (an opaque id, not an e-mail or name)');
 
 const CASE_WORKFLOW_PREFIX = 'case-';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { debtorSnapshotSchema } from '../cli/assess.js';
+import { debtorSnapshotSchema } from '../cli/debtor-rows.js';
 import type { DebtorProfile } from '../db/billing.js';
 
 /** A debtor as `mahnwerk assess` reads it: the facts segmentation looks at, without real addresses. */

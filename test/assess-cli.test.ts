@@ -4,16 +4,9 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
-import {
-  formatReport,
-  loadSegmentationConfigFile,
-  parseDebtorCsv,
-  readDebtorFile,
-  reasonPattern,
-  runAssess,
-  summarize,
-  tallyDebtors,
-} from '../cli/assess.js';
+import { formatReport, loadSegmentationConfigFile, runAssess } from '../cli/assess.js';
+import { reasonPattern, summarize, tallyDebtors } from '../cli/assess-tally.js';
+import { parseDebtorCsv, readDebtorFile } from '../cli/debtor-rows.js';
 import { PolicyFileError } from '../config/policy-file.js';
 import { parseCsv } from '../cli/csv.js';
 import { defaultSegmentationConfig } from '../domain/segmentation/index.js';
