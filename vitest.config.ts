@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The default report, then one plain closing line that any CI log reader understands.
+    reporters: ['default', './test/setup/plain-summary.ts'],
     globalSetup: ['test/setup/global-temporal.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
