@@ -1,4 +1,4 @@
-import type { CaseState } from '../domain/case.js';
+import { stateAfterSend, type CaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import type { CaseEventInput } from '../db/case-events.js';
 import { assessmentForReport, storeCaseReport } from '../db/cases.js';
@@ -32,6 +32,33 @@ import {
 } from './send-message.js';
 
 export type { SendMessageInput, SendResult } from './send-message.js';
+
+/** The facts a case decides on, with the segmentation thresholds published when they were read. */
+export type Facts = CaseSnapshot & { segmentation?: SegmentationConfig };
+
+/** What the workflow reports: its state and the timeline entries since its last report. */
+export interface CaseReport {
+  state: CaseState;
+  workflowId: string;
+  runId: string;
+  events: { type: string; summary: string }[];
+}
+
+/**
+ * A step's report that its send stores: the case waits `nextAfterMs` from the send for its next
+ * step, as the state will say.
+ */
+export interface StepReport extends CaseReport {
+  nextAfterMs: number;
+}
+
+/** What a send that reported its step brings back: the state it stored, the facts after it, its moment. */
+export interface StepReported {
+  state: CaseState;
+  facts: Facts;
+  /** The send's moment (the server's clock), from which the next step's wait counts. */
+  at: number;
+}
 
 /** What an episode runs by: read once when it starts, so it is fixed for the whole episode. */
 export interface Policies {
@@ -75,16 +102,8 @@ export function createActivities(deps: ActivityDeps) {
      * The facts, and the segmentation thresholds published now: a threshold change applies at each
      * case's next re-assessment (histories from before carry no thresholds: the episode's apply).
      */
-    async loadCaseSnapshot({
-      debtorId,
-      asOf,
-    }: {
-      debtorId: string;
-      asOf: string;
-    }): Promise<CaseSnapshot & { segmentation?: SegmentationConfig }> {
-      const snap = await loadCaseSnapshot(db, debtorId, new Date(asOf), inForce.creditor);
-      return { ...snap, segmentation: (await published()).segmentation };
-    },
+    loadCaseSnapshot: ({ debtorId, asOf }: { debtorId: string; asOf: string }) =>
+      readFacts(debtorId, new Date(asOf)),
 
     ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
 
@@ -123,48 +142,67 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    async reportCase({
-      state,
-      workflowId,
-      runId,
-      events,
-    }: {
-      state: CaseState;
-      workflowId: string;
-      runId: string;
-      events: { type: string; summary: string }[];
-    }): Promise<void> {
-      const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
-      const assessment = await assessmentForReport(db, state.debtorId, {
-        segment: state.segment,
-        ruleId: state.ruleId,
-        purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
-        reasons: state.reasons,
-      });
-      const waiver = await waiverEvent(state, runId);
-      await storeCaseReport(db, { state, workflowId, runId, claimPaid, assessment }, [
-        ...(waiver ? [waiver] : []),
-        ...events.map((event): CaseEventInput => ({
-          debtorId: state.debtorId,
-          source: 'workflow',
-          type: event.type,
-          summary: event.summary,
-          data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
-        })),
-      ]);
-    },
+    reportCase,
 
     /**
      * Sends one reminder at most once per idempotency key. The facts are re-read right before
      * sending: a payment or opt-out that arrived after the workflow decided wins.
      */
-    async sendMessage(input: SendMessageInput): Promise<SendResult> {
+    async sendMessage({
+      report,
+      ...input
+    }: SendMessageInput & { report?: StepReport }): Promise<SendResult & { reported?: StepReported }> {
       // A receipt answers what the debtor just did on the portal: it goes at once, outside the
       // dunning window and caps (consent and opt-out still hold: the send re-reads them).
       const receipt = input.template === 'dispute-received';
-      return sendThroughOutbox(input, receipt ? undefined : () => stillAllowed(input));
+      const result = await sendThroughOutbox(input, receipt ? undefined : () => stillAllowed(input));
+      if (!report || (result.outcome !== 'sent' && result.outcome !== 'already-sent')) return result;
+      return { ...result, reported: await reportStep(report) };
     },
   };
+
+  /**
+   * The facts, and the segmentation thresholds published now: a threshold change applies at each
+   * case's next re-assessment (histories from before carry no thresholds: the episode's apply).
+   */
+  async function readFacts(debtorId: string, asOf: Date): Promise<Facts> {
+    const snap = await loadCaseSnapshot(db, debtorId, asOf, inForce.creditor);
+    return { ...snap, segmentation: (await published()).segmentation };
+  }
+
+  async function reportCase({ state, workflowId, runId, events }: CaseReport): Promise<void> {
+    const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
+    const assessment = await assessmentForReport(db, state.debtorId, {
+      segment: state.segment,
+      ruleId: state.ruleId,
+      purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
+      reasons: state.reasons,
+    });
+    const waiver = await waiverEvent(state, runId);
+    await storeCaseReport(db, { state, workflowId, runId, claimPaid, assessment }, [
+      ...(waiver ? [waiver] : []),
+      ...events.map((event): CaseEventInput => ({
+        debtorId: state.debtorId,
+        source: 'workflow',
+        type: event.type,
+        summary: event.summary,
+        data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
+      })),
+    ]);
+  }
+
+  /**
+   * A step's message went out: the case as it will wait for its next step is stored with the facts
+   * read after the send (so they count the message), and both go back to the workflow, which then
+   * neither reads nor reports again (the lean step).
+   */
+  async function reportStep({ nextAfterMs, ...report }: StepReport): Promise<StepReported> {
+    const at = Context.current().info.currentAttemptScheduledTimestampMs;
+    const facts = await readFacts(report.state.debtorId, new Date(at));
+    const state = stateAfterSend(report.state, facts.snapshot, at, nextAfterMs);
+    await reportCase({ ...report, state });
+    return { state, facts, at };
+  }
 
   /**
    * A segment that waives interest and fees (creditor policy: `segments.<segment>.waive`, built in

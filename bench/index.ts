@@ -19,7 +19,7 @@ import { startWorkerProcess } from '../test/setup/worker-process.js';
 import { unusedPort } from '../test/setup/ports.js';
 import { zoneInContactWindowNow } from '../test/setup/harness.js';
 import { timeAssess, writeDebtorFile } from './assess-file.js';
-import { openingEvents, stepEvents } from './case-costs.js';
+import { backlogCleared, openingEvents, stepEvents } from './case-costs.js';
 import { measureChannelThroughput } from './channel-throughput.js';
 import { measureFirstStart } from './first-start.js';
 import {
@@ -64,6 +64,8 @@ const counts = options.quick
       idle: 10_000,
     };
 const idleTarget = options['idle-cases'] ?? counts.idle;
+/** The product's case queue (TEMPORAL_TASK_QUEUE's default, which the bench leaves unset). */
+const CASE_TASK_QUEUE = 'mahnwerk-cases';
 const STEP_SAMPLE = 10;
 const OPENING_SAMPLE = 20;
 /** How the cases are handed over one at a time; the bulk import is measured beside it. */
@@ -149,6 +151,7 @@ async function main(): Promise<BenchResult> {
       progress(`ingest × ${idleTarget - open} more to reach ${idleTarget} open cases`);
       await ingest(api, benchCases('idle', idleTarget - open, night));
     }
+    await backlogCleared(client, CASE_TASK_QUEUE, progress);
     progress(`${idleCases} open cases idle: measuring the product process`);
     await settledCpuPercent(() => product.cpuSeconds(), 10);
     const idleCpuPercent = await settledCpuPercent(() => product.cpuSeconds(), 10);

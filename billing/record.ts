@@ -124,7 +124,7 @@ export async function tellCasesOfInvoices(
       const tell = change !== 'unchanged' || tellCase === 'always';
       return tell ? await tellRunningCase(cases, debtorId) : null;
     }
-    const { snapshot } = snapshots.get(debtorId) ?? {};
+    const { snapshot, oldestDueDate } = snapshots.get(debtorId) ?? {};
     if (!snapshot) return caseWorkflowId(debtorId); // unchanged, and its case is running
     // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
     const assessment = assess(snapshot, policies.segmentation);
@@ -136,7 +136,7 @@ export async function tellCasesOfInvoices(
         assessment,
         strategy: policies.strategies[assessment.segment],
         variant,
-        daysPastDue: snapshot.daysPastDue,
+        overdueSince: oldestDueDate,
         amountDue: snapshot.openAmount,
       },
     );

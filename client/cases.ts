@@ -72,7 +72,8 @@ export class CaseClient {
     invoice: InvoiceRecorded,
     opening: {
       assessment: Assessment;
-      daysPastDue: number;
+      /** The due date of the oldest open invoice (YYYY-MM-DD), when there is one. */
+      overdueSince: string | null | undefined;
       amountDue: number;
       strategy?: Strategy;
       /** The experiment variant assigned to the case (runs the strategy with its overrides). */
@@ -99,10 +100,11 @@ export class CaseClient {
         typedSearchAttributes: [
           { key: sa.DunningStatus, value: strategy.status },
           { key: sa.DunningSegment, value: strategy.segment },
-          { key: sa.DunningStep, value: 'opened' },
           { key: sa.StrategyVersion, value: strategy.version },
           { key: sa.AmountDue, value: opening.amountDue },
-          { key: sa.DaysPastDue, value: opening.daysPastDue },
+          ...(opening.overdueSince
+            ? [{ key: sa.OverdueSince, value: sa.overdueSinceValue(opening.overdueSince) }]
+            : []),
           ...(variant ? [{ key: sa.StrategyVariant, value: variant.name }] : []),
         ],
       },

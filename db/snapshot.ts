@@ -19,6 +19,8 @@ export interface CaseSnapshot {
   paidTotal: number;
   /** Billing withdrew part of this case's claim (DELETE of an invoice): settled, it closes cancelled, not paid. */
   claimWithdrawn: boolean;
+  /** The due date of the oldest open invoice (YYYY-MM-DD); absent in histories recorded before it. */
+  oldestDueDate?: string | null;
 }
 
 const HISTORY_DAYS = 30;
@@ -129,6 +131,7 @@ export async function loadCaseSnapshots(
         ],
         paidTotal: Number(paid.find((p) => p.debtor_id === debtorId)?.total ?? 0),
         claimWithdrawn: withdrawn.some((w) => w.debtor_id === debtorId),
+        oldestDueDate: facts.oldestDueDate,
       };
       return [debtorId, snapshot];
     }),

@@ -226,7 +226,7 @@ export function summarize(result: LoadResult, context: SummaryContext): string {
     `  Temporal Web UI   ${ui}  (one workflow per debtor, id case-<debtorId>)`,
     `    all demo cases  ${uiQuery('WorkflowId STARTS_WITH "case-demo-"')}`,
     `    one segment     ${uiQuery('DunningSegment="personal"')}`,
-    '    other filters   DunningStatus="active", AmountDue > 100000, DaysPastDue >= 90',
+    `    other filters   DunningStatus="active", AmountDue > 100000, OverdueSince < "${new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10)}T00:00:00Z"`,
     `  A case via API    curl -H "Authorization: Bearer $KEY" ${apiUrl}/v1/cases/${example}`,
     `  Sent e-mails      ${apiUrl}/dev/outbox (first reminders wait for each debtor's local contact window)`,
   );

@@ -97,6 +97,32 @@ export interface CaseState {
   variant: { experimentId: string; name: string } | null;
 }
 
+/**
+ * The figures of the case state that come from the facts. The workflow sets them from each read, and
+ * a send that reports its step sets them from the read after it, so both store the same state.
+ */
+export function caseFigures(facts: {
+  openAmount: number;
+  currency: string | null;
+  daysPastDue: number;
+}): Pick<CaseState, 'amountDue' | 'currency' | 'daysPastDue'> {
+  return { amountDue: facts.openAmount, currency: facts.currency, daysPastDue: facts.daysPastDue };
+}
+
+/**
+ * The case as it waits for its next step after a send at `at` (ms): the figures of the facts read
+ * after the send, the next step `nextAfterMs` later (also its next decision).
+ */
+export function stateAfterSend(
+  state: CaseState,
+  facts: Parameters<typeof caseFigures>[0],
+  at: number,
+  nextAfterMs: number,
+): CaseState {
+  const nextAt = new Date(at + nextAfterMs).toISOString();
+  return { ...state, ...caseFigures(facts), nextStepAt: nextAt, nextDecisionAt: nextAt };
+}
+
 export interface CaseOutcome {
   status: CaseStatus;
   closedAt: string;

@@ -9,6 +9,14 @@ export const StrategyVersion = defineSearchAttributeKey('StrategyVersion', Searc
 export const StrategyVariant = defineSearchAttributeKey('StrategyVariant', SearchAttributeType.KEYWORD);
 export const AmountDue = defineSearchAttributeKey('AmountDue', SearchAttributeType.INT);
 export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
+/**
+ * The due date of the oldest open invoice (midnight UTC): filter `OverdueSince < "…"` for the days
+ * past due. Unlike `DaysPastDue` (cases opened before the lean step) it does not change every day.
+ */
+export const OverdueSince = defineSearchAttributeKey('OverdueSince', SearchAttributeType.DATETIME);
+
+/** The `OverdueSince` value of a due date (YYYY-MM-DD). */
+export const overdueSinceValue = (dueDate: string): Date => new Date(`${dueDate}T00:00:00Z`);
 
 export const allSearchAttributeKeys = [
   DunningStatus,
@@ -18,10 +26,11 @@ export const allSearchAttributeKeys = [
   StrategyVariant,
   AmountDue,
   DaysPastDue,
+  OverdueSince,
 ];
 
 /** For `temporal server start-dev --search-attribute` and the operator service. */
-export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int'> = {
+export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int' | 'Datetime'> = {
   DunningStatus: 'Keyword',
   DunningSegment: 'Keyword',
   DunningStep: 'Keyword',
@@ -29,4 +38,5 @@ export const searchAttributeDefinitions: Record<string, 'Keyword' | 'Int'> = {
   StrategyVariant: 'Keyword',
   AmountDue: 'Int',
   DaysPastDue: 'Int',
+  OverdueSince: 'Datetime',
 };

@@ -66,9 +66,11 @@ export async function addSearchAttributes(
     searchAttributes: Object.fromEntries(
       names.map((name) => [
         name,
-        searchAttributeDefinitions[name] === 'Int'
-          ? IndexedValueType.INDEXED_VALUE_TYPE_INT
-          : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        {
+          Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+          Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+          Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        }[searchAttributeDefinitions[name] ?? 'Keyword'],
       ]),
     ),
   });

@@ -223,14 +223,14 @@ async function openCase(
     dueDate,
     issuedAt: new Date(now - (debtor.daysPastDue + 30) * DAY_MS).toISOString(),
   });
-  const { snapshot } = await loadCaseSnapshot(db, debtorId, new Date(now));
+  const { snapshot, oldestDueDate } = await loadCaseSnapshot(db, debtorId, new Date(now));
   const assessment = assess(snapshot, policies.segmentation);
   await cases.invoiceRecorded(
     debtorId,
     { invoiceId: 'simulated-invoice', amountDue: debtor.openAmount, currency },
     {
       assessment,
-      daysPastDue: snapshot.daysPastDue,
+      overdueSince: oldestDueDate,
       amountDue: debtor.openAmount,
       strategy: policies.strategies[assessment.segment],
     },

@@ -65,7 +65,7 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
     });
 
     const listed = await listUntil(
-      `WorkflowId = "${caseWorkflowId(id)}" AND DunningStatus = "active" AND AmountDue = 12950 AND DaysPastDue > 0`,
+      `WorkflowId = "${caseWorkflowId(id)}" AND DunningStatus = "active" AND AmountDue = 12950 AND OverdueSince < "${new Date().toISOString()}"`,
       1,
     );
     expect(listed).toHaveLength(1);

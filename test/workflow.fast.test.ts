@@ -3,10 +3,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import type { createActivities, SendMessageInput, SendResult } from '../activities/index.js';
+import type { createActivities, SendMessageInput } from '../activities/index.js';
 import type { CaseSnapshot } from '../db/snapshot.js';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { caseWorkflowId, type CaseInput } from '../domain/case.js';
+import { caseWorkflowId, stateAfterSend, type CaseInput } from '../domain/case.js';
 import { days } from '../domain/dates.js';
 import { defaultPolicies } from '../config/policy-file.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
@@ -89,11 +89,21 @@ function standIns() {
     async reportCase(report: CaseReport) {
       calls.reports.push(report);
     },
-    async sendMessage(input: SendMessageInput): Promise<SendResult> {
+    async sendMessage({
+      report,
+      ...input
+    }: Parameters<Activities['sendMessage']>[0]): ReturnType<Activities['sendMessage']> {
       if (calls.openAmount <= 0) return { outcome: 'skipped', reason: 'paid' };
       // The simulated moment of the send: the time-skipping server's clock, not the wall clock.
       calls.sends.push({ input, at: Context.current().info.currentAttemptScheduledTimestampMs });
-      return { outcome: 'sent' };
+      if (!report) return { outcome: 'sent' };
+      // As the real send does: the step's report with the facts read after it, the wait from now.
+      const { nextAfterMs, ...stored } = report;
+      const at = Context.current().info.currentAttemptScheduledTimestampMs;
+      const after = facts();
+      const state = stateAfterSend(stored.state, after.snapshot, at, nextAfterMs);
+      calls.reports.push({ ...stored, state });
+      return { outcome: 'sent', reported: { state, facts: after, at } };
     },
     async createAgentTask() {},
     async withdrawAgentTask() {},
@@ -187,7 +197,7 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       expect(kinds.slice(fired, nextTimer + 1).filter((k) => k.startsWith('activityTaskScheduled'))).toEqual([
         'activityTaskScheduled:sendMessage',
       ]);
-      expect(nextTimer - fired + 1).toBeLessThanOrEqual(14);
+      expect(nextTimer - fired + 1).toBeLessThanOrEqual(11);
       // One report per decision: the opening's, and one after each send.
       expect(calls.reports.map((r) => r.state.currentStep)).toEqual(['assessing', 'portal-link', 'reminder']);
     });

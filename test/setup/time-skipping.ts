@@ -156,11 +156,11 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
         dueDate,
         issuedAt: '2026-01-01T08:00:00Z',
       });
-      const { snapshot } = await loadCaseSnapshot(world.db, debtorId, new Date(now));
+      const { snapshot, oldestDueDate } = await loadCaseSnapshot(world.db, debtorId, new Date(now));
       await world.cases.invoiceRecorded(
         debtorId,
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-        { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount, variant },
+        { assessment: assess(snapshot), overdueSince: oldestDueDate, amountDue: amount, variant },
       );
       return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },

@@ -1,7 +1,8 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { CaseStatus } from '../../domain/case.js';
+import { caseFigures, type CaseStatus } from '../../domain/case.js';
 import * as sa from '../../domain/search-attributes.js';
+import { daysPastDue } from '../../domain/dates.js';
 import { assess } from '../../domain/segmentation/assess.js';
 import { raisedSegment } from '../../domain/strategies/types.js';
 import type { Snapshot } from './activities.js';
@@ -24,16 +25,7 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
       `Step: ${state.currentStep ?? '—'} · next: ${state.nextStep ?? '—'}${state.nextStepAt ? ` at ${state.nextStepAt}` : ''}`,
     ].join('\n\n'),
   );
-  upsertChanged(ep, [
-    { key: sa.DunningStatus, value: state.status },
-    { key: sa.DunningSegment, value: state.segment },
-    { key: sa.DunningStep, value: state.currentStep ?? 'none' },
-    { key: sa.StrategyVersion, value: state.strategyVersion },
-    { key: sa.AmountDue, value: state.amountDue },
-    { key: sa.DaysPastDue, value: state.daysPastDue },
-    // Only cases in an experiment carry it: histories without one keep their exact commands.
-    ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
-  ]);
+  upsertChanged(ep, ep.leanStep ? leanAttributes(ep) : stepAttributes(ep));
   const events = [...ep.pending.splice(0), ...(event ? [event] : [])];
   // A lean run reports only what changed since its last report.
   const reported = JSON.stringify(state);
@@ -42,13 +34,48 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
   await ep.io.reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
 }
 
+/**
+ * What the Web UI filters on, as cases before the lean step upserted it: the step and the days past
+ * due change at every step, an upsert (one history event) each time.
+ */
+function stepAttributes(ep: Episode): SearchAttributeUpdatePair[] {
+  const { state } = ep;
+  return [
+    { key: sa.DunningStatus, value: state.status },
+    { key: sa.DunningSegment, value: state.segment },
+    { key: sa.DunningStep, value: state.currentStep ?? 'none' },
+    { key: sa.StrategyVersion, value: state.strategyVersion },
+    { key: sa.AmountDue, value: state.amountDue },
+    { key: sa.DaysPastDue, value: state.daysPastDue },
+    // Only cases in an experiment carry it: histories without one keep their exact commands.
+    ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
+  ];
+}
+
+/**
+ * Since the lean step only what rarely changes: the days past due become the date the case is
+ * overdue since, and the step is in the case's details (Web UI) and the API, not an attribute.
+ */
+function leanAttributes(ep: Episode): SearchAttributeUpdatePair[] {
+  const { state } = ep;
+  return [
+    { key: sa.DunningStatus, value: state.status },
+    { key: sa.DunningSegment, value: state.segment },
+    { key: sa.StrategyVersion, value: state.strategyVersion },
+    { key: sa.AmountDue, value: state.amountDue },
+    ...(ep.overdueSince ? [{ key: sa.OverdueSince, value: sa.overdueSinceValue(ep.overdueSince) }] : []),
+    ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
+  ];
+}
+
 /** Older histories upserted every attribute each time; a lean run upserts the ones that changed. */
 function upsertChanged(ep: Episode, attributes: SearchAttributeUpdatePair[]): void {
+  const shown = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
   const changed = ep.lean
-    ? attributes.filter(({ key, value }) => ep.searchAttributes.get(key.name) !== value)
+    ? attributes.filter(({ key, value }) => ep.searchAttributes.get(key.name) !== shown(value))
     : attributes;
   if (changed.length === 0) return;
-  for (const { key, value } of changed) ep.searchAttributes.set(key.name, value);
+  for (const { key, value } of changed) ep.searchAttributes.set(key.name, shown(value));
   upsertSearchAttributes(changed);
 }
 
@@ -57,59 +84,82 @@ function upsertChanged(ep: Episode, attributes: SearchAttributeUpdatePair[]): vo
  * SegmentChanged when the debtor belongs elsewhere now.
  */
 export async function refresh(ep: Episode): Promise<Snapshot> {
-  const { carried, state } = ep;
   for (;;) {
     ep.factsRead = ep.factsChanges;
     const snap = await ep.io.loadCaseSnapshot({ debtorId: ep.debtorId, asOf: new Date().toISOString() });
-    ep.debtorZone = snap.snapshot.timezone ?? 'UTC';
-    ep.debtorCountry = snap.snapshot.country;
-    ep.paidTotal = snap.paidTotal ?? 0;
-    const preferred = snap.snapshot.preferredChannel;
-    ep.preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
-    Object.assign(state, {
-      amountDue: snap.snapshot.openAmount,
-      currency: snap.snapshot.currency,
-      daysPastDue: snap.snapshot.daysPastDue,
-    });
-    if (ep.closing) throw new CaseClosed(ep.closing);
-    if (snap.snapshot.openAmount <= 0) {
-      if (ep.factsRead === ep.factsChanges) throw new CaseClosed(settledAs(ep, snap));
-      continue;
-    }
-    const promise = carried.promise;
-    if (promise && promise.until <= Date.now()) {
-      const kept = snap.snapshot.openAmount <= promise.expectedOpen;
-      if (!kept) carried.brokenPromises++;
-      ep.pending.push({
-        type: kept ? 'promise-kept' : 'promise-broken',
-        summary: kept
-          ? 'Promise kept'
-          : `Promise broken (${carried.brokenPromises} in this case); re-assessing`,
-      });
-      carried.promise = undefined;
-      state.promisedUntil = null;
-    }
-    if (carried.plan && !carried.disputed && !carried.operatorPaused) await followPlan(ep);
-    const assessment = assess(
-      { ...snap.snapshot, brokenPromisesInCase: carried.brokenPromises },
-      snap.segmentation ?? ep.policies.segmentation,
-    );
-    const segment = raisedSegment(assessment.segment, carried.stageFloor);
-    state.ruleId = assessment.ruleId;
-    state.reasons =
-      segment === assessment.segment
-        ? assessment.reasons
-        : [...assessment.reasons, `kept in ${segment}: an earlier strategy's next stage moved the case on`];
-    // A case with the agency stays where it is: the agency works it, the assessment only reports.
-    if (segment !== ep.segment && !ep.handoff) {
-      ep.pending.push({
-        type: 'segment-changed',
-        summary: `Segment ${ep.segment} → ${segment} (rule ${assessment.ruleId}: ${state.reasons.join('; ')})`,
-      });
-      throw new SegmentChanged(segment);
-    }
-    return snap;
+    if (await decide(ep, snap)) return snap;
   }
+}
+
+/**
+ * Decides on facts read elsewhere (by a send that reported its step, or projected to a timer's
+ * wake-up); `readAt` is the count of fact changes when they were read. Reads again if they are out
+ * of date by then.
+ */
+export async function decideOn(ep: Episode, snap: Snapshot, readAt: number): Promise<Snapshot> {
+  ep.factsRead = readAt;
+  return (await decide(ep, snap)) ? snap : refresh(ep);
+}
+
+/** Facts read earlier, as they stand at `now` when nothing changed them: only the days past due move. */
+export function projectedTo(snap: Snapshot, now: number): Snapshot {
+  const { oldestDueDate } = snap;
+  if (!oldestDueDate) return snap;
+  const days = daysPastDue(oldestDueDate, new Date(now), snap.snapshot.timezone ?? 'UTC');
+  return { ...snap, snapshot: { ...snap.snapshot, daysPastDue: days } };
+}
+
+/**
+ * Settles promises and re-assesses on the facts; false when they must be read again (the debtor
+ * paid, and a signal since says more may have changed).
+ */
+async function decide(ep: Episode, snap: Snapshot): Promise<boolean> {
+  const { carried, state } = ep;
+  ep.debtorZone = snap.snapshot.timezone ?? 'UTC';
+  ep.debtorCountry = snap.snapshot.country;
+  ep.paidTotal = snap.paidTotal ?? 0;
+  ep.overdueSince = snap.oldestDueDate ?? null;
+  const preferred = snap.snapshot.preferredChannel;
+  ep.preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
+  Object.assign(state, caseFigures(snap.snapshot));
+  if (ep.closing) throw new CaseClosed(ep.closing);
+  if (snap.snapshot.openAmount <= 0) {
+    if (ep.factsRead === ep.factsChanges) throw new CaseClosed(settledAs(ep, snap));
+    return false;
+  }
+  const promise = carried.promise;
+  if (promise && promise.until <= Date.now()) {
+    const kept = snap.snapshot.openAmount <= promise.expectedOpen;
+    if (!kept) carried.brokenPromises++;
+    ep.pending.push({
+      type: kept ? 'promise-kept' : 'promise-broken',
+      summary: kept
+        ? 'Promise kept'
+        : `Promise broken (${carried.brokenPromises} in this case); re-assessing`,
+    });
+    carried.promise = undefined;
+    state.promisedUntil = null;
+  }
+  if (carried.plan && !carried.disputed && !carried.operatorPaused) await followPlan(ep);
+  const assessment = assess(
+    { ...snap.snapshot, brokenPromisesInCase: carried.brokenPromises },
+    snap.segmentation ?? ep.policies.segmentation,
+  );
+  const segment = raisedSegment(assessment.segment, carried.stageFloor);
+  state.ruleId = assessment.ruleId;
+  state.reasons =
+    segment === assessment.segment
+      ? assessment.reasons
+      : [...assessment.reasons, `kept in ${segment}: an earlier strategy's next stage moved the case on`];
+  // A case with the agency stays where it is: the agency works it, the assessment only reports.
+  if (segment !== ep.segment && !ep.handoff) {
+    ep.pending.push({
+      type: 'segment-changed',
+      summary: `Segment ${ep.segment} → ${segment} (rule ${assessment.ruleId}: ${state.reasons.join('; ')})`,
+    });
+    throw new SegmentChanged(segment);
+  }
+  return true;
 }
 
 /**

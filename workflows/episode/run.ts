@@ -21,8 +21,10 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const slot: EpisodeSlot = {};
   installHandlers(slot, segment, carried);
   const lean = patched('lean-case');
+  const leanStep = lean && patched('lean-step');
   // Policies and strategy are read once: the episode runs by what was in force when it started.
-  const ep = new Episode(segment, await (lean ? local.loadPolicies() : loadPolicies()), carried, lean);
+  const policies = await (lean ? local.loadPolicies() : loadPolicies());
+  const ep = new Episode(segment, policies, carried, lean, leanStep);
   carried.caseOpenedAt = ep.state.openedAt;
   slot.ep = ep;
   try {
@@ -52,9 +54,12 @@ async function followStrategy(ep: Episode): Promise<never> {
     // The facts read for the last decision serve this one when nothing changed since: at the
     // opening, and before a step that waits (the timer's wake-up reads them again).
     const fresh = ep.lean && factsHeld && (i === 0 || step.afterDays > 0) ? snap : undefined;
-    snap = await waitUntil(ep, lastStepAt + step.afterDays * DAY_MS, step.label, undefined, fresh);
-    factsHeld = await runStep(ep, step, snap);
-    lastStepAt = Date.now();
+    const at = lastStepAt + step.afterDays * DAY_MS;
+    snap = await waitUntil(ep, at, step.label, undefined, fresh, step.action.kind === 'message');
+    const done = await runStep(ep, step, snap, strategy.steps[i + 1]);
+    factsHeld = done.held;
+    snap = done.facts ?? snap;
+    lastStepAt = done.at ?? Date.now();
     if (!ep.lean) await publish(ep);
   }
   // The strategy is done: the case goes on into its next stage. Histories recorded before next

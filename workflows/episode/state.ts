@@ -58,6 +58,8 @@ export class Episode {
   debtorZone = 'UTC';
   debtorCountry: string | null = null;
   preferredDigital: Channel | undefined = undefined;
+  /** The due date of the oldest open invoice, as of the last read of the facts. */
+  overdueSince: string | null = null;
   awaited: AwaitedTask | undefined = undefined;
   /** Set while the case is with a collection agency: status `escalated`, no outreach. */
   handoff: OpenHandoff | undefined = undefined;
@@ -86,6 +88,12 @@ export class Episode {
     readonly carried: CarriedState,
     /** Opened since the lean case: reads once, reports once per decision, through local activities. */
     readonly lean = false,
+    /**
+     * Opened since the lean step: a step's send reports it and brings back the facts, a timer's
+     * wake-up decides on the facts it has (every change of facts signals the case), and no search
+     * attribute changes per step.
+     */
+    readonly leanStep = false,
   ) {
     this.strategy = strategyOf(segment, policies, carried);
     this.state = openingState(segment, this.strategy, carried);

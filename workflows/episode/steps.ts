@@ -2,7 +2,10 @@ import { callDeadline } from '../../domain/agent-tasks.js';
 import { decideContact, type PolicyFacts } from '../../domain/contact-policy/index.js';
 import type { Channel } from '../../domain/segmentation/types.js';
 import type { StrategyStep } from '../../domain/strategies/types.js';
+import type { StepReport } from '../../activities/index.js';
+import { REASSESS_EVERY_DAYS } from '../../domain/strategies/defaults.js';
 import { escalateCase, sendMessageAs, type Snapshot } from './activities.js';
+import { decideOn } from './facts.js';
 import { escalateUnanswered, workAgentTask } from './agent-tasks.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed } from './errors.js';
@@ -78,6 +81,30 @@ async function contact(
   ep.pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
 }
 
+/** How a step ended: whether the facts read before it still hold, and what the send brought back. */
+export interface StepDone {
+  held: boolean;
+  /** The facts read after a send that reported the step (the lean step). */
+  facts?: Snapshot;
+  /** When the step was done, for the next step's cadence: the moment of a send that reported it. */
+  at?: number;
+}
+
+/**
+ * In a lean step the send stores the case as it will wait for the next step, when that is known now:
+ * a next strategy step within the re-assessment interval (a longer wait re-assesses first).
+ */
+function stepReport(ep: Episode, next: StrategyStep | undefined): StepReport | undefined {
+  if (!ep.leanStep || !next || next.afterDays > REASSESS_EVERY_DAYS) return undefined;
+  return {
+    state: { ...ep.state, status: ep.statusNow(), plan: ep.planNow(), nextStep: next.label },
+    nextAfterMs: next.afterDays * DAY_MS,
+    workflowId: ep.info.workflowId,
+    runId: ep.info.runId,
+    events: ep.pending.splice(0),
+  };
+}
+
 /** A message on the first allowed channel, the debtor's preferred digital one first where the step says so. */
 async function sendStepMessage(
   ep: Episode,
@@ -85,8 +112,9 @@ async function sendStepMessage(
   action: Extract<StrategyStep['action'], { kind: 'message' }>,
   key: string,
   snap: Snapshot,
-): Promise<boolean> {
-  let held = true;
+  next: StrategyStep | undefined,
+): Promise<StepDone> {
+  const done: StepDone = { held: true };
   const preferred = snap.snapshot.preferredChannel;
   const channels =
     action.preferred && preferred && preferred !== 'portal' && action.channels.includes(preferred)
@@ -94,6 +122,8 @@ async function sendStepMessage(
       : action.channels;
   await contact(ep, step, channels, snap, async (channel) => {
     const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
+    const report = stepReport(ep, next);
+    const readAt = ep.factsChanges;
     const result = await sendMessageAs(
       channel,
       summary,
@@ -104,14 +134,20 @@ async function sendStepMessage(
       template: action.template,
       tone: ep.strategy.tone,
       stepLabel: step.label,
+      ...(report ? { report } : {}),
     });
+    if (result.reported) {
+      ep.lastReport = JSON.stringify(result.reported.state);
+      done.facts = await decideOn(ep, result.reported.facts, readAt);
+      done.at = result.reported.at;
+    } else if (report) ep.pending.unshift(...report.events);
     if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
     if (result.outcome === 'sent' || result.outcome === 'already-sent') return 'done';
     // A rejected address or a skip: the facts changed (or were not what the step assumed).
-    held = false;
+    done.held = false;
     return 'next-channel';
   });
-  return held;
+  return done;
 }
 
 /** Work for a person; a debtor who asks for a call-back gets a new task due then. */
@@ -156,19 +192,25 @@ async function agentStep(
 }
 
 /**
- * The step runner: one strategy step, by its action. Answers whether the facts read before it still
- * hold (a message went out as planned; the contact history is read again at the next wake-up).
+ * The step runner: one strategy step, by its action (`next` is the strategy's step after it). Answers
+ * whether the facts read before it still hold (a message went out as planned; the contact history is
+ * read again at the next wake-up), and what a reporting send brought back.
  */
-export async function runStep(ep: Episode, step: StrategyStep, snap: Snapshot): Promise<boolean> {
+export async function runStep(
+  ep: Episode,
+  step: StrategyStep,
+  snap: Snapshot,
+  next?: StrategyStep,
+): Promise<StepDone> {
   ep.state.currentStep = step.id;
   const key = `${ep.caseKey}/${ep.carried.episode}/${step.id}`;
   const action = step.action;
   switch (action.kind) {
     case 'message':
-      return sendStepMessage(ep, step, action, key, snap);
+      return sendStepMessage(ep, step, action, key, snap, next);
     case 'agent-task':
       await agentStep(ep, step, action, key, snap);
-      return false;
+      return { held: false };
     case 'escalate':
       await escalateCase({ debtorId: ep.debtorId, escalationKey: key });
       throw new CaseClosed('escalated');

@@ -3,7 +3,7 @@ import { nextPlanEvent } from '../../domain/payment-plan.js';
 import { REASSESS_EVERY_DAYS } from '../../domain/strategies/defaults.js';
 import type { Snapshot } from './activities.js';
 import { DAY_MS } from './commitments.js';
-import { publish, refresh } from './facts.js';
+import { decideOn, projectedTo, publish, refresh } from './facts.js';
 import type { Episode } from './state.js';
 
 /**
@@ -42,6 +42,8 @@ export async function waitUntil(
   why = `Until ${label}`,
   /** Facts just read for this decision, when nothing has changed since (lean runs only). */
   fresh?: Snapshot,
+  /** What follows is a send, which re-reads the facts itself (a lean step decides without reading). */
+  sendFollows = false,
 ): Promise<Snapshot> {
   const { carried, state } = ep;
   let snap = fresh && ep.factsRead === ep.factsChanges ? fresh : await refresh(ep);
@@ -75,6 +77,13 @@ export async function waitUntil(
           : why;
       woke = await condition(changed, Math.max(remaining, 1), { summary });
     } else await condition(changed);
+    const unchanged = !woke && !reassessing && !carried.promise && !carried.plan;
+    if (unchanged && ep.leanStep && sendFollows && Date.now() >= at) {
+      // A send's time, and nothing changed (every change of facts signals the case): decide on the
+      // facts as of now; the send re-reads them before anything goes out. Decisions on money (a
+      // write-off, a hand-over) read them, interest included.
+      return decideOn(ep, projectedTo(snap, Date.now()), ep.factsRead);
+    }
     snap = await refresh(ep);
     if (!woke && reassessing) noteReassessment(ep, before);
     if (!woke && !ep.paused() && Date.now() >= at) return snap;
