@@ -1,4 +1,4 @@
-import type { CaseState } from '../domain/case.js';
+import { currentCaseState, type CaseState, type ReportedCaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import type { CaseEventInput } from '../db/case-events.js';
 import { assessmentForReport, storeCaseReport } from '../db/cases.js';
@@ -124,16 +124,18 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async reportCase({
-      state,
+      state: reported,
       workflowId,
       runId,
       events,
     }: {
-      state: CaseState;
+      /** A task scheduled by workflow code from before the rename still carries `amountDue`. */
+      state: ReportedCaseState;
       workflowId: string;
       runId: string;
       events: { type: string; summary: string }[];
     }): Promise<void> {
+      const state = currentCaseState(reported);
       const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
       const assessment = await assessmentForReport(db, state.debtorId, {
         segment: state.segment,
@@ -149,7 +151,7 @@ export function createActivities(deps: ActivityDeps) {
           source: 'workflow',
           type: event.type,
           summary: event.summary,
-          data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
+          data: { status: state.status, openAmount: state.openAmount, currency: state.currency },
         })),
       ]);
     },

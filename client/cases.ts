@@ -5,7 +5,13 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { caseWorkflowId, type CaseInput, type CaseState, type InvoiceRecorded } from '../domain/case.js';
+import {
+  caseWorkflowId,
+  currentCaseState,
+  type CaseInput,
+  type CaseState,
+  type InvoiceRecorded,
+} from '../domain/case.js';
 import type { Database } from '../db/database.js';
 import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
@@ -73,7 +79,7 @@ export class CaseClient {
     opening: {
       assessment: Assessment;
       daysPastDue: number;
-      amountDue: number;
+      openAmount: number;
       strategy?: Strategy;
       /** The experiment variant assigned to the case (runs the strategy with its overrides). */
       variant?: CaseVariant | undefined;
@@ -101,7 +107,7 @@ export class CaseClient {
           { key: sa.DunningSegment, value: strategy.segment },
           { key: sa.DunningStep, value: 'opened' },
           { key: sa.StrategyVersion, value: strategy.version },
-          { key: sa.AmountDue, value: opening.amountDue },
+          { key: sa.AmountDue, value: opening.openAmount },
           { key: sa.DaysPastDue, value: opening.daysPastDue },
           ...(variant ? [{ key: sa.StrategyVariant, value: variant.name }] : []),
         ],
@@ -191,8 +197,8 @@ export class CaseClient {
     }
   }
 
-  state(debtorId: string): Promise<CaseState> {
-    return this.handle(debtorId).query(caseStateQuery);
+  async state(debtorId: string): Promise<CaseState> {
+    return currentCaseState(await this.handle(debtorId).query(caseStateQuery));
   }
 
   private handle(debtorId: string) {

@@ -81,7 +81,8 @@ export interface CaseState {
   nextStepAt: string | null;
   /** When the case decides next at the latest (ISO): set whenever it waits; null once closed. */
   nextDecisionAt: string | null;
-  amountDue: number;
+  /** The case's open amount (minor units), as of the workflow's last read of the facts. */
+  openAmount: number;
   currency: string | null;
   daysPastDue: number;
   openedAt: string;
@@ -95,6 +96,19 @@ export interface CaseState {
   plan: PlanView | null;
   /** The experiment variant of the case (from its opening on, in every segment). */
   variant: { experimentId: string; name: string } | null;
+}
+
+/**
+ * A case state as workflow code from before the rename to `openAmount` sent it (a `reportCase` task
+ * scheduled then, a worker not yet updated answering the `caseState` query).
+ */
+export type ReportedCaseState = CaseState | (Omit<CaseState, 'openAmount'> & { amountDue: number });
+
+/** The state in today's names, whichever code reported it. */
+export function currentCaseState(reported: ReportedCaseState): CaseState {
+  if (!('amountDue' in reported)) return reported;
+  const { amountDue, ...state } = reported;
+  return { ...state, openAmount: amountDue };
 }
 
 export interface CaseOutcome {

@@ -160,7 +160,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
       await world.cases.invoiceRecorded(
         debtorId,
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-        { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, amountDue: amount, variant },
+        { assessment: assess(snapshot), daysPastDue: snapshot.daysPastDue, openAmount: amount, variant },
       );
       return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },

@@ -29,7 +29,7 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
     { key: sa.DunningSegment, value: state.segment },
     { key: sa.DunningStep, value: state.currentStep ?? 'none' },
     { key: sa.StrategyVersion, value: state.strategyVersion },
-    { key: sa.AmountDue, value: state.amountDue },
+    { key: sa.AmountDue, value: state.openAmount },
     { key: sa.DaysPastDue, value: state.daysPastDue },
     // Only cases in an experiment carry it: histories without one keep their exact commands.
     ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
@@ -67,7 +67,7 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
     const preferred = snap.snapshot.preferredChannel;
     ep.preferredDigital = preferred === 'sms' || preferred === 'email' ? preferred : undefined;
     Object.assign(state, {
-      amountDue: snap.snapshot.openAmount,
+      openAmount: snap.snapshot.openAmount,
       currency: snap.snapshot.currency,
       daysPastDue: snap.snapshot.daysPastDue,
     });
