@@ -1,4 +1,4 @@
-import { stateAfterSend, type CaseState } from '../domain/case.js';
+import { currentCaseState, stateAfterSend, type CaseState, type ReportedCaseState } from '../domain/case.js';
 import { claimTermsFor, defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import type { CaseEventInput } from '../db/case-events.js';
 import { assessmentForReport, storeCaseReport } from '../db/cases.js';
@@ -142,7 +142,9 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    reportCase,
+    /** A task scheduled by workflow code from before the rename still carries `amountDue`. */
+    reportCase: ({ state, ...report }: Omit<CaseReport, 'state'> & { state: ReportedCaseState }) =>
+      storeReport({ ...report, state: currentCaseState(state) }),
 
     /**
      * Sends one reminder at most once per idempotency key. The facts are re-read right before
@@ -170,7 +172,7 @@ export function createActivities(deps: ActivityDeps) {
     return { ...snap, segmentation: (await published()).segmentation };
   }
 
-  async function reportCase({ state, workflowId, runId, events }: CaseReport): Promise<void> {
+  async function storeReport({ state, workflowId, runId, events }: CaseReport): Promise<void> {
     const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
     const assessment = await assessmentForReport(db, state.debtorId, {
       segment: state.segment,
@@ -186,7 +188,7 @@ export function createActivities(deps: ActivityDeps) {
         source: 'workflow',
         type: event.type,
         summary: event.summary,
-        data: { status: state.status, amountDue: state.amountDue, currency: state.currency },
+        data: { status: state.status, openAmount: state.openAmount, currency: state.currency },
       })),
     ]);
   }
@@ -200,7 +202,7 @@ export function createActivities(deps: ActivityDeps) {
     const at = Context.current().info.currentAttemptScheduledTimestampMs;
     const facts = await readFacts(report.state.debtorId, new Date(at));
     const state = stateAfterSend(report.state, facts.snapshot, at, nextAfterMs);
-    await reportCase({ ...report, state });
+    await storeReport({ ...report, state });
     return { state, facts, at };
   }
 

@@ -137,7 +137,7 @@ export async function tellCasesOfInvoices(
         strategy: policies.strategies[assessment.segment],
         variant,
         overdueSince: oldestDueDate,
-        amountDue: snapshot.openAmount,
+        openAmount: snapshot.openAmount,
       },
     );
     openings.push({
@@ -148,7 +148,7 @@ export async function tellCasesOfInvoices(
       segment: strategy.segment,
       strategyVersion: strategy.version,
       variant,
-      amountDue: snapshot.openAmount,
+      openAmount: snapshot.openAmount,
       currency: invoice.currency,
       daysPastDue: snapshot.daysPastDue,
       assessment: {

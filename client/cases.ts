@@ -5,7 +5,13 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { caseWorkflowId, type CaseInput, type CaseState, type InvoiceRecorded } from '../domain/case.js';
+import {
+  caseWorkflowId,
+  currentCaseState,
+  type CaseInput,
+  type CaseState,
+  type InvoiceRecorded,
+} from '../domain/case.js';
 import type { Database } from '../db/database.js';
 import { storeNote } from '../db/notes.js';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
@@ -74,7 +80,7 @@ export class CaseClient {
       assessment: Assessment;
       /** The due date of the oldest open invoice (YYYY-MM-DD), when there is one. */
       overdueSince: string | null | undefined;
-      amountDue: number;
+      openAmount: number;
       strategy?: Strategy;
       /** The experiment variant assigned to the case (runs the strategy with its overrides). */
       variant?: CaseVariant | undefined;
@@ -101,7 +107,7 @@ export class CaseClient {
           { key: sa.DunningStatus, value: strategy.status },
           { key: sa.DunningSegment, value: strategy.segment },
           { key: sa.StrategyVersion, value: strategy.version },
-          { key: sa.AmountDue, value: opening.amountDue },
+          { key: sa.AmountDue, value: opening.openAmount },
           ...(opening.overdueSince
             ? [{ key: sa.OverdueSince, value: sa.overdueSinceValue(opening.overdueSince) }]
             : []),
@@ -193,8 +199,8 @@ export class CaseClient {
     }
   }
 
-  state(debtorId: string): Promise<CaseState> {
-    return this.handle(debtorId).query(caseStateQuery);
+  async state(debtorId: string): Promise<CaseState> {
+    return currentCaseState(await this.handle(debtorId).query(caseStateQuery));
   }
 
   private handle(debtorId: string) {

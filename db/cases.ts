@@ -13,7 +13,7 @@ export interface CaseOpening {
   strategyVersion: string;
   /** The experiment variant assigned at the opening, if the segment runs an experiment. */
   variant: { experimentId: string; name: string } | undefined;
-  amountDue: number;
+  openAmount: number;
   currency: string;
   daysPastDue: number;
   assessment: StoredAssessment;
@@ -42,7 +42,7 @@ export async function recordCaseOpenings(db: Database, openings: readonly CaseOp
         current_step: 'opened',
         next_step: null,
         next_step_at: null,
-        amount_due: c.amountDue,
+        open_amount: c.openAmount,
         currency: c.currency,
         days_past_due: c.daysPastDue,
         days_past_due_at_open: c.daysPastDue,
@@ -66,7 +66,7 @@ export async function recordCaseOpenings(db: Database, openings: readonly CaseOp
           current_step: eb.ref('excluded.current_step'),
           next_step: eb.ref('excluded.next_step'),
           next_step_at: eb.ref('excluded.next_step_at'),
-          amount_due: eb.ref('excluded.amount_due'),
+          open_amount: eb.ref('excluded.open_amount'),
           currency: eb.ref('excluded.currency'),
           days_past_due: eb.ref('excluded.days_past_due'),
           days_past_due_at_open: eb.ref('excluded.days_past_due_at_open'),
@@ -110,7 +110,7 @@ export async function storeCaseReport(
     next_step: state.nextStep,
     next_step_at: state.nextStepAt ? new Date(state.nextStepAt) : null,
     next_decision_at: state.nextDecisionAt ? new Date(state.nextDecisionAt) : null,
-    amount_due: state.amountDue,
+    open_amount: state.openAmount,
     currency: state.currency,
     days_past_due: state.daysPastDue,
     claim_paid: claimPaid,
@@ -177,7 +177,7 @@ export async function searchCases(db: Database, q: CaseSearch) {
       'workflow_id',
       'status',
       'segment',
-      'amount_due',
+      'open_amount',
       'currency',
       'days_past_due',
       'opened_at',
@@ -188,7 +188,7 @@ export async function searchCases(db: Database, q: CaseSearch) {
     .limit(q.limit + 1);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.segment) query = query.where('segment', '=', q.segment);
-  if (q.minAmount !== undefined) query = query.where('amount_due', '>=', q.minAmount);
+  if (q.minAmount !== undefined) query = query.where('open_amount', '>=', q.minAmount);
   if (q.updatedSince) query = query.where('updated_at', '>=', q.updatedSince);
   if (q.after !== undefined) query = query.where('debtor_id', '>', q.after);
   const rows = await query.execute();

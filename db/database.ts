@@ -29,6 +29,7 @@ import * as erasure from './migrations/0067_erasure.js';
 import * as caseClaimPaid from './migrations/0075_case_claim_paid.js';
 import * as handoffs from './migrations/0085_handoffs.js';
 import * as loginFailures from './migrations/0090_login_failures.js';
+import * as casesOpenAmount from './migrations/0091_cases_open_amount.js';
 import type { DatabaseSchema } from './schema.js';
 
 export type Database = Kysely<DatabaseSchema>;
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '0075_case_claim_paid': caseClaimPaid,
   '0085_handoffs': handoffs,
   '0090_login_failures': loginFailures,
+  '0091_cases_open_amount': casesOpenAmount,
 };
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };

@@ -14,7 +14,7 @@ export interface SeedCase {
   currency: string;
   status: 'active' | 'paid' | 'written-off' | 'promised';
   /** The open claim (principal + interest + fees − paid), as the case reports it. */
-  amountDue: number;
+  openAmount: number;
   /** What payments settled of the claim; null for a row from before claims were recorded. */
   claimPaid: number | null;
   openedAt: Date;
@@ -102,7 +102,7 @@ export async function insertHistory(database: Database, seed: KpiSeed): Promise<
           current_step: null,
           next_step: null,
           next_step_at: null,
-          amount_due: c.amountDue,
+          open_amount: c.openAmount,
           claim_paid: c.claimPaid,
           currency: c.currency,
           days_past_due: 0,

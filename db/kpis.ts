@@ -76,7 +76,7 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
   const result = await sql<KpiAggregateRow>`
     with base as (
       select c.debtor_id, c.segment, c.strategy_version, coalesce(c.strategy_variant, 'none') as variant,
-             c.currency, c.status, c.amount_due, c.claim_paid, c.opened_at, c.closed_at,
+             c.currency, c.status, c.open_amount, c.claim_paid, c.opened_at, c.closed_at,
              c.days_past_due_at_open as dpd_open,
              to_char(c.opened_at at time zone 'UTC', 'IYYY-"W"IW') as cohort,
              floor(extract(epoch from (coalesce(c.closed_at, ${asOf}::timestamptz) - c.opened_at)) / 86400)::int as age_days
@@ -149,7 +149,7 @@ export async function kpiAggregates(db: Database, filter: KpiFilter): Promise<Kp
       select b.*, coalesce(p.recovered, b.claim_paid, 0) as recovered,
              coalesce(p.recovered30, 0) as recovered30,
              coalesce(p.recovered60, 0) as recovered60, coalesce(p.recovered90, 0) as recovered90,
-             coalesce(p.recovered, b.claim_paid, 0) + b.amount_due as placed,
+             coalesce(p.recovered, b.claim_paid, 0) + b.open_amount as placed,
              coalesce(ev.promises_made, 0) as promises_made, coalesce(ev.promises_kept, 0) as promises_kept,
              coalesce(ev.promises_broken, 0) as promises_broken,
              coalesce(ev.plans_completed, 0) as plans_completed, coalesce(ev.plans_broken, 0) as plans_broken,
@@ -237,7 +237,7 @@ export async function agentKpis(
 ): Promise<AgentKpiRow[]> {
   const result = await sql<AgentKpiRow>`
     with done as (
-      select t.outcome_by as agent_id, t.debtor_id, t.closed_at, t.outcome, c.currency, c.amount_due
+      select t.outcome_by as agent_id, t.debtor_id, t.closed_at, t.outcome, c.currency, c.open_amount
       from agent_tasks t join cases c on c.debtor_id = t.debtor_id
       where t.status = 'done' and t.outcome_by is not null and c.currency is not null
         ${filter.from ? sql`and t.closed_at >= ${filter.from.toISOString()}::timestamptz` : sql``}
@@ -246,7 +246,7 @@ export async function agentKpis(
     ),
     promises as (
       select d.agent_id, d.currency,
-             coalesce((d.outcome ->> 'amount')::bigint, d.amount_due + paid.since) as promised,
+             coalesce((d.outcome ->> 'amount')::bigint, d.open_amount + paid.since) as promised,
              paid.by_date
       from done d
       cross join lateral (

@@ -95,7 +95,7 @@ export function openCasesForPreview(db: Database) {
       'c.debtor_id',
       'c.segment',
       'c.status',
-      'c.amount_due',
+      'c.open_amount',
       'c.currency',
       'c.current_step',
       'c.next_step_at',

@@ -122,7 +122,8 @@ export interface CasesTable {
   next_step_at: Date | null;
   /** When the case decides next at the latest; null once closed and for rows older than 0040. */
   next_decision_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  amount_due: number;
+  /** The case's open amount as last reported (renamed from `amount_due` by 0091). */
+  open_amount: number;
   currency: string | null;
   days_past_due: number;
   opened_at: ColumnType<Date, Date | string, Date | string>;

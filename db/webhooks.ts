@@ -176,7 +176,7 @@ export async function enqueueWebhooks(trx: Database, event: CaseEventForWebhooks
     .select([
       'status',
       'segment',
-      'amount_due',
+      'open_amount',
       // A closed case reports no currency any more: its invoices still know it.
       sql<
         string | null
@@ -205,7 +205,7 @@ export async function enqueueWebhooks(trx: Database, event: CaseEventForWebhooks
             debtorId: event.debtorId,
             caseStatus: caseRow?.status ?? null,
             segment: caseRow?.segment ?? null,
-            openAmount: caseRow?.amount_due ?? null,
+            openAmount: caseRow?.open_amount ?? null,
             currency: caseRow?.currency ?? null,
             caseEventId: event.id,
             caseEventType: event.type,

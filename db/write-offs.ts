@@ -7,7 +7,7 @@ export interface WriteOffApproval {
   dueAt: Date;
   claimedByName: string | null;
   segment: string | null;
-  amountDue: number;
+  openAmount: number;
   currency: string | null;
   daysPastDue: number;
   /** Why the case asks for a write-off: the agency's return, or the request's own summary. */
@@ -27,7 +27,7 @@ export async function pendingWriteOffApprovals(db: Database): Promise<WriteOffAp
       't.due_at',
       'a.name as claimed_by_name',
       'c.segment',
-      'c.amount_due',
+      'c.open_amount',
       'c.currency',
       'c.days_past_due',
     ])
@@ -54,7 +54,7 @@ export async function pendingWriteOffApprovals(db: Database): Promise<WriteOffAp
       dueAt: t.due_at,
       claimedByName: t.claimed_by_name,
       segment: t.segment,
-      amountDue: t.amount_due ?? 0,
+      openAmount: t.open_amount ?? 0,
       currency: t.currency,
       daysPastDue: t.days_past_due ?? 0,
       reason:

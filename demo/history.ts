@@ -92,7 +92,7 @@ export function historySeed({ asOf, prefix }: HistoryOptions): KpiSeed {
       variant: i % 5 === 0 ? null : i % 2 === 1 ? 'champion' : 'challenger',
       currency,
       status,
-      amountDue: status === 'paid' ? 0 : legacy ? placed - recovered : placed + charges - claimPaid,
+      openAmount: status === 'paid' ? 0 : legacy ? placed - recovered : placed + charges - claimPaid,
       claimPaid: legacy ? null : claimPaid,
       openedAt,
       closedAt,

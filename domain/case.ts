@@ -81,7 +81,8 @@ export interface CaseState {
   nextStepAt: string | null;
   /** When the case decides next at the latest (ISO): set whenever it waits; null once closed. */
   nextDecisionAt: string | null;
-  amountDue: number;
+  /** The case's open amount (minor units), as of the workflow's last read of the facts. */
+  openAmount: number;
   currency: string | null;
   daysPastDue: number;
   openedAt: string;
@@ -105,8 +106,8 @@ export function caseFigures(facts: {
   openAmount: number;
   currency: string | null;
   daysPastDue: number;
-}): Pick<CaseState, 'amountDue' | 'currency' | 'daysPastDue'> {
-  return { amountDue: facts.openAmount, currency: facts.currency, daysPastDue: facts.daysPastDue };
+}): Pick<CaseState, 'openAmount' | 'currency' | 'daysPastDue'> {
+  return { openAmount: facts.openAmount, currency: facts.currency, daysPastDue: facts.daysPastDue };
 }
 
 /**
@@ -121,6 +122,19 @@ export function stateAfterSend(
 ): CaseState {
   const nextAt = new Date(at + nextAfterMs).toISOString();
   return { ...state, ...caseFigures(facts), nextStepAt: nextAt, nextDecisionAt: nextAt };
+}
+
+/**
+ * A case state as workflow code from before the rename to `openAmount` sent it (a `reportCase` task
+ * scheduled then, a worker not yet updated answering the `caseState` query).
+ */
+export type ReportedCaseState = CaseState | (Omit<CaseState, 'openAmount'> & { amountDue: number });
+
+/** The state in today's names, whichever code reported it. */
+export function currentCaseState(reported: ReportedCaseState): CaseState {
+  if (!('amountDue' in reported)) return reported;
+  const { amountDue, ...state } = reported;
+  return { ...state, openAmount: amountDue };
 }
 
 export interface CaseOutcome {

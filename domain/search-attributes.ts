@@ -7,6 +7,10 @@ export const DunningStep = defineSearchAttributeKey('DunningStep', SearchAttribu
 export const StrategyVersion = defineSearchAttributeKey('StrategyVersion', SearchAttributeType.KEYWORD);
 /** The experiment variant of the case (champion/challenger); unset outside an experiment. */
 export const StrategyVariant = defineSearchAttributeKey('StrategyVariant', SearchAttributeType.KEYWORD);
+/**
+ * The case's open amount (minor units). Named `AmountDue` from before "openAmount": renaming a search
+ * attribute would leave running cases and saved Web UI filters on the old name.
+ */
 export const AmountDue = defineSearchAttributeKey('AmountDue', SearchAttributeType.INT);
 export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
 /**

@@ -231,7 +231,7 @@ async function openCase(
     {
       assessment,
       overdueSince: oldestDueDate,
-      amountDue: debtor.openAmount,
+      openAmount: debtor.openAmount,
       strategy: policies.strategies[assessment.segment],
     },
   );

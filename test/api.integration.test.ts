@@ -164,7 +164,7 @@ describe.each(testDatabases)('billing API against the real Temporal dev server, 
     const runs = await listUntil(`WorkflowId = "${caseWorkflowId(id)}"`, 1);
     expect(runs).toHaveLength(1);
     const state = await product.cases.state(id);
-    expect(state.amountDue).toBe(12950);
+    expect(state.openAmount).toBe(12950);
     expect(product.devOutbox!.messages().filter((m) => m.to.includes('race@example.com'))).toHaveLength(1);
   });
 

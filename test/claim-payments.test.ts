@@ -105,10 +105,10 @@ describe('payments and plans use the total open claim', () => {
     // The case row carries what was recovered of the whole claim, for the KPIs.
     const row = await product.db
       .selectFrom('cases')
-      .select(['claim_paid', 'amount_due'])
+      .select(['claim_paid', 'open_amount'])
       .where('debtor_id', '=', id)
       .executeTakeFirstOrThrow();
-    expect(row).toEqual({ claim_paid: PRINCIPAL + INTEREST + FLAT_FEE, amount_due: 0 });
+    expect(row).toEqual({ claim_paid: PRINCIPAL + INTEREST + FLAT_FEE, open_amount: 0 });
   });
 
   it('paying only the principal leaves the case open, the interest and fee as the remaining claim', async () => {
@@ -132,9 +132,9 @@ describe('payments and plans use the total open claim', () => {
     // The case heard of the payment and re-read the facts: it stays open and asks for the rest.
     const state = await eventually(
       () => product.cases.state(id),
-      (s) => s.amountDue === INTEREST + FLAT_FEE,
+      (s) => s.openAmount === INTEREST + FLAT_FEE,
     );
-    expect(state).toMatchObject({ amountDue: INTEREST + FLAT_FEE, closedAt: null });
+    expect(state).toMatchObject({ openAmount: INTEREST + FLAT_FEE, closedAt: null });
     expect(state.status).not.toBe('paid');
     expect(view.status).not.toBe('paid');
   });
@@ -145,7 +145,7 @@ describe('payments and plans use the total open claim', () => {
     // The case has read the facts: it knows the claim, not only the principal.
     await eventually(
       () => product.cases.state(id),
-      (s) => s.amountDue === claim.open,
+      (s) => s.openAmount === claim.open,
     );
     const first = addDays(localDate(new Date(), zone), 7);
     const principalOnly = await product.request('POST', `/v1/cases/${id}/payment-plan`, {

@@ -73,7 +73,7 @@ async function seedOutcomes(experimentId: string, variant: string, n: number, pa
     current_step: 'closed',
     next_step: null,
     next_step_at: null,
-    amount_due: 0,
+    open_amount: 0,
     currency: 'EUR',
     days_past_due: 30,
     days_past_due_at_open: 20,

@@ -135,7 +135,7 @@ function expectedRows(data: KpiSeed, groupBy: KpiGroup, currency?: string): KpiR
         t,
         recovered,
         within,
-        placed: recovered + c.amountDue,
+        placed: recovered + c.openAmount,
         matured: (n: number) => c.openedAt.getTime() + n * DAY <= AS_OF.getTime(),
         daysToPay:
           c.status === 'paid' && c.closedAt ? (c.closedAt.getTime() - c.openedAt.getTime()) / DAY : undefined,
@@ -250,7 +250,7 @@ function expectedAgents(data: KpiSeed): AgentKpiRow[] {
         const paidSince = data.payments.filter((p) => p.debtorId === t.debtorId && p.paidAt >= t.closedAt);
         const promised =
           (t.outcome.amount as number | undefined) ??
-          caseOf(t.debtorId).amountDue + sum(paidSince.map((p) => p.amount));
+          caseOf(t.debtorId).openAmount + sum(paidSince.map((p) => p.amount));
         const deadline = new Date(`${t.outcome.date as string}T00:00:00Z`).getTime() + DAY;
         const byDate = sum(paidSince.filter((p) => p.paidAt.getTime() < deadline).map((p) => p.amount));
         return [{ promised, kept: byDate >= promised }];

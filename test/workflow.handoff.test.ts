@@ -122,7 +122,7 @@ describe('hand-over to a collection agency (time-skipping server)', () => {
         });
         await world.env.sleep(days(1));
         expect((await world.cases.state(id)).status).toBe('escalated');
-        const rest = (await world.cases.state(id)).amountDue;
+        const rest = (await world.cases.state(id)).openAmount;
         expect(rest).toBeGreaterThan(0);
         await world.cases.handoffReport(id, {
           status: 'collected',
@@ -272,7 +272,7 @@ describe('hand-over to a collection agency (time-skipping server)', () => {
         'The agency has not confirmed the hand-over within 14 days: a supervisor follows up',
       ]);
 
-      const open = (await world.cases.state(id)).amountDue;
+      const open = (await world.cases.state(id)).openAmount;
       await pay(id, 'direct-1', open);
       expect(await handle.result()).toMatchObject({ status: 'paid' });
       const left = await world.db

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AgentOutcomeReport } from '../domain/agent-tasks.js';
-import type { CaseState } from '../domain/case.js';
+import type { CaseState, ReportedCaseState } from '../domain/case.js';
 import type { HandoffReport } from '../domain/handoff.js';
 import type { PaymentPlanProposal } from '../domain/payment-plan.js';
 
@@ -59,4 +59,5 @@ export const proposePaymentPlanUpdate = defineUpdate<CaseAnswer, [PaymentPlanPro
 export const handoffReportUpdate = defineUpdate<CaseAnswer, [HandoffReport]>('handoffReport');
 export const HANDOFF_CONFLICT = 'HANDOFF_CONFLICT';
 
-export const caseStateQuery = defineQuery<CaseState>('caseState');
+/** Answered by whichever worker runs the case: one not yet updated names the open amount `amountDue`. */
+export const caseStateQuery = defineQuery<ReportedCaseState>('caseState');

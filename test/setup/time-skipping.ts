@@ -160,7 +160,7 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
       await world.cases.invoiceRecorded(
         debtorId,
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-        { assessment: assess(snapshot), overdueSince: oldestDueDate, amountDue: amount, variant },
+        { assessment: assess(snapshot), overdueSince: oldestDueDate, openAmount: amount, variant },
       );
       return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },

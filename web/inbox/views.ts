@@ -300,7 +300,7 @@ export function writeOffsPage(
 ): string {
   const rows = approvals
     .map((a) => {
-      const amount = a.currency ? formatMoney({ amount: a.amountDue, currency: a.currency }, 'en') : '—';
+      const amount = a.currency ? formatMoney({ amount: a.openAmount, currency: a.currency }, 'en') : '—';
       const decide = (decision: 'write-off' | 'keep', label: string) =>
         postButton(
           session,

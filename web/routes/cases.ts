@@ -85,7 +85,7 @@ export const caseRoutes: FastifyPluginAsyncZod<ServerDeps> = async (app, { db, p
           workflowId: row.workflow_id,
           status: row.status,
           segment: row.segment,
-          openAmount: { amount: row.amount_due, currency: row.currency },
+          openAmount: { amount: row.open_amount, currency: row.currency },
           daysPastDue: row.days_past_due,
           openedAt: row.opened_at.toISOString(),
           closedAt: row.closed_at?.toISOString() ?? null,

@@ -68,7 +68,7 @@ export async function workAgentTask(ep: Episode, task: AwaitedTask): Promise<Age
 export const priorityOf = (ep: Episode, kind: AgentTaskKind) =>
   taskPriority(
     kind,
-    { openAmount: ep.state.amountDue, daysPastDue: ep.state.daysPastDue },
+    { openAmount: ep.state.openAmount, daysPastDue: ep.state.daysPastDue },
     ep.policies.segmentation.personalMinOpenAmount,
   );
 

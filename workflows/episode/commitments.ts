@@ -34,7 +34,7 @@ export function validatePromise(ep: Episode, p: { date: string; amount?: number 
   const days = (date - Date.now()) / DAY_MS;
   if (days < -1) throw new Error('the promised date is in the past');
   if (days > MAX_PROMISE_DAYS) throw new Error(`a promise may reach at most ${MAX_PROMISE_DAYS} days ahead`);
-  if (p.amount !== undefined && (p.amount <= 0 || p.amount > ep.state.amountDue)) {
+  if (p.amount !== undefined && (p.amount <= 0 || p.amount > ep.state.openAmount)) {
     throw new Error('the promised amount must be above 0 and at most the open amount');
   }
 }
@@ -44,7 +44,7 @@ export function promiseToPay(ep: Episode, p: PromiseToPay): CaseAnswer {
   const until = zonedTimeToEpoch(addDays(p.date, 1), '00:00', ep.debtorZone) + PROMISE_GRACE_MS;
   ep.carried.promise = {
     until,
-    expectedOpen: Math.max(0, ep.state.amountDue - (p.amount ?? ep.state.amountDue)),
+    expectedOpen: Math.max(0, ep.state.openAmount - (p.amount ?? ep.state.openAmount)),
   };
   ep.state.promisedUntil = new Date(until).toISOString();
   ep.pending.push({
@@ -90,7 +90,7 @@ export function planRejection(ep: Episode, p: PaymentPlanProposal): PlanRejectio
   if (ep.carried.disputed) return refuse('disputed', 'the case is disputed; a plan can follow the review');
   if (ep.carried.plan) return refuse('plan-running', 'a payment plan is already running');
   return checkProposal(p, ep.planPolicy(), {
-    openAmount: ep.state.amountDue,
+    openAmount: ep.state.openAmount,
     today: toLocal(Date.now(), ep.debtorZone).date,
     cover: 'at-least',
   });
@@ -131,7 +131,7 @@ export const agentPlan = (
   outcome: Extract<AgentOutcome, { kind: 'payment-plan' }>,
   note: string | undefined,
 ): PaymentPlanProposal => ({
-  instalments: monthlySchedule(ep.state.amountDue, outcome.instalments, outcome.firstDate),
+  instalments: monthlySchedule(ep.state.openAmount, outcome.instalments, outcome.firstDate),
   source: 'agent',
   note: note?.slice(0, 500),
 });

@@ -45,7 +45,7 @@ function stepAttributes(ep: Episode): SearchAttributeUpdatePair[] {
     { key: sa.DunningSegment, value: state.segment },
     { key: sa.DunningStep, value: state.currentStep ?? 'none' },
     { key: sa.StrategyVersion, value: state.strategyVersion },
-    { key: sa.AmountDue, value: state.amountDue },
+    { key: sa.AmountDue, value: state.openAmount },
     { key: sa.DaysPastDue, value: state.daysPastDue },
     // Only cases in an experiment carry it: histories without one keep their exact commands.
     ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
@@ -62,7 +62,7 @@ function leanAttributes(ep: Episode): SearchAttributeUpdatePair[] {
     { key: sa.DunningStatus, value: state.status },
     { key: sa.DunningSegment, value: state.segment },
     { key: sa.StrategyVersion, value: state.strategyVersion },
-    { key: sa.AmountDue, value: state.amountDue },
+    { key: sa.AmountDue, value: state.openAmount },
     ...(ep.overdueSince ? [{ key: sa.OverdueSince, value: sa.overdueSinceValue(ep.overdueSince) }] : []),
     ...(state.variant ? [{ key: sa.StrategyVariant, value: state.variant.name }] : []),
   ];

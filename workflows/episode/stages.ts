@@ -76,7 +76,7 @@ async function decide(ep: Episode, kind: DecisionTaskKind): Promise<SupervisorDe
   const what = kind === 'write-off-approval' ? 'write-off-requested' : 'handoff-requested';
   ep.pending.push({
     type: what,
-    summary: `${LABELS[kind]}: ${formatMinorUnits(ep.state.amountDue)} ${ep.state.currency ?? ''} open, ${ep.state.daysPastDue} days past due; a supervisor decides (${DECISIONS[kind].join(', ')})`,
+    summary: `${LABELS[kind]}: ${formatMinorUnits(ep.state.openAmount)} ${ep.state.currency ?? ''} open, ${ep.state.daysPastDue} days past due; a supervisor decides (${DECISIONS[kind].join(', ')})`,
   });
   for (let round = 1; ; round++) {
     const deadline = Date.now() + SUPERVISOR_SLA_DAYS * DAY_MS;
@@ -128,10 +128,10 @@ async function carryOut(ep: Episode, decision: SupervisorDecision): Promise<neve
 
 /** Below the limit of its currency the balance is written off at once; above it a supervisor approves. */
 async function writeOff(ep: Episode, automaticallyBelow: Record<string, number>): Promise<never> {
-  const { amountDue, currency } = ep.state;
+  const { openAmount, currency } = ep.state;
   const limit = currency ? automaticallyBelow[currency] : undefined;
-  const open = `${formatMinorUnits(amountDue)} ${currency ?? ''}`;
-  if (limit !== undefined && amountDue < limit) {
+  const open = `${formatMinorUnits(openAmount)} ${currency ?? ''}`;
+  if (limit !== undefined && openAmount < limit) {
     ep.pending.push({
       type: 'write-off-decided',
       summary: `Written off automatically: ${open} is below the limit of ${formatMinorUnits(limit)} ${currency}`,

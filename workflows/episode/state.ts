@@ -192,7 +192,7 @@ export function openingState(segment: SegmentId, strategy: Strategy, carried: Ca
     nextStep: null,
     nextStepAt: null,
     nextDecisionAt: null,
-    amountDue: 0,
+    openAmount: 0,
     currency: null,
     daysPastDue: 0,
     openedAt: carried.caseOpenedAt ?? new Date().toISOString(),

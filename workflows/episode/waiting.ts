@@ -20,10 +20,10 @@ export function decisionAt(ep: Episode, target: number): number {
 }
 
 /** After a timed re-assessment: a timeline entry only when the rule or the open amount moved. */
-function noteReassessment(ep: Episode, before: { ruleId: string; amountDue: number }): void {
-  const { ruleId, amountDue, currency } = ep.state;
-  if (ruleId === before.ruleId && amountDue === before.amountDue) return;
-  const open = `${amountDue}${currency ? ` ${currency}` : ''}`;
+function noteReassessment(ep: Episode, before: { ruleId: string; openAmount: number }): void {
+  const { ruleId, openAmount, currency } = ep.state;
+  if (ruleId === before.ruleId && openAmount === before.openAmount) return;
+  const open = `${openAmount}${currency ? ` ${currency}` : ''}`;
   ep.pending.push({
     type: 'reassessed',
     summary: `Re-assessed: rule ${ruleId}, ${open} open, ${ep.state.daysPastDue} days past due`,
@@ -66,7 +66,7 @@ export async function waitUntil(
     if (!ep.paused() && target - Date.now() <= 0) return snap;
     const changed = () => ep.factsChanges !== ep.factsRead;
     const reassessing = decideAt < target;
-    const before = { ruleId: state.ruleId, amountDue: state.amountDue };
+    const before = { ruleId: state.ruleId, openAmount: state.openAmount };
     let woke = true;
     const remaining = decideAt - Date.now();
     if (Number.isFinite(remaining)) {
