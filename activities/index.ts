@@ -52,9 +52,8 @@ export interface StepReport extends CaseReport {
   nextAfterMs: number;
 }
 
-/** What a send that reported its step brings back: the state it stored, the facts after it, its moment. */
+/** What a send that reported its step brings back: the facts after it and its moment. */
 export interface StepReported {
-  state: CaseState;
   facts: Facts;
   /** The send's moment (the server's clock), from which the next step's wait counts. */
   at: number;
@@ -203,7 +202,7 @@ export function createActivities(deps: ActivityDeps) {
     const facts = await readFacts(report.state.debtorId, new Date(at));
     const state = stateAfterSend(report.state, facts.snapshot, at, nextAfterMs);
     await storeReport({ ...report, state });
-    return { state, facts, at };
+    return { facts, at };
   }
 
   /**

@@ -103,7 +103,7 @@ function standIns() {
       const after = facts();
       const state = stateAfterSend(stored.state, after.snapshot, at, nextAfterMs);
       calls.reports.push({ ...stored, state });
-      return { outcome: 'sent', reported: { state, facts: after, at } };
+      return { outcome: 'sent', reported: { facts: after, at } };
     },
     async createAgentTask() {},
     async withdrawAgentTask() {},

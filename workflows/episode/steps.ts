@@ -1,4 +1,5 @@
 import { callDeadline } from '../../domain/agent-tasks.js';
+import { stateAfterSend } from '../../domain/case.js';
 import { decideContact, type PolicyFacts } from '../../domain/contact-policy/index.js';
 import type { Channel } from '../../domain/segmentation/types.js';
 import type { StrategyStep } from '../../domain/strategies/types.js';
@@ -136,10 +137,13 @@ async function sendStepMessage(
       stepLabel: step.label,
       ...(report ? { report } : {}),
     });
-    if (result.reported) {
-      ep.lastReport = JSON.stringify(result.reported.state);
-      done.facts = await decideOn(ep, result.reported.facts, readAt);
-      done.at = result.reported.at;
+    if (report && result.reported) {
+      // What the send stored, computed here from what it brought back (never taken from its
+      // result: a history must replay the same when the state's shape changes later).
+      const { facts, at } = result.reported;
+      ep.lastReport = JSON.stringify(stateAfterSend(report.state, facts.snapshot, at, report.nextAfterMs));
+      done.facts = await decideOn(ep, facts, readAt);
+      done.at = at;
     } else if (report) ep.pending.unshift(...report.events);
     if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
     if (result.outcome === 'sent' || result.outcome === 'already-sent') return 'done';
