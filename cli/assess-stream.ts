@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import type { SegmentationConfig } from '../domain/segmentation/index.js';
 import { assessBatch, emptyTally, mergeTally, type DebtorBatch, type Tally } from './assess-tally.js';
 import { parseCsv } from './csv.js';
-import { csvColumns, debtorsFromCsvRecords, type DebtorFileKind } from './debtor-rows.js';
+import { csvColumns, ignoredCsvColumns, type DebtorFileKind } from './debtor-rows.js';
 
 /** Bytes read at a time; a batch is about this size. */
 const CHUNK_BYTES = 1 << 20;
@@ -143,7 +143,7 @@ async function assessParts(
         const read = csvColumns(header);
         if ('error' in read) return mergeTally(tally, { ...emptyTally(), badRows: [read.error] });
         columns = read.columns;
-        tally.ignoredFields = debtorsFromCsvRecords([], columns).ignoredFields;
+        tally.ignoredFields = ignoredCsvColumns(columns);
         part = rest;
         if (part.bytes.length === 0) continue;
       }
