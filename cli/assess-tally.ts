@@ -1,15 +1,18 @@
 import {
-  assess,
+  assessWithRules,
+  rulesInOrder,
   SEGMENTS,
   type Assessment,
+  type DebtorSnapshot,
   type SegmentationConfig,
   type SegmentId,
 } from '../domain/segmentation/index.js';
-import { parseCsv } from './csv.js';
+import { readCsv } from './csv.js';
 import {
-  debtorsFromCsvRecords,
-  parseJsonLines,
+  csvRowReader,
+  readJsonLines,
   type BadRow,
+  type RowSink,
   type DebtorFile,
   type DebtorFileKind,
 } from './debtor-rows.js';
@@ -47,15 +50,43 @@ export function tallyDebtors(debtors: DebtorFile, config: SegmentationConfig): T
   const tally = emptyTally();
   tally.badRows = debtors.badRows;
   tally.ignoredFields = debtors.ignoredFields;
-  for (const { snapshot } of debtors.snapshots) countAssessment(tally, assess(snapshot, config));
+  const add = counter(tally, config);
+  for (const { snapshot } of debtors.snapshots) add(snapshot);
   return tally;
+}
+
+/** Assesses one debtor after another into `tally` (the rules put in order once). */
+function counter(tally: Tally, config: SegmentationConfig): (snapshot: DebtorSnapshot) => void {
+  const rules = rulesInOrder(config.ruleOrder);
+  return (snapshot) => countAssessment(tally, assessWithRules(rules, snapshot, config));
 }
 
 function countAssessment(tally: Tally, a: Assessment): void {
   tally.total++;
   tally.bySegment[a.segment]++;
-  for (const pattern of new Set(a.reasons.map(reasonPattern))) count(tally.reasons[a.segment], pattern);
+  // A pattern counts once per debtor, however many of its reasons share it.
+  const patterns: string[] = [];
+  for (const reason of a.reasons) {
+    const pattern = cachedPattern(reason);
+    if (patterns.includes(pattern)) continue;
+    patterns.push(pattern);
+    count(tally.reasons[a.segment], pattern);
+  }
   for (const item of a.missingData) count(tally.missingData, item);
+}
+
+/** Reasons remembered with their pattern: a portfolio repeats a few thousand reasons at most. */
+const patternCache = new Map<string, string>();
+const PATTERN_CACHE_SIZE = 20_000;
+
+/** `reasonPattern`, from the cache when the reason was seen (the regular expression costs more). */
+function cachedPattern(reason: string): string {
+  let pattern = patternCache.get(reason);
+  if (pattern === undefined) {
+    pattern = reasonPattern(reason);
+    if (patternCache.size < PATTERN_CACHE_SIZE) patternCache.set(reason, pattern);
+  }
+  return pattern;
 }
 
 /** Adds `part` into `into` (bad rows are re-sorted by line: parts may finish out of order). */
@@ -121,14 +152,14 @@ export interface DebtorBatch {
 /** A byte order mark is the file's, not a part's: one inside a part stays a character. */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** Assesses a part row by row as it is read: no row is kept, only the counts. */
 export function assessBatch(batch: DebtorBatch): Tally {
   const text = utf8.decode(batch.bytes);
-  const debtors =
-    batch.kind === 'csv'
-      ? debtorsFromCsvRecords(
-          parseCsv(text).map((record) => ({ ...record, line: record.line + batch.firstLine - 1 })),
-          batch.columns,
-        )
-      : parseJsonLines(text, batch.firstLine);
-  return tallyDebtors(debtors, batch.config);
+  const tally = emptyTally();
+  const add = counter(tally, batch.config);
+  const sink: RowSink = { valid: (_line, snapshot) => add(snapshot), bad: (row) => tally.badRows.push(row) };
+  // A CSV part's ignored columns are the header's, which the caller knows.
+  if (batch.kind === 'csv') readCsv(text, csvRowReader(batch.columns, sink), batch.firstLine);
+  else tally.ignoredFields = readJsonLines(text, batch.firstLine, sink);
+  return tally;
 }

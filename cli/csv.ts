@@ -15,70 +15,93 @@ export interface CsvRecord {
 /** The error of a record whose quoted field runs to the end of the text given. */
 export const UNCLOSED_QUOTE = 'quoted field is never closed';
 
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
 export function parseCsv(text: string): CsvRecord[] {
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const records: CsvRecord[] = [];
-  let line = 1;
+  readCsv(text, (record) => records.push(record));
+  return records;
+}
+
+/**
+ * Hands each record of `text` to `onRecord` as soon as it is read (so none outlives its row when
+ * a large file is read); `firstLine` numbers the text's first line when it is a part of a file.
+ */
+export function readCsv(text: string, onRecord: (record: CsvRecord) => void, firstLine = 1): void {
+  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let line = firstLine;
   let i = 0;
+  // Fields are sliced out of the input, not built a character at a time (which cost more in
+  // garbage collection than the rest of reading a row).
+  const endsField = (at: number) => {
+    const ch = input.charCodeAt(at);
+    return ch === COMMA || ch === LF || ch === CR;
+  };
 
   while (i < input.length) {
     const start = line;
     const fields: string[] = [];
     let error: string | undefined;
-    let field = '';
+    let field: string;
     let endOfRecord = false;
 
     while (!endOfRecord) {
-      if (input[i] === '"') {
+      if (input.charCodeAt(i) === QUOTE) {
         // Quoted field: up to the closing quote; "" is a literal quote.
         i++;
         let closed = false;
+        let from = i;
+        field = '';
         while (i < input.length) {
-          const ch = input[i];
-          if (ch === '"') {
-            if (input[i + 1] === '"') {
+          const ch = input.charCodeAt(i);
+          if (ch === QUOTE) {
+            field += input.slice(from, i);
+            if (input.charCodeAt(i + 1) === QUOTE) {
               field += '"';
               i += 2;
+              from = i;
               continue;
             }
             i++;
             closed = true;
             break;
           }
-          if (ch === '\n' || (ch === '\r' && input[i + 1] !== '\n')) line++;
-          field += ch;
+          if (ch === LF || (ch === CR && input.charCodeAt(i + 1) !== LF)) line++;
           i++;
         }
-        if (!closed) error ??= UNCLOSED_QUOTE;
-        else if (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
+        if (!closed) {
+          field += input.slice(from, i);
+          error ??= UNCLOSED_QUOTE;
+        } else if (i < input.length && !endsField(i)) {
           error ??= 'text after a closing quote (a quote inside a field must be doubled: "")';
-          while (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
-            field += input[i];
-            i++;
-          }
+          from = i;
+          while (i < input.length && !endsField(i)) i++;
+          field += input.slice(from, i);
         }
       } else {
-        while (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
-          if (input[i] === '"') error ??= 'quote inside an unquoted field';
-          field += input[i];
+        const from = i;
+        while (i < input.length && !endsField(i)) {
+          if (input.charCodeAt(i) === QUOTE) error ??= 'quote inside an unquoted field';
           i++;
         }
+        field = input.slice(from, i);
       }
       fields.push(field);
-      field = '';
-      if (input[i] === ',') {
+      if (input.charCodeAt(i) === COMMA) {
         i++;
       } else {
         // End of line or of input.
-        if (input[i] === '\r') i++;
-        if (input[i] === '\n') i++;
+        if (input.charCodeAt(i) === CR) i++;
+        if (input.charCodeAt(i) === LF) i++;
         line++;
         endOfRecord = true;
       }
     }
 
     const blank = fields.length === 1 && fields[0] === '' && error === undefined;
-    if (!blank) records.push(error === undefined ? { line: start, fields } : { line: start, fields, error });
+    if (!blank) onRecord(error === undefined ? { line: start, fields } : { line: start, fields, error });
   }
-  return records;
 }

@@ -6,6 +6,8 @@ import { debtorIdSchema } from '../domain/debtor-id.js';
 import * as debtorFields from '../domain/debtor.js';
 import { CHANNELS, type ContactPointState, type DebtorSnapshot } from '../domain/segmentation/index.js';
 import { parseCsv, type CsvRecord } from './csv.js';
+import { contactColumns, readBoolean, readCell, readFlags, readNumber, readRate } from './csv-cells.js';
+import { csvLayout, plainCsvSnapshot, plainSnapshot } from './plain-snapshot.js';
 
 /**
  * The rows of a debtor file (JSON Lines or CSV) as segmentation snapshots: every bad row is kept
@@ -53,43 +55,15 @@ export const debtorSnapshotSchema = z.object({
   portalVisits: debtorFields.countSchema.default(0),
 });
 
-// CSV: every cell is text; blank means "not given".
-const cell = (value: unknown) => {
-  if (typeof value !== 'string') return value;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-};
-const csvText = <T extends z.ZodType>(schema: T) => z.preprocess(cell, schema.optional());
-const csvNumber = (value: unknown) => {
-  const text = cell(value);
-  return typeof text === 'string' && /^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-};
-const csvInt = <T extends z.ZodType>(schema: T) => z.preprocess(csvNumber, schema);
-const csvRate = z.preprocess((value) => {
-  const text = cell(value);
-  if (typeof text === 'string' && /^\d+(\.\d+)?%$/.test(text)) return Number(text.slice(0, -1)) / 100;
-  return csvNumber(text);
-}, debtorFields.onTimeRateSchema.optional());
-const truthy = new Set(['true', 'yes', 'y', '1']);
-const falsy = new Set(['false', 'no', 'n', '0']);
-const csvBoolean = z.preprocess((value) => {
-  const text = cell(value);
-  if (typeof text !== 'string') return text;
-  if (truthy.has(text.toLowerCase())) return true;
-  if (falsy.has(text.toLowerCase())) return false;
-  return text;
-}, z.boolean().optional());
-const csvFlags = z.preprocess((value) => {
-  const text = cell(value);
-  return typeof text === 'string' ? text.split(/[;|\s]+/).filter(Boolean) : text;
-}, z.array(debtorFields.debtorFlagSchema).default([]));
+// CSV: every cell is text; blank means "not given" (see csv-cells.ts).
+const csvText = <T extends z.ZodType>(schema: T) => z.preprocess(readCell, schema.optional());
+const csvInt = <T extends z.ZodType>(schema: T) => z.preprocess(readNumber, schema);
+const csvRate = z.preprocess(readRate, debtorFields.onTimeRateSchema.optional());
+const csvBoolean = z.preprocess(readBoolean, z.boolean().optional());
+const csvFlags = z.preprocess(readFlags, z.array(debtorFields.debtorFlagSchema).default([]));
 
-const contactColumns = Object.fromEntries(
-  CHANNELS.flatMap((channel) => [
-    [`${channel}_consent`, csvBoolean],
-    [`${channel}_opted_out`, csvBoolean],
-    [`${channel}_invalid`, csvBoolean],
-  ]),
+const contactFields = Object.fromEntries(
+  CHANNELS.flatMap((channel) => Object.values(contactColumns(channel)).map((column) => [column, csvBoolean])),
 ) as Record<`${(typeof CHANNELS)[number]}_${'consent' | 'opted_out' | 'invalid'}`, typeof csvBoolean>;
 
 /**
@@ -100,7 +74,7 @@ const contactColumns = Object.fromEntries(
  */
 export const debtorCsvRowSchema = z
   .object({
-    debtor_id: z.preprocess(cell, debtorIdSchema),
+    debtor_id: z.preprocess(readCell, debtorIdSchema),
     locale: csvText(debtorFields.localeSchema),
     timezone: csvText(debtorFields.timezoneSchema),
     country: csvText(countrySchema),
@@ -117,14 +91,15 @@ export const debtorCsvRowSchema = z
     open_invoice_count: csvInt(debtorFields.countSchema.default(1)),
     broken_promises_in_case: csvInt(debtorFields.countSchema.default(0)),
     portal_visits: csvInt(debtorFields.countSchema.default(0)),
-    ...contactColumns,
+    ...contactFields,
   })
   .transform((row): DebtorSnapshot => {
     const contactPoints: ContactPointState[] = [];
     for (const channel of CHANNELS) {
-      const consent = row[`${channel}_consent`];
-      const optedOut = row[`${channel}_opted_out`];
-      const invalid = row[`${channel}_invalid`];
+      const columns = contactColumns(channel);
+      const consent = row[columns.consent];
+      const optedOut = row[columns.optedOut];
+      const invalid = row[columns.invalid];
       if (consent === undefined && optedOut === undefined && invalid === undefined) continue;
       contactPoints.push({
         channel,
@@ -166,6 +141,7 @@ const csvRowParser = z.compile(debtorCsvRowSchema);
 
 const knownCsvColumns = new Set(Object.keys(debtorCsvRowSchema.in.shape));
 const jsonFields = new Set(Object.keys(debtorSnapshotSchema.shape));
+const CR = 0x0d;
 
 /** "debtorId", "Debtor-ID", "debtor id" → "debtor_id"; "time_zone" → "timezone". */
 function columnName(header: string): string {
@@ -189,30 +165,66 @@ export interface DebtorFile {
   ignoredFields: string[];
 }
 
-/** Parses JSON Lines; `firstLine` numbers the text's first line when it is a part of a file. */
-export function parseJsonLines(text: string, firstLine = 1): DebtorFile {
-  const result: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
+/**
+ * Where the rows go one at a time as they are read: a caller that counts them (`mahnwerk assess`)
+ * keeps no row, and every row's objects die young.
+ */
+export interface RowSink {
+  valid(line: number, snapshot: DebtorSnapshot): void;
+  bad(row: BadRow): void;
+}
+
+/** A sink that keeps every row in `file`. */
+function collectInto(file: DebtorFile): RowSink {
+  return {
+    valid: (line, snapshot) => file.snapshots.push({ line, snapshot }),
+    bad: (row) => file.badRows.push(row),
+  };
+}
+
+/** A parsed row that the fast path declined: the schema accepts it or names the fields at fault. */
+function checkRow<T>(parser: z.ZodType<DebtorSnapshot, T>, row: unknown, line: number, sink: RowSink): void {
+  const parsed = parser.safeParse(row);
+  if (parsed.success) sink.valid(line, parsed.data);
+  else sink.bad({ line, problems: issueTexts(parsed.error.issues) });
+}
+
+/**
+ * Reads JSON Lines into `sink` and returns the fields that segmentation does not read; `firstLine`
+ * numbers the text's first line when it is a part of a file.
+ */
+export function readJsonLines(text: string, firstLine: number, sink: RowSink): string[] {
   const ignored = new Set<string>();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = firstLine + index;
-    if (raw.trim() === '') return;
+  // Lines end at LF or CRLF (a lone CR stays in the line).
+  for (let start = 0, line = firstLine; start <= text.length; line++) {
+    const lf = text.indexOf('\n', start);
+    const end = lf === -1 ? text.length : lf;
+    const raw = text.slice(start, text.charCodeAt(end - 1) === CR && end > start ? end - 1 : end);
+    start = end + 1;
+    if (raw.trim() === '') continue;
     let data: unknown;
     try {
       data = JSON.parse(raw);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      result.badRows.push({ line, problems: [`not valid JSON: ${message}`] });
-      return;
+      sink.bad({ line, problems: [`not valid JSON: ${message}`] });
+      continue;
     }
     if (data && typeof data === 'object' && !Array.isArray(data)) {
-      for (const key of Object.keys(data)) if (!jsonFields.has(key)) ignored.add(key);
+      for (const key in data) if (!jsonFields.has(key)) ignored.add(key);
     }
-    const parsed = snapshotParser.safeParse(data);
-    if (parsed.success) result.snapshots.push({ line, snapshot: parsed.data });
-    else result.badRows.push({ line, problems: issueTexts(parsed.error.issues) });
-  });
-  result.ignoredFields = [...ignored];
-  return result;
+    const plain = plainSnapshot(data);
+    if (plain) sink.valid(line, plain);
+    else checkRow(snapshotParser, data, line, sink);
+  }
+  return [...ignored];
+}
+
+/** Parses JSON Lines; `firstLine` numbers the text's first line when it is a part of a file. */
+export function parseJsonLines(text: string, firstLine = 1): DebtorFile {
+  const file: DebtorFile = { snapshots: [], badRows: [], ignoredFields: [] };
+  file.ignoredFields = readJsonLines(text, firstLine, collectInto(file));
+  return file;
 }
 
 /** The header of a debtor CSV as column names; an error names the header's problem. */
@@ -221,38 +233,30 @@ export function csvColumns(header: CsvRecord): { columns: string[] } | { error: 
   return { columns: header.fields.map(columnName) };
 }
 
-/** Debtor CSV records after the header (a whole file's or a part's), read by `columns`. */
-export function debtorsFromCsvRecords(records: readonly CsvRecord[], columns: readonly string[]): DebtorFile {
-  const result: DebtorFile = {
-    snapshots: [],
-    badRows: [],
-    ignoredFields: columns.filter((c) => !knownCsvColumns.has(c)),
-  };
-  for (const record of records) {
-    if (record.error) {
-      result.badRows.push({ line: record.line, problems: [record.error] });
-      continue;
-    }
+/** The columns of a debtor CSV that segmentation does not read. */
+export function ignoredCsvColumns(columns: readonly string[]): string[] {
+  return columns.filter((c) => !knownCsvColumns.has(c));
+}
+
+/** What reads each debtor CSV record after the header (a whole file's or a part's) into `sink`. */
+export function csvRowReader(columns: readonly string[], sink: RowSink): (record: CsvRecord) => void {
+  const layout = csvLayout(columns);
+  return (record) => {
+    if (record.error) return sink.bad({ line: record.line, problems: [record.error] });
     if (record.fields.length !== columns.length) {
-      result.badRows.push({
+      return sink.bad({
         line: record.line,
         problems: [`expected ${columns.length} fields as in the header, found ${record.fields.length}`],
       });
-      continue;
     }
+    const plain = plainCsvSnapshot(record.fields, layout);
+    if (plain) return sink.valid(record.line, plain);
     const row: Record<string, string> = {};
     columns.forEach((column, i) => {
       if (knownCsvColumns.has(column)) row[column] = record.fields[i] ?? '';
     });
-    const parsed = csvRowParser.safeParse(row);
-    if (parsed.success) result.snapshots.push({ line: record.line, snapshot: parsed.data });
-    else
-      result.badRows.push({
-        line: record.line,
-        problems: issueTexts(parsed.error.issues),
-      });
-  }
-  return result;
+    checkRow(csvRowParser, row, record.line, sink);
+  };
 }
 
 export function parseDebtorCsv(text: string): DebtorFile {
@@ -260,7 +264,9 @@ export function parseDebtorCsv(text: string): DebtorFile {
   if (!header) return { snapshots: [], badRows: [], ignoredFields: [] };
   const read = csvColumns(header);
   if ('error' in read) return { snapshots: [], badRows: [read.error], ignoredFields: [] };
-  return debtorsFromCsvRecords(records, read.columns);
+  const file: DebtorFile = { snapshots: [], badRows: [], ignoredFields: ignoredCsvColumns(read.columns) };
+  records.forEach(csvRowReader(read.columns, collectInto(file)));
+  return file;
 }
 
 export type DebtorFileKind = 'jsonl' | 'csv';

@@ -92,7 +92,10 @@ export const timezoneSchema = z.enum(TIME_ZONES, {
   error: 'unknown IANA time zone (use one such as Europe/Berlin)',
 });
 
-export const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as DE');
+export const COUNTRY_PATTERN = /^[A-Z]{2}$/;
+export const countrySchema = z
+  .string()
+  .regex(COUNTRY_PATTERN, 'must be an ISO 3166-1 alpha-2 code such as DE');
 
 export const currencySchema = z.enum(KNOWN_CURRENCIES, {
   error: 'unknown ISO 4217 currency (use a code such as EUR)',

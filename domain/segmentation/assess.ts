@@ -73,12 +73,12 @@ export function qualityGate(s: DebtorSnapshot): string[] {
   const missing: string[] = [];
   if (s.locale !== 'de' && s.locale !== 'en') missing.push(MISSING.locale);
   if (!s.timezone?.trim()) missing.push(MISSING.timezone);
-  if (reachableChannels(s).length === 0) missing.push(MISSING.channel);
+  if (!s.contactPoints.some(isReachable)) missing.push(MISSING.channel);
   return missing;
 }
 
 function protectionFlags(s: DebtorSnapshot): DebtorFlag[] {
-  return DEBTOR_FLAGS.filter((flag) => s.flags.includes(flag));
+  return s.flags.length === 0 ? [] : DEBTOR_FLAGS.filter((flag) => s.flags.includes(flag));
 }
 
 function unreachableReason(s: DebtorSnapshot): string {
