@@ -6,6 +6,12 @@ const POLL_MS = 10;
 /** A payment not shown within this long is a failure to report, not a figure to wait for. */
 const GIVE_UP_MS = 300_000;
 
+/** Per payment: ms until the API took it, and until `GET /v1/cases/:id` showed `paid`. */
+export interface PaymentTiming {
+  acceptedMs: number;
+  paidMs: number;
+}
+
 /**
  * Milliseconds from posting a full payment until `GET /v1/cases/:id` shows `paid`, per case,
  * `concurrency` payments at a time (what billing does while a bulk import runs).
@@ -14,7 +20,7 @@ export async function paymentLatencies(
   api: Api,
   cases: readonly BenchCase[],
   concurrency = 5,
-): Promise<number[]> {
+): Promise<PaymentTiming[]> {
   return mapLimit(cases, concurrency, async ({ debtorId, amount }) => {
     const started = performance.now();
     await call(api, 'POST', `/v1/debtors/${debtorId}/payments`, {
@@ -23,9 +29,10 @@ export async function paymentLatencies(
       currency: 'EUR',
       paidAt: new Date().toISOString(),
     });
+    const acceptedMs = performance.now() - started;
     for (;;) {
       const answer = (await call(api, 'GET', `/v1/cases/${debtorId}`)) as { status: string };
-      if (answer.status === 'paid') return performance.now() - started;
+      if (answer.status === 'paid') return { acceptedMs, paidMs: performance.now() - started };
       if (performance.now() - started > GIVE_UP_MS)
         throw new Error(
           `${debtorId}: still "${answer.status}" ${GIVE_UP_MS / 1000} s after its full payment`,

@@ -22,6 +22,8 @@ export const benchResultSchema = z.object({
   stepEvents: z.int().positive(),
   paymentP50MsUnderLoad: figure,
   paymentP95MsUnderLoad: figure,
+  /** Of that, until the API answered the payment's POST (the rest is the case closing). */
+  paymentAcceptedP95MsUnderLoad: figure,
   idleCases: z.int().nonnegative(),
   workerRssMiB: figure,
   idleCpuPercent: figure,
