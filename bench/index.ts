@@ -126,7 +126,8 @@ async function main(): Promise<BenchResult> {
     progress(`ingest × ${counts.ingestCases} through the bulk import`);
     const imported = benchCases('import', counts.ingestCases, night);
     const importPerSecond = await ingestRate(ingestBulkImport, api, imported);
-    const sending = benchCases('send', STEP_SAMPLE, zoneInContactWindowNow());
+    // Self-service debtors: one message per step (assisted sends e-mail and SMS on the first day).
+    const sending = benchCases('send', STEP_SAMPLE, zoneInContactWindowNow(), true);
     await ingest(api, sending);
 
     progress('history events per case');

@@ -7,6 +7,8 @@ export interface BenchCase {
   debtorId: string;
   timezone: string;
   amount: number;
+  /** A debtor with high digital affinity: self-service, one message per step. */
+  digital?: boolean;
 }
 
 export interface Api {
@@ -36,11 +38,12 @@ export type Ingest = (api: Api, cases: readonly BenchCase[]) => Promise<void>;
 
 export const SINGLE_CALL_CONCURRENCY = 16;
 
-const profileOf = ({ debtorId, timezone }: BenchCase) => ({
+const profileOf = ({ debtorId, timezone, digital }: BenchCase) => ({
   name: 'Bench Debtor',
   locale: 'en',
   timezone,
   email: `${debtorId}@example.com`,
+  ...(digital ? { digitalAffinity: 'high' } : {}),
 });
 const invoiceOf = ({ amount }: BenchCase) => ({
   currency: 'EUR',
@@ -79,11 +82,12 @@ export const ingestBulkImport: Ingest = async (api, cases) => {
     throw new Error(`POST /v1/imports: ${response.status} ${summary}`);
 };
 
-export function benchCases(prefix: string, count: number, timezone: string): BenchCase[] {
+export function benchCases(prefix: string, count: number, timezone: string, digital = false): BenchCase[] {
   return Array.from({ length: count }, (_, i) => ({
     debtorId: `${prefix}-${i}`,
     timezone,
     amount: 5000 + (i % 50) * 100,
+    digital,
   }));
 }
 

@@ -20,8 +20,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   const carried = caseInputSchema.parse(rawInput);
   const slot: EpisodeSlot = {};
   installHandlers(slot, segment, carried);
-  const lean = patched('lean-case');
-  const leanStep = lean && patched('lean-step');
+  // A new case records one patch marker (each costs two events): the lean step implies the lean case.
+  const leanStep = patched('lean-step');
+  const lean = leanStep || patched('lean-case');
   // Policies and strategy are read once: the episode runs by what was in force when it started.
   const policies = await (lean ? local.loadPolicies() : loadPolicies());
   const ep = new Episode(segment, policies, carried, lean, leanStep);
@@ -50,14 +51,17 @@ async function followStrategy(ep: Episode): Promise<never> {
   else await publish(ep, opened);
   let lastStepAt = Date.now();
   let factsHeld = true;
+  let readAfterSend = false;
   for (const [i, step] of strategy.steps.entries()) {
     // The facts read for the last decision serve this one when nothing changed since: at the
-    // opening, and before a step that waits (the timer's wake-up reads them again).
-    const fresh = ep.lean && factsHeld && (i === 0 || step.afterDays > 0) ? snap : undefined;
+    // opening, before a step that waits (the timer's wake-up reads them again), and right after a
+    // send that brought them back (read after its message).
+    const fresh = ep.lean && factsHeld && (i === 0 || step.afterDays > 0 || readAfterSend) ? snap : undefined;
     const at = lastStepAt + step.afterDays * DAY_MS;
     snap = await waitUntil(ep, at, step.label, undefined, fresh, step.action.kind === 'message');
     const done = await runStep(ep, step, snap, strategy.steps[i + 1]);
     factsHeld = done.held;
+    readAfterSend = done.facts !== undefined;
     snap = done.facts ?? snap;
     lastStepAt = done.at ?? Date.now();
     if (!ep.lean) await publish(ep);
