@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json] [--first-start]`: the engine's figures in one run (issue 13).
+ * `npm run bench [-- --quick] [--json] [--first-start] [--postgres]`: the engine's figures in one run (issue 13).
  * Starts the product as `npm start` runs it (one process, embedded Temporal dev server and PGlite,
  * fresh data directory) and measures, on that same Temporal server:
  *   raw `workflow.start` rate → ingest rate through the API → history events per case → payment
@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { toLocal } from '../domain/contact-policy/index.js';
 import { startWorkerProcess } from '../test/setup/worker-process.js';
 import { unusedPort } from '../test/setup/ports.js';
-import { zoneInContactWindowNow } from '../test/setup/harness.js';
+import { createPostgresDatabase, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { timeAssess, writeDebtorFile } from './assess-file.js';
 import { backlogCleared, openingEvents, stepEvents } from './case-costs.js';
 import { measureChannelThroughput } from './channel-throughput.js';
@@ -41,6 +41,7 @@ const options = z
     json: z.boolean().default(false),
     'first-start': z.boolean().default(false),
     'idle-cases': z.coerce.number().int().positive().optional(),
+    postgres: z.boolean().default(false),
   })
   .parse(
     parseArgs({
@@ -49,6 +50,7 @@ const options = z
         json: { type: 'boolean' },
         'first-start': { type: 'boolean' },
         'idle-cases': { type: 'string' },
+        postgres: { type: 'boolean' },
       },
     }).values,
   );
@@ -95,9 +97,13 @@ async function main(): Promise<BenchResult> {
     url: `http://127.0.0.1:${await unusedPort()}`,
     apiKey: 'bench-key-0123456789abcdefghij',
   };
-  progress(`starting the product (npm start's process) in ${dataDir}`);
+  // The embedded PGlite by default; --postgres: a fresh database on the PostgreSQL server that
+  // scripts/test-postgres.sh starts (MAHNWERK_TEST_DATABASE_URL), the production shape.
+  const postgres = options.postgres ? await createPostgresDatabase() : undefined;
+  progress(`starting the product (npm start's process) in ${dataDir}${postgres ? ' on PostgreSQL' : ''}`);
   const product = await startWorkerProcess(
     {
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
       MAHNWERK_DATA_DIR: dataDir,
       PORT: new URL(api.url).port,
       TEMPORAL_PORT: String(temporalPort),
@@ -179,6 +185,7 @@ async function main(): Promise<BenchResult> {
 
     return benchResultSchema.parse({
       mode: options.quick ? 'quick' : 'full',
+      database: postgres ? 'postgres' : 'pglite',
       counts: {
         rawStarts: counts.rawStarts,
         ingestCases: counts.ingestCases,
@@ -210,6 +217,7 @@ async function main(): Promise<BenchResult> {
   } finally {
     await connection.close();
     await product.stop();
+    await postgres?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -217,7 +225,9 @@ async function main(): Promise<BenchResult> {
 const result = await main();
 if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 else {
-  process.stdout.write(`Mahnwerk bench (${result.mode}): ${JSON.stringify(result.counts)}\n`);
+  process.stdout.write(
+    `Mahnwerk bench (${result.mode}, ${result.database}): ${JSON.stringify(result.counts)}\n`,
+  );
   console.table(resultTable(result));
   console.table([result.channel]);
 }

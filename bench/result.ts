@@ -5,6 +5,8 @@ const figure = z.number().nonnegative();
 /** What `npm run bench -- --json` prints; `.ci/run` checks a quick run against it. */
 export const benchResultSchema = z.object({
   mode: z.enum(['quick', 'full']),
+  /** The product's database: the embedded PGlite (`npm start`'s default) or PostgreSQL (`--postgres`). */
+  database: z.enum(['pglite', 'postgres']),
   counts: z.object({
     rawStarts: z.int().positive(),
     ingestCases: z.int().positive(),
