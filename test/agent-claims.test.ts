@@ -2,25 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertAgent, type Agent } from '../db/agents.js';
 import { claimTask, inboxFor, reassignTask, releaseTask } from '../db/agent-tasks.js';
 import { upsertDebtor } from '../db/billing.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
-import { createPostgresDatabase, testDatabases } from './setup/harness.js';
+import type { Database } from '../db/database.js';
+import { migratedDatabase, testDatabases } from './setup/harness.js';
 
 /** The queue and the claim on the database itself: PGlite always, PostgreSQL where CI provides it. */
 describe.each(testDatabases)('agent task queue and claims on %s', (database) => {
   let db: Database;
-  let drop: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
-    drop = postgres?.drop;
-    db = openDatabase({ url: postgres?.url });
-    await migrateToLatest(db);
+    ({ db, close } = await migratedDatabase(database));
     await upsertDebtor(db, 'd-1', { name: 'Erika', locale: 'de', timezone: 'Europe/Berlin' });
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await drop?.();
-  });
+  afterAll(() => close?.());
 
   let agentCount = 0;
   const agent = async (skills: string[], role: Agent['role'] = 'agent'): Promise<Agent> => {

@@ -5,11 +5,11 @@ import { createMailer } from '../channels/email/mailer.js';
 import { recordInvoice, upsertDebtor } from '../db/billing.js';
 import { listCaseEvents } from '../db/case-events.js';
 import { findCase } from '../db/cases.js';
-import { migrateToLatest, openDatabase, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import * as openAmountMigration from '../db/migrations/0091_cases_open_amount.js';
 import type { ReportedCaseState } from '../domain/case.js';
 import { testActivityDeps } from './setup/activities.js';
-import { createPostgresDatabase, testDatabases } from './setup/harness.js';
+import { migratedDatabase, testDatabases } from './setup/harness.js';
 
 /**
  * One vocabulary: a case's balance is `openAmount` (`cases.open_amount`). What was written before
@@ -17,17 +17,11 @@ import { createPostgresDatabase, testDatabases } from './setup/harness.js';
  */
 describe.each(testDatabases)('the case open amount on %s', (database) => {
   let db: Database;
-  let drop: (() => Promise<void>) | undefined;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
-    drop = postgres?.drop;
-    db = openDatabase({ url: postgres?.url });
-    await migrateToLatest(db);
+    ({ db, close } = await migratedDatabase(database));
   });
-  afterAll(async () => {
-    await db?.destroy();
-    await drop?.();
-  });
+  afterAll(() => close?.());
 
   async function openDebtor(debtorId: string): Promise<void> {
     await upsertDebtor(db, debtorId, { name: 'Otto Offen', locale: 'de', timezone: 'Europe/Berlin' });

@@ -6,7 +6,7 @@ import { loadConfig } from '../../config/env.js';
 import { PayloadKeyRing } from '../../crypto/key-ring.js';
 import { masterKeysSchema } from '../../crypto/master-keys.js';
 import { EncryptionCodec, encryptedDataConverter } from '../../crypto/payload-codec.js';
-import type { Database } from '../../db/database.js';
+import { migrateToLatest, openDatabase, type Database } from '../../db/database.js';
 import { toLocal } from '../../domain/contact-policy/index.js';
 import { createLogger } from '../../config/logger.js';
 import { startMahnwerk, type Mahnwerk, type Role } from '../../runtime/app.js';
@@ -68,6 +68,22 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** A migrated database for a `describe.each(testDatabases)` file: PGlite, or a fresh PostgreSQL one. */
+export async function migratedDatabase(
+  database: TestDatabase,
+): Promise<{ db: Database; close(): Promise<void> }> {
+  const postgres = database === 'postgres' ? await createPostgresDatabase() : undefined;
+  const db = openDatabase({ url: postgres?.url });
+  await migrateToLatest(db);
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await postgres?.drop();
     },
   };
 }
