@@ -124,8 +124,9 @@ export async function tellCasesOfInvoices(
       const tell = change !== 'unchanged' || tellCase === 'always';
       return tell ? await tellRunningCase(cases, debtorId) : null;
     }
-    const { snapshot, oldestDueDate } = snapshots.get(debtorId) ?? {};
-    if (!snapshot) return caseWorkflowId(debtorId); // unchanged, and its case is running
+    const facts = snapshots.get(debtorId);
+    if (!facts) return caseWorkflowId(debtorId); // unchanged, and its case is running
+    const { snapshot, oldestDueDate } = facts;
     // The case starts in the workflow of the debtor's segment; the workflow re-assesses from then on.
     const assessment = assess(snapshot, policies.segmentation);
     const variant = variantAtOpening(await experimentOf(assessment.segment), debtorId, assessment.segment);
@@ -138,6 +139,7 @@ export async function tellCasesOfInvoices(
         variant,
         overdueSince: oldestDueDate,
         openAmount: snapshot.openAmount,
+        facts,
       },
     );
     openings.push({

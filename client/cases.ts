@@ -20,6 +20,7 @@ import type { CaseVariant } from '../domain/experiments/experiment.js';
 import { applyVariant } from '../domain/experiments/variant.js';
 import { PLAN_REJECTED, type PaymentPlanProposal, type PlanRejection } from '../domain/payment-plan.js';
 import * as sa from '../domain/search-attributes.js';
+import type { OpeningFacts } from '../domain/opening-facts.js';
 import type { Assessment } from '../domain/segmentation/types.js';
 import { strategyFor } from '../domain/strategies/defaults.js';
 import type { Strategy } from '../domain/strategies/types.js';
@@ -60,7 +61,7 @@ export const CASE_PRIORITY = { interactive: 1, background: 4 } as const;
  */
 const NOTHING_TO_RAISE: readonly number[] = [5, 9, 12];
 
-/** How the API talks to case workflows: ids and amounts only, never contact data. */
+/** How the API talks to case workflows: ids, amounts and segmentation's facts, never contact data. */
 export class CaseClient {
   constructor(
     private readonly client: Client,
@@ -84,6 +85,8 @@ export class CaseClient {
       strategy?: Strategy;
       /** The experiment variant assigned to the case (runs the strategy with its overrides). */
       variant?: CaseVariant | undefined;
+      /** The facts read for the assessment: the case opens on them unless they change first. */
+      facts?: OpeningFacts;
     },
   ): Promise<{ runId: string; strategy: Strategy }> {
     const { variant } = opening;
@@ -91,7 +94,12 @@ export class CaseClient {
     const strategy = variant
       ? applyVariant(segmentStrategy, variant.name, variant.overrides)
       : segmentStrategy;
-    const input: CaseInput = { debtorId, strategyVersion: strategy.version, variant };
+    const input: CaseInput = {
+      debtorId,
+      strategyVersion: strategy.version,
+      variant,
+      openingFacts: opening.facts,
+    };
     const handle = await this.client.workflow.signalWithStart<(input: CaseInput) => Promise<unknown>, []>(
       strategy.workflowType,
       {

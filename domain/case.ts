@@ -3,12 +3,13 @@ import { caseVariantSchema } from './experiments/experiment.js';
 import { activePlanSchema, type PlanView } from './payment-plan.js';
 import { ESCALATED_SEGMENTS } from './strategies/types.js';
 import { debtorIdSchema } from './debtor-id.js';
+import { openingFactsSchema } from './opening-facts.js';
 
 export { debtorIdSchema };
 
 /**
- * The contract between the API and the case workflows: ids and amounts only, never contact data,
- * so nothing personal lands in Temporal's history.
+ * The contract between the API and the case workflows: ids, amounts and the facts segmentation
+ * reads, never contact data, so no address lands in Temporal's history.
  */
 export const CASE_STATUSES = [
   'active',
@@ -48,6 +49,11 @@ export const caseInputSchema = z.object({
   stageFloor: z.enum(ESCALATED_SEGMENTS).optional(),
   /** The experiment variant assigned at the case's opening: kept by every episode. */
   variant: caseVariantSchema.optional(),
+  /**
+   * The facts the API read as it started the case, so that the opening need not read them again.
+   * Only the first episode's start carries them; facts that do not check out are read instead.
+   */
+  openingFacts: openingFactsSchema.optional().catch(undefined),
 });
 export type CaseInput = z.input<typeof caseInputSchema>;
 

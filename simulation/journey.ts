@@ -223,16 +223,17 @@ async function openCase(
     dueDate,
     issuedAt: new Date(now - (debtor.daysPastDue + 30) * DAY_MS).toISOString(),
   });
-  const { snapshot, oldestDueDate } = await loadCaseSnapshot(db, debtorId, new Date(now));
-  const assessment = assess(snapshot, policies.segmentation);
+  const facts = await loadCaseSnapshot(db, debtorId, new Date(now));
+  const assessment = assess(facts.snapshot, policies.segmentation);
   await cases.invoiceRecorded(
     debtorId,
     { invoiceId: 'simulated-invoice', amountDue: debtor.openAmount, currency },
     {
       assessment,
-      overdueSince: oldestDueDate,
+      overdueSince: facts.oldestDueDate,
       openAmount: debtor.openAmount,
       strategy: policies.strategies[assessment.segment],
+      facts,
     },
   );
   return { segment: assessment.segment };

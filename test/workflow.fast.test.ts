@@ -8,10 +8,13 @@ import type { CaseSnapshot } from '../db/snapshot.js';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { caseWorkflowId, stateAfterSend, type CaseInput } from '../domain/case.js';
 import { days } from '../domain/dates.js';
+import { toLocal } from '../domain/contact-policy/index.js';
 import { defaultPolicies } from '../config/policy-file.js';
 import { addSearchAttributes } from '../runtime/temporal.js';
 import {
   caseStateQuery,
+  invoiceRecordedSignal,
+  paymentRecordedSignal,
   promiseToPayUpdate,
   resolveDisputeUpdate,
   resumeUpdate,
@@ -75,6 +78,9 @@ function standIns() {
     releasePolicies: () => releasePolicies(),
     sends: [] as { input: SendMessageInput; at: number }[],
     reports: [] as CaseReport[],
+    /** How often the workflow read the facts, and how often it had when each report came. */
+    reads: 0,
+    readsAtReport: [] as number[],
     openAmount: 9900,
   };
   const facts = () => debtorFacts(calls.openAmount);
@@ -84,9 +90,11 @@ function standIns() {
       return defaultPolicies();
     },
     async loadCaseSnapshot() {
+      calls.reads++;
       return facts();
     },
     async reportCase(report: CaseReport) {
+      calls.readsAtReport.push(calls.reads);
       calls.reports.push(report);
     },
     async sendMessage({
@@ -102,6 +110,7 @@ function standIns() {
       const at = Context.current().info.currentAttemptScheduledTimestampMs;
       const after = facts();
       const state = stateAfterSend(stored.state, after.snapshot, at, nextAfterMs);
+      calls.readsAtReport.push(calls.reads);
       calls.reports.push({ ...stored, state });
       return { outcome: 'sent', reported: { facts: after, at } };
     },
@@ -126,7 +135,11 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
   async function runCase(
     name: string,
     test: (ctx: ReturnType<typeof standIns> & { id: string }) => Promise<void>,
-    options: { holdPolicies?: boolean } = {},
+    options: {
+      holdPolicies?: boolean;
+      /** Started as billing starts a case (signal-with-start of the invoice), with these facts. */
+      openingFacts?: unknown;
+    } = {},
   ) {
     const ctx = { ...standIns(), id: name };
     ctx.calls.holdPolicies = options.holdPolicies ?? false;
@@ -146,11 +159,15 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
     await worker.runUntil(
       email.runUntil(async () => {
         const input: CaseInput = { debtorId: name, strategyVersion: 'self-service-v1' };
-        await env.client.workflow.start('selfServiceOutreach', {
-          workflowId: caseWorkflowId(name),
-          taskQueue,
-          args: [input],
-        });
+        const start = { workflowId: caseWorkflowId(name), taskQueue, args: [input] };
+        if ('openingFacts' in options) {
+          const openingFacts = options.openingFacts as CaseInput['openingFacts'];
+          await env.client.workflow.signalWithStart('selfServiceOutreach', {
+            ...start,
+            args: [{ ...input, openingFacts }],
+            signal: invoiceRecordedSignal,
+          });
+        } else await env.client.workflow.start('selfServiceOutreach', start);
         await test(ctx);
         // A case left running without its worker would hold the time-skipping server's clock.
         await env.client.workflow
@@ -201,6 +218,77 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       // One report per decision: the opening's, and one after each send.
       expect(calls.reports.map((r) => r.state.currentStep)).toEqual(['assessing', 'portal-link', 'reminder']);
     });
+  });
+
+  it('a case billing starts opens on the facts billing read, without reading them again', async () => {
+    await runCase(
+      'carried-facts',
+      async ({ calls }) => {
+        await env.sleep(days(1));
+        // The opening's report came before any read, with the balance billing's facts carried.
+        expect(calls.readsAtReport[0]).toBe(0);
+        expect(calls.reports[0]).toMatchObject({ state: { openAmount: 4200, currentStep: 'assessing' } });
+        expect(calls.sends.map((s) => s.input.stepLabel)).toEqual(['Portal link']);
+      },
+      { openingFacts: debtorFacts(4200) },
+    );
+  });
+
+  it('a case billing starts at night waits for the morning on those facts, without reading them', async () => {
+    const now = await env.currentTimeMs();
+    const night = [...Array(27).keys()]
+      .map((i) => (i <= 12 ? `Etc/GMT+${i}` : `Etc/GMT-${i - 12}`))
+      .find((zone) => [1, 2, 3].includes(toLocal(now, zone).hour))!;
+    const facts = debtorFacts(4200);
+    await runCase(
+      'carried-facts-night',
+      async ({ calls }) => {
+        await env.sleep(days(1));
+        expect(calls.sends.map((s) => s.input.stepLabel)).toEqual(['Portal link']);
+        expect(toLocal(calls.sends[0]!.at, night).hour).toBeGreaterThanOrEqual(6);
+        // The opening, the deferral and the send reported on the facts billing carried.
+        expect(calls.reads).toBe(0);
+        expect(calls.reports.length).toBeGreaterThanOrEqual(3);
+      },
+      { openingFacts: { ...facts, snapshot: { ...facts.snapshot, timezone: night } } },
+    );
+  });
+
+  it('a signal before the opening (a payment) makes it read the facts billing carried again', async () => {
+    await runCase(
+      'carried-facts-changed',
+      async ({ id, calls }) => {
+        const handle = env.client.workflow.getHandle(caseWorkflowId(id));
+        await handle.signal(paymentRecordedSignal);
+        // The workflow has taken the payment's signal (a task completed after it) while its
+        // policies are still being read.
+        await eventually(
+          async () => (await handle.fetchHistory()).events?.map(kindOf) ?? [],
+          (kinds) => {
+            const payment = kinds.lastIndexOf('workflowExecutionSignaled');
+            return kinds.indexOf('workflowTaskCompleted', payment) > payment && payment > 1;
+          },
+        );
+        calls.releasePolicies();
+        await env.sleep(days(1));
+        expect(calls.readsAtReport[0]).toBe(1);
+        expect(calls.reports[0]).toMatchObject({ state: { openAmount: 9900 } });
+      },
+      { openingFacts: debtorFacts(4200), holdPolicies: true },
+    );
+  });
+
+  it('facts carried by the start that do not check out are read instead', async () => {
+    await runCase(
+      'carried-facts-bad',
+      async ({ calls }) => {
+        await env.sleep(days(1));
+        expect(calls.readsAtReport[0]).toBe(1);
+        // The balance read (9,900), not the one carried.
+        expect(calls.reports[0]).toMatchObject({ state: { openAmount: 9900 } });
+      },
+      { openingFacts: { ...debtorFacts(4200), paidTotal: 'none' } },
+    );
   });
 
   it('validators reject what the case cannot accept, naming what to fix', async () => {

@@ -156,11 +156,17 @@ export function caseWorld(taskQueue: string, { sentAtOnTestClock = false } = {})
         dueDate,
         issuedAt: '2026-01-01T08:00:00Z',
       });
-      const { snapshot, oldestDueDate } = await loadCaseSnapshot(world.db, debtorId, new Date(now));
+      const facts = await loadCaseSnapshot(world.db, debtorId, new Date(now));
       await world.cases.invoiceRecorded(
         debtorId,
         { invoiceId: 'inv-1', amountDue: amount, currency: 'EUR' },
-        { assessment: assess(snapshot), overdueSince: oldestDueDate, openAmount: amount, variant },
+        {
+          assessment: assess(facts.snapshot),
+          overdueSince: facts.oldestDueDate,
+          openAmount: amount,
+          variant,
+          facts,
+        },
       );
       return world.env.client.workflow.getHandle(caseWorkflowId(debtorId));
     },

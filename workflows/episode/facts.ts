@@ -92,6 +92,17 @@ export async function refresh(ep: Episode): Promise<Snapshot> {
 }
 
 /**
+ * The opening's facts: those the start carried (read by the API as it opened the case), moved to
+ * today, when nothing changed since; otherwise read. The start's own signal (the invoice recorded)
+ * is the one change they already hold; `earlySignals` counts those that came before the episode.
+ */
+export async function openingFacts(ep: Episode, earlySignals: number): Promise<Snapshot> {
+  const carried = ep.carried.openingFacts;
+  if (!ep.leanStep || !carried || earlySignals !== 1) return refresh(ep);
+  return decideOn(ep, projectedTo(carried, Date.now()), 0);
+}
+
+/**
  * Decides on facts read elsewhere (by a send that reported its step, or projected to a timer's
  * wake-up); `readAt` is the count of fact changes when they were read. Reads again if they are out
  * of date by then.

@@ -35,6 +35,8 @@ import { openingState, type CarriedState, type Episode } from './state.js';
 /** The episode once its policies are read; handlers are installed before that. */
 export interface EpisodeSlot {
   ep?: Episode;
+  /** Signals that arrived before the episode existed (the opening reads after them). */
+  earlySignals?: number;
 }
 
 /**
@@ -45,7 +47,10 @@ export interface EpisodeSlot {
  * at once and answer, and their validators reject what the case cannot accept.
  */
 export function installHandlers(slot: EpisodeSlot, segment: SegmentId, carried: CarriedState): void {
-  const factsChanged = () => slot.ep?.factsChanged();
+  const factsChanged = () => {
+    if (slot.ep) slot.ep.factsChanged();
+    else slot.earlySignals = (slot.earlySignals ?? 0) + 1;
+  };
   setHandler(invoiceRecordedSignal, factsChanged);
   setHandler(paymentRecordedSignal, factsChanged);
   setHandler(contactDataChangedSignal, factsChanged);

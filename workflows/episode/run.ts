@@ -4,7 +4,7 @@ import type { SegmentId } from '../../domain/segmentation/types.js';
 import { loadPolicies, local, withdrawOpenAgentTasks } from './activities.js';
 import { DAY_MS } from './commitments.js';
 import { CaseClosed, SegmentChanged } from './errors.js';
-import { publish, refresh } from './facts.js';
+import { openingFacts, publish } from './facts.js';
 import { installHandlers, type EpisodeSlot } from './handlers.js';
 import { Episode } from './state.js';
 import { enterNextStage, nextStageOf } from './stages.js';
@@ -29,7 +29,7 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
   carried.caseOpenedAt = ep.state.openedAt;
   slot.ep = ep;
   try {
-    return await followStrategy(ep);
+    return await followStrategy(ep, slot.earlySignals ?? 0);
   } catch (error) {
     ep.ending = true;
     if (error instanceof SegmentChanged) return continueInto(ep, error.segment);
@@ -39,9 +39,9 @@ export async function runEpisode(segment: SegmentId, rawInput: CaseInput): Promi
 }
 
 /** Opens the episode, then waits for and runs each step of the strategy. */
-async function followStrategy(ep: Episode): Promise<never> {
+async function followStrategy(ep: Episode, earlySignals: number): Promise<never> {
   const { strategy, state } = ep;
-  let snap = await refresh(ep);
+  let snap = await openingFacts(ep, earlySignals);
   const opened = {
     type: ep.carried.episode === 1 ? 'case-opened' : 'episode-started',
     summary: `${strategy.workflowType} (${strategy.version}) started: ${strategy.purpose} Rule ${state.ruleId}: ${state.reasons.join('; ')}`,
@@ -87,7 +87,12 @@ async function continueInto(ep: Episode, segment: SegmentId): Promise<CaseOutcom
     workflowType: next.workflowType,
   });
   return continueAs(
-    caseInputSchema.parse({ ...ep.carried, strategyVersion: next.version, episode: ep.carried.episode + 1 }),
+    caseInputSchema.parse({
+      ...ep.carried,
+      openingFacts: undefined,
+      strategyVersion: next.version,
+      episode: ep.carried.episode + 1,
+    }),
   );
 }
 

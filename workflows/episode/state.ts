@@ -100,6 +100,15 @@ export class Episode {
   }
 
   /**
+   * A first episode whose start carried its facts (every case billing opened since; the input, not a
+   * patch marker, tells older histories apart): when it defers a contact, it waits on the facts it
+   * has instead of reading them again, as a lean step's wake-up does.
+   */
+  get startedWithFacts(): boolean {
+    return this.leanStep && this.carried.openingFacts !== undefined;
+  }
+
+  /**
    * Whether the run has a change made after its first version: a lean run has every earlier one (it
    * records no marker for them); an older history replays by the markers it carries.
    */

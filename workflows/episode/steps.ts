@@ -39,6 +39,8 @@ async function contact(
   channels: Channel[],
   snap: Snapshot,
   act: (c: Channel) => Promise<ContactResult>,
+  /** The act is a send, which re-reads the facts itself before anything goes out. */
+  sends = false,
 ) {
   for (const channel of channels) {
     for (;;) {
@@ -76,7 +78,15 @@ async function contact(
         type: 'contact-deferred',
         summary: `${step.label} by ${channel}: ${decision.reason}`,
       });
-      snap = await waitUntil(ep, decision.until, step.label, decision.reason);
+      const trusted = ep.startedWithFacts;
+      snap = await waitUntil(
+        ep,
+        decision.until,
+        step.label,
+        decision.reason,
+        trusted ? snap : undefined,
+        trusted && sends,
+      );
     }
   }
   ep.pending.push({ type: 'step-skipped', summary: `${step.label}: no channel was allowed` });
@@ -121,36 +131,43 @@ async function sendStepMessage(
     action.preferred && preferred && preferred !== 'portal' && action.channels.includes(preferred)
       ? [preferred, ...action.channels.filter((c) => c !== preferred)]
       : action.channels;
-  await contact(ep, step, channels, snap, async (channel) => {
-    const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
-    const report = stepReport(ep, next);
-    const readAt = ep.factsChanges;
-    const result = await sendMessageAs(
-      channel,
-      summary,
-    )({
-      debtorId: ep.debtorId,
-      idempotencyKey: `${key}/${channel}`,
-      channel,
-      template: action.template,
-      tone: ep.strategy.tone,
-      stepLabel: step.label,
-      ...(report ? { report } : {}),
-    });
-    if (report && result.reported) {
-      // What the send stored, computed here from what it brought back (never taken from its
-      // result: a history must replay the same when the state's shape changes later).
-      const { facts, at } = result.reported;
-      ep.lastReport = JSON.stringify(stateAfterSend(report.state, facts.snapshot, at, report.nextAfterMs));
-      done.facts = await decideOn(ep, facts, readAt);
-      done.at = at;
-    } else if (report) ep.pending.unshift(...report.events);
-    if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
-    if (result.outcome === 'sent' || result.outcome === 'already-sent') return 'done';
-    // A rejected address or a skip: the facts changed (or were not what the step assumed).
-    done.held = false;
-    return 'next-channel';
-  });
+  await contact(
+    ep,
+    step,
+    channels,
+    snap,
+    async (channel) => {
+      const summary = `${step.label} (${channel}, ${snap.snapshot.locale ?? 'en'})`;
+      const report = stepReport(ep, next);
+      const readAt = ep.factsChanges;
+      const result = await sendMessageAs(
+        channel,
+        summary,
+      )({
+        debtorId: ep.debtorId,
+        idempotencyKey: `${key}/${channel}`,
+        channel,
+        template: action.template,
+        tone: ep.strategy.tone,
+        stepLabel: step.label,
+        ...(report ? { report } : {}),
+      });
+      if (report && result.reported) {
+        // What the send stored, computed here from what it brought back (never taken from its
+        // result: a history must replay the same when the state's shape changes later).
+        const { facts, at } = result.reported;
+        ep.lastReport = JSON.stringify(stateAfterSend(report.state, facts.snapshot, at, report.nextAfterMs));
+        done.facts = await decideOn(ep, facts, readAt);
+        done.at = at;
+      } else if (report) ep.pending.unshift(...report.events);
+      if (result.outcome === 'deferred') return { until: result.until, reason: result.reason };
+      if (result.outcome === 'sent' || result.outcome === 'already-sent') return 'done';
+      // A rejected address or a skip: the facts changed (or were not what the step assumed).
+      done.held = false;
+      return 'next-channel';
+    },
+    true,
+  );
   return done;
 }
 
