@@ -1,7 +1,10 @@
 # Mahnwerk worker/API image (see docker-compose.yml). Runs the TypeScript sources with tsx.
 FROM node:20-bookworm-slim
 
+# MALLOC_ARENA_MAX=2: glibc's allocator keeps an arena per thread (the Temporal core's, libuv's) and
+# holds on to what they freed; two arenas give it back (bench: 3,000 idle cases 0.83 → 0.69 GiB RSS).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     MAHNWERK_HOST=0.0.0.0 \
     PORT=3000 \
     MAHNWERK_DATA_DIR=/app/data

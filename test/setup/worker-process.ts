@@ -6,6 +6,8 @@ import { TEST_PAYLOAD_KEYS } from './harness.js';
 
 const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'mahnwerk.ts');
 const KEEP_OUTPUT = 8000;
+/** The allocator setting `npm start` and the image run the product with (package.json, Dockerfile). */
+export const PRODUCT_PROCESS_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 /** USER_HZ: 100 on every Linux the product runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -35,7 +37,13 @@ export async function startWorkerProcess(
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, role], {
     // Every process of a deployment needs the same payload keys: the tests' own unless told otherwise.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      MAHNWERK_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+      ...PRODUCT_PROCESS_ENV,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
