@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSimulate } from '../cli/simulate.js';
+import { days } from '../domain/dates.js';
 import type { JourneyEntry } from '../simulation/journey.js';
 import { debtorRowSchema, type DebtorRow } from '../simulation/debtor.js';
 
@@ -89,8 +90,15 @@ describe('150-day journeys of unresponsive debtors (simulate, time-skipping serv
     expect(segmentsOf(entries)).toEqual(['high-risk']);
     const requested = ofType(entries, 'handoff-requested');
     expect(requested).toHaveLength(1);
-    // The open claim: 480.00 principal + two dunning fees of 2.50 + 1.07 default interest.
-    expect(requested[0]?.summary).toMatch(/^Hand-over approval: 486\.07 EUR open/);
+    // The open claim: 480.00 principal + two dunning fees of 2.50 + default interest at 6.27 %
+    // (base rate 1.27 % + 5 points) from the day after the first notice up to the request's day:
+    // how many days that is depends on the weekday the run starts on (no contact on Sundays).
+    const dateOf = (entry?: JourneyEntry) => Date.parse(`${entry?.localTime.slice(0, 10)}T00:00Z`);
+    const interestDays = (dateOf(requested[0]) - dateOf(ofType(entries, 'contact-sent')[0])) / days(1);
+    const interest = Math.round((48_000 * 627 * interestDays) / 365 / 10_000);
+    expect(requested[0]?.summary).toMatch(
+      new RegExp(`^Hand-over approval: ${((48_000 + 500 + interest) / 100).toFixed(2)} EUR open`),
+    );
     const approvals = ofType(entries, 'agent-task-created').filter((e) =>
       /Hand-over approval/.test(e.summary),
     );
