@@ -285,6 +285,16 @@ describe.each(testDatabases)(
         },
       };
       expect((await product.request('PUT', '/v1/policies/draft', draft)).status).toBe(200);
+      // A self-service case of its own, so the forecast has contacts to check whatever the earlier
+      // tests' cases have sent by now: its e-mail reminder is due 5 days after the portal link, and
+      // waits for the draft's next Wednesday (within the 14 days forecast).
+      const id = `${database}-forecast`;
+      const debtor = { name: 'Erika Muster', locale: 'en', timezone: openZone, email: `${id}@example.com` };
+      await openCaseThroughApi(product, id, { ...debtor, digitalAffinity: 'high' }, 9000);
+      await eventually(
+        () => product.request('GET', `/v1/cases/${id}`),
+        (a) => (a.body as { nextStep: { step: string } | null }).nextStep?.step === 'E-mail reminder',
+      );
       const preview = (await product.request('POST', '/v1/policies/draft/preview')).body as Preview;
       expect(preview.forecast.length).toBeGreaterThan(0);
       const perDay = new Map<string, number>();
