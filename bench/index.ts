@@ -31,7 +31,7 @@ import {
   type Api,
   type Ingest,
 } from './ingest.js';
-import { paymentLatencies } from './payments.js';
+import { paymentLatencies, paymentStagesP50 } from './payments.js';
 import { percentile } from './pool.js';
 import { benchResultSchema, resultTable, type BenchResult } from './result.js';
 
@@ -152,7 +152,7 @@ async function main(): Promise<BenchResult> {
     // Billing's payments arrive while a bulk import is being processed (issue 13, item 3).
     progress(`${counts.payments} payments while a ${counts.loadCases}-case import is processed`);
     const load = ingestBulkImport(api, benchCases('load', counts.loadCases, night));
-    const latencies = await paymentLatencies(api, waiting.slice(0, counts.payments));
+    const latencies = await paymentLatencies(api, client, waiting.slice(0, counts.payments));
     await load;
     const paid = latencies.map((l) => l.paidMs);
 
@@ -213,6 +213,7 @@ async function main(): Promise<BenchResult> {
         latencies.map((l) => l.acceptedMs),
         0.95,
       ),
+      paymentStagesP50MsUnderLoad: paymentStagesP50(latencies),
       idleCases,
       workerRssMiB,
       idleCpuPercent,
@@ -236,5 +237,7 @@ else {
     `Mahnwerk bench (${result.mode}, ${result.database}): ${JSON.stringify(result.counts)}\n`,
   );
   console.table(resultTable(result));
+  process.stdout.write('A payment under load, p50 ms after posting it, by stage:\n');
+  console.table([result.paymentStagesP50MsUnderLoad]);
   console.table([result.channel]);
 }

@@ -26,6 +26,19 @@ export const benchResultSchema = z.object({
   paymentP95MsUnderLoad: figure,
   /** Of that, until the API answered the payment's POST (the rest is the case closing). */
   paymentAcceptedP95MsUnderLoad: figure,
+  /**
+   * Where a payment's time goes under load, p50 ms after posting: the API answered, the server
+   * recorded the signal, a worker started the workflow task that took it (queued in between), the
+   * task completed (workflow code and the local activities that read the facts and store the case),
+   * the API showed `paid`.
+   */
+  paymentStagesP50MsUnderLoad: z.object({
+    acceptedMs: figure,
+    signalledMs: figure,
+    taskStartedMs: figure,
+    taskCompletedMs: figure,
+    paidMs: figure,
+  }),
   idleCases: z.int().nonnegative(),
   workerRssMiB: figure,
   idleCpuPercent: figure,
