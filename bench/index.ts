@@ -14,10 +14,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { toLocal } from '../domain/contact-policy/index.js';
 import { startWorkerProcess } from '../test/setup/worker-process.js';
 import { unusedPort } from '../test/setup/ports.js';
-import { createPostgresDatabase, zoneInContactWindowNow } from '../test/setup/harness.js';
+import { createPostgresDatabase, zoneAtHour, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { timeAssess, writeDebtorFile } from './assess-file.js';
 import { backlogCleared, openingEvents, stepEvents } from './case-costs.js';
 import { measureChannelThroughput } from './channel-throughput.js';
@@ -74,16 +73,6 @@ const OPENING_SAMPLE = 20;
 const ingest: Ingest = ingestSingleCalls;
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-/** A zone where it is the middle of the night now: a case opened there waits for the window. */
-function zoneOutsideContactWindowNow(): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    const { hour } = toLocal(Date.now(), zone);
-    if (hour >= 1 && hour <= 4) return zone;
-  }
-  throw new Error('no zone has night now');
-}
-
 /** How long the idle product runs before its figures are taken (plus the 20 s CPU sample). */
 const IDLE_SETTLE_MS = 50_000;
 
@@ -124,7 +113,8 @@ async function main(): Promise<BenchResult> {
   const connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
   try {
     const client = new Client({ connection });
-    const night = zoneOutsideContactWindowNow();
+    // A zone where it is the middle of the night now: a case opened there waits for the window.
+    const night = zoneAtHour(Date.now(), [1, 2, 3, 4]);
 
     progress(`raw workflow.start × ${counts.rawStarts}`);
     const rawStartPerSecond = await rawStartRate(client, counts.rawStarts);

@@ -30,7 +30,7 @@ export const benchResultSchema = z.object({
    * Where a payment's time goes under load, p50 ms after posting: the API answered, the server
    * recorded the signal, a worker started the workflow task that took it (queued in between), the
    * task completed (workflow code and the local activities that read the facts and store the case),
-   * the API showed `paid`.
+   * the API showed `paid` (often before the task completed: a local activity inside it stores the case).
    */
   paymentStagesP50MsUnderLoad: z.object({
     acceptedMs: figure,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runSimulate } from '../cli/simulate.js';
+import { baseRateOn } from '../domain/claim/index.js';
 import { days } from '../domain/dates.js';
 import type { JourneyEntry } from '../simulation/journey.js';
 import { debtorRowSchema, type DebtorRow } from '../simulation/debtor.js';
@@ -90,12 +91,14 @@ describe('150-day journeys of unresponsive debtors (simulate, time-skipping serv
     expect(segmentsOf(entries)).toEqual(['high-risk']);
     const requested = ofType(entries, 'handoff-requested');
     expect(requested).toHaveLength(1);
-    // The open claim: 480.00 principal + two dunning fees of 2.50 + default interest at 6.27 %
-    // (base rate 1.27 % + 5 points) from the day after the first notice up to the request's day:
-    // how many days that is depends on the weekday the run starts on (no contact on Sundays).
-    const dateOf = (entry?: JourneyEntry) => Date.parse(`${entry?.localTime.slice(0, 10)}T00:00Z`);
-    const interestDays = (dateOf(requested[0]) - dateOf(ofType(entries, 'contact-sent')[0])) / days(1);
-    const interest = Math.round((48_000 * 627 * interestDays) / 365 / 10_000);
+    // The open claim: 480.00 principal + two dunning fees of 2.50 + default interest (the base rate
+    // + 5 points) from the day after the first notice up to the request's day: how many days that
+    // is depends on the weekday the run starts on (no contact on Sundays).
+    const dayOf = (entry?: JourneyEntry) => entry?.localTime.slice(0, 10) ?? '';
+    const [noticeDay, requestDay] = [dayOf(ofType(entries, 'contact-sent')[0]), dayOf(requested[0])];
+    const interestDays = (Date.parse(requestDay) - Date.parse(noticeDay)) / days(1);
+    const rate = baseRateOn(requestDay).basisPoints + 500;
+    const interest = Math.round((48_000 * rate * interestDays) / 365 / 10_000);
     expect(requested[0]?.summary).toMatch(
       new RegExp(`^Hand-over approval: ${((48_000 + 500 + interest) / 100).toFixed(2)} EUR open`),
     );

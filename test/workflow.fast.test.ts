@@ -22,7 +22,7 @@ import {
 import { eventually } from './setup/eventually.js';
 import type { HistoryEvent } from './setup/histories.js';
 import { rejectionOf } from './setup/updates.js';
-import { sharedBundle } from './setup/harness.js';
+import { sharedBundle, zoneAtHour } from './setup/harness.js';
 
 /**
  * The fast tier: the real workflow code on the time-skipping server with typed stand-ins for the
@@ -61,16 +61,6 @@ function debtorFacts(openAmount: number, timezone: string): CaseSnapshot {
     paidTotal: 0,
     claimWithdrawn: false,
   };
-}
-
-/**
- * A fixed-offset zone where it is now one of these local hours: the time-skipping server's clock
- * starts at the wall clock, so a test about the contact window picks its debtor's zone by it.
- */
-function zoneAtHour(now: number, hours: number[]): string {
-  return [...Array(27).keys()]
-    .map((i) => (i <= 12 ? `Etc/GMT+${i}` : `Etc/GMT-${i - 12}`))
-    .find((zone) => hours.includes(toLocal(now, zone).hour))!;
 }
 
 /** An event's kind, with the activity or marker it is about: `activityTaskScheduled:sendMessage`. */
@@ -158,15 +148,13 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
     test: (ctx: ReturnType<typeof standIns> & { id: string }) => Promise<void>,
     options: {
       holdPolicies?: boolean;
-      /** The debtor's time zone in the facts read (one where it is about noon unless told). */
-      timezone?: string;
       /** Started as billing starts a case (signal-with-start of the invoice), with these facts. */
       openingFacts?: unknown;
     } = {},
   ) {
     const ctx = { ...standIns(), id: name };
     ctx.calls.holdPolicies = options.holdPolicies ?? false;
-    ctx.calls.timezone = options.timezone ?? (await middayZone());
+    ctx.calls.timezone = await middayZone();
     const taskQueue = `fast-${name}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TransientEmailError, type Mailer } from '../channels/email/mailer.js';
 import { recordPayment, upsertDebtor } from '../db/billing.js';
 import { addDays, nextWindowStart, toLocal, zonedTimeToEpoch } from '../domain/contact-policy/index.js';
+import { baseRateOn } from '../domain/claim/index.js';
 import { days } from '../domain/dates.js';
 import { keepHistory } from './setup/histories.js';
 import { activityCalls as readActivityCalls, type ActivityCall } from './setup/activity-calls.js';
@@ -245,11 +246,12 @@ describe('more segment workflows over 60 simulated days (time-skipping server)',
         ]);
         expect(await activityCalls(id, 'escalateCase')).toEqual([]);
         // The open claim: 200.00 principal + two dunning fees of 2.50 (the first reminder is free)
-        // + default interest at 6.27 % (base rate 1.27 % + 5 points) from the day after the first
-        // reminder up to the request's day (13 days, more when a Sunday or holiday delays a step).
-        const interestDays =
-          (Date.parse(toLocal(escalation, TZ).date) - Date.parse(toLocal(notice, TZ).date)) / days(1);
-        const open = 20_000 + 500 + Math.round((20_000 * 627 * interestDays) / 365 / 10_000);
+        // + default interest (the base rate + 5 points) from the day after the first reminder up to
+        // the request's day (13 days, more when a Sunday or holiday delays a step).
+        const requestDay = toLocal(escalation, TZ).date;
+        const interestDays = (Date.parse(requestDay) - Date.parse(toLocal(notice, TZ).date)) / days(1);
+        const rate = baseRateOn(requestDay).basisPoints + 500;
+        const open = 20_000 + 500 + Math.round((20_000 * rate * interestDays) / 365 / 10_000);
         expect(await summariesOf(id, 'handoff-requested')).toEqual([
           expect.stringMatching(
             new RegExp(

@@ -210,6 +210,19 @@ export async function auditEntries(
  * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
  * (Contact windows themselves are tested on the time-skipping server.)
  */
+/**
+ * A fixed-offset zone where it is one of these local hours at `now`: a test about the contact
+ * window picks its debtor's zone by the clock its server runs on (a time-skipping server's starts
+ * at the wall clock's).
+ */
+export function zoneAtHour(now: number, hours: readonly number[]): string {
+  for (let offset = -12; offset <= 14; offset++) {
+    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+    if (hours.includes(toLocal(now, zone).hour)) return zone;
+  }
+  throw new Error(`no zone has one of the hours ${hours.join(', ')} now`);
+}
+
 export function zoneInContactWindowNow(): string {
   for (let offset = -12; offset <= 14; offset++) {
     const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
