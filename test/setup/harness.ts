@@ -215,19 +215,24 @@ export async function auditEntries(
  * window picks its debtor's zone by the clock its server runs on (a time-skipping server's starts
  * at the wall clock's).
  */
+/** The fixed-offset IANA zones, UTC-12 to UTC+14 (POSIX signs: Etc/GMT-1 is UTC+1; UTC itself is Etc/GMT). */
+const FIXED_OFFSET_ZONES = Array.from({ length: 27 }, (_, i) => {
+  const offset = i - 12;
+  if (offset === 0) return 'Etc/GMT';
+  return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+});
+
 export function zoneAtHour(now: number, hours: readonly number[]): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    if (hours.includes(toLocal(now, zone).hour)) return zone;
-  }
-  throw new Error(`no zone has one of the hours ${hours.join(', ')} now`);
+  const zone = FIXED_OFFSET_ZONES.find((candidate) => hours.includes(toLocal(now, candidate).hour));
+  if (zone === undefined) throw new Error(`no zone has one of the hours ${hours.join(', ')} now`);
+  return zone;
 }
 
 export function zoneInContactWindowNow(): string {
-  for (let offset = -12; offset <= 14; offset++) {
-    const zone = offset >= 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-    const local = toLocal(Date.now(), zone);
-    if (local.weekday <= 6 && local.hour >= 10 && local.hour <= 17) return zone;
-  }
-  throw new Error('no zone is inside the contact window now');
+  const zone = FIXED_OFFSET_ZONES.find((candidate) => {
+    const local = toLocal(Date.now(), candidate);
+    return local.weekday <= 6 && local.hour >= 10 && local.hour <= 17;
+  });
+  if (zone === undefined) throw new Error('no zone is inside the contact window now');
+  return zone;
 }

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { isTimeZone } from '../domain/debtor.js';
+import { zoneAtHour } from './setup/harness.js';
+
+// Tests pick a debtor zone by the wall clock's hour; one the API refuses fails whole suites at one hour a day.
+describe('zoneAtHour', () => {
+  it('gives a zone the API accepts at every hour of the day', () => {
+    const midnight = Date.UTC(2026, 11, 3);
+    for (let hour = 0; hour < 24; hour++) {
+      const zone = zoneAtHour(midnight + hour * 3_600_000, [12]);
+      expect(isTimeZone(zone), `${zone} at ${hour}:00 UTC`).toBe(true);
+    }
+  });
+});
