@@ -18,7 +18,7 @@ import { startWorkerProcess } from '../test/setup/worker-process.js';
 import { unusedPort } from '../test/setup/ports.js';
 import { createPostgresDatabase, zoneAtHour, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { timeAssess, writeDebtorFile } from './assess-file.js';
-import { backlogCleared, openingEvents, stepEvents } from './case-costs.js';
+import { casesIdle, openingEvents, stepEvents } from './case-costs.js';
 import { measureChannelThroughput } from './channel-throughput.js';
 import { measureFirstStart } from './first-start.js';
 import {
@@ -152,7 +152,7 @@ async function main(): Promise<BenchResult> {
       progress(`ingest × ${idleTarget - open} more to reach ${idleTarget} open cases`);
       await ingest(api, benchCases('idle', idleTarget - open, night));
     }
-    await backlogCleared(client, CASE_TASK_QUEUE, progress);
+    await casesIdle(client, api, CASE_TASK_QUEUE, progress);
     progress(`${idleCases} open cases idle: measuring the product process for a minute`);
     // V8 and the allocator hand back what working off the backlog left behind only after tens of
     // seconds without work (3,000 cases here: 1.3 GiB when the backlog cleared, 0.84 GiB 40 s later;

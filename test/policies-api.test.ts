@@ -9,6 +9,7 @@ import {
   openCaseThroughApi,
   startProduct,
   testDatabases,
+  utcOffsetHours,
   zoneInContactWindowNow,
   type RunningProduct,
 } from './setup/harness.js';
@@ -265,8 +266,7 @@ describe.each(testDatabases)(
       };
       // The debtors live in openZone (UTC+offset) with no country: the default window applies. A
       // window that stays within one UTC day there makes the forecast's UTC day the local day.
-      const [, sign, hours] = /^Etc\/GMT([+-])(\d+)$/.exec(openZone)!;
-      const offset = (sign === '-' ? 1 : -1) * Number(hours);
+      const offset = utcOffsetHours(openZone);
       const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
       const onlyDay = 3; // Wednesdays
       const draft = {

@@ -222,6 +222,13 @@ const FIXED_OFFSET_ZONES = Array.from({ length: 27 }, (_, i) => {
   return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 });
 
+/** The UTC offset of one of those zones, in hours (Etc/GMT-2 is +2; Etc/GMT is 0). */
+export function utcOffsetHours(zone: string): number {
+  const offset = FIXED_OFFSET_ZONES.indexOf(zone) - 12;
+  if (offset < -12) throw new Error(`${zone} is not a fixed-offset zone`);
+  return offset;
+}
+
 export function zoneAtHour(now: number, hours: readonly number[]): string {
   const zone = FIXED_OFFSET_ZONES.find((candidate) => hours.includes(toLocal(now, candidate).hour));
   if (zone === undefined) throw new Error(`no zone has one of the hours ${hours.join(', ')} now`);
