@@ -205,16 +205,6 @@ export async function auditEntries(
     .entries;
 }
 
-/**
- * These tests run on the real clock. The contact policy would rightly hold a reminder back at
- * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
- * (Contact windows themselves are tested on the time-skipping server.)
- */
-/**
- * A fixed-offset zone where it is one of these local hours at `now`: a test about the contact
- * window picks its debtor's zone by the clock its server runs on (a time-skipping server's starts
- * at the wall clock's).
- */
 /** The fixed-offset IANA zones, UTC-12 to UTC+14 (POSIX signs: Etc/GMT-1 is UTC+1; UTC itself is Etc/GMT). */
 const FIXED_OFFSET_ZONES = Array.from({ length: 27 }, (_, i) => {
   const offset = i - 12;
@@ -229,12 +219,22 @@ export function utcOffsetHours(zone: string): number {
   return offset;
 }
 
+/**
+ * A fixed-offset zone where it is one of these local hours at `now`: a test about the contact
+ * window picks its debtor's zone by the clock its server runs on (a time-skipping server's starts
+ * at the wall clock's).
+ */
 export function zoneAtHour(now: number, hours: readonly number[]): string {
   const zone = FIXED_OFFSET_ZONES.find((candidate) => hours.includes(toLocal(now, candidate).hour));
   if (zone === undefined) throw new Error(`no zone has one of the hours ${hours.join(', ')} now`);
   return zone;
 }
 
+/**
+ * These tests run on the real clock. The contact policy would rightly hold a reminder back at
+ * night or on a Sunday, so the debtors live in a zone where it is a weekday around midday now.
+ * (Contact windows themselves are tested on the time-skipping server.)
+ */
 export function zoneInContactWindowNow(): string {
   const zone = FIXED_OFFSET_ZONES.find((candidate) => {
     const local = toLocal(Date.now(), candidate);
