@@ -6,6 +6,7 @@ import { loadClaim } from '../db/claim.js';
 import { debtorCountry } from '../db/debtors.js';
 import { recordEscalation } from '../db/handoffs.js';
 import { loadDebtorFacts } from '../db/facts.js';
+import { urgentlyIf } from '../db/lanes.js';
 import { loadCaseSnapshot, type CaseSnapshot } from '../db/snapshot.js';
 import {
   decideContact,
@@ -100,9 +101,10 @@ export function createActivities(deps: ActivityDeps) {
     /**
      * The facts, and the segmentation thresholds published now: a threshold change applies at each
      * case's next re-assessment (histories from before carry no thresholds: the episode's apply).
+     * `urgent` when the case reads them to answer a message (a payment): the database's urgent lane.
      */
-    loadCaseSnapshot: ({ debtorId, asOf }: { debtorId: string; asOf: string }) =>
-      readFacts(debtorId, new Date(asOf)),
+    loadCaseSnapshot: ({ debtorId, asOf, urgent }: { debtorId: string; asOf: string; urgent?: boolean }) =>
+      urgentlyIf(urgent, () => readFacts(debtorId, new Date(asOf))),
 
     ...createAgentTaskActivities(db, () => inForce.segmentation.personalMinOpenAmount),
 
@@ -141,9 +143,16 @@ export function createActivities(deps: ActivityDeps) {
       );
     },
 
-    /** A task scheduled by workflow code from before the rename still carries `amountDue`. */
-    reportCase: ({ state, ...report }: Omit<CaseReport, 'state'> & { state: ReportedCaseState }) =>
-      storeReport({ ...report, state: currentCaseState(state) }),
+    /**
+     * A task scheduled by workflow code from before the rename still carries `amountDue`. `urgent`
+     * as for loadCaseSnapshot: the report that shows a payment's case as paid.
+     */
+    reportCase: ({
+      state,
+      urgent,
+      ...report
+    }: Omit<CaseReport, 'state'> & { state: ReportedCaseState; urgent?: boolean }) =>
+      urgentlyIf(urgent, () => storeReport({ ...report, state: currentCaseState(state) })),
 
     /**
      * Sends one reminder at most once per idempotency key. The facts are re-read right before

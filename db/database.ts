@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { PGliteDialect } from 'kysely-pglite-dialect';
+import { LanedDialect } from './lanes.js';
+import { PGliteThreadDialect } from './pglite-thread.js';
 import pg from 'pg';
 import * as initial from './migrations/0001_initial.js';
 import * as agentTasks from './migrations/0002_agent_tasks.js';
@@ -67,6 +67,8 @@ const migrations: Record<string, Migration> = {
 
 const staticMigrations: MigrationProvider = { getMigrations: async () => migrations };
 
+const POOL_SIZE = 10;
+
 export interface DatabaseTarget {
   /** postgres:// URL; when undefined, an embedded PGlite stored in `pgliteDir` (or in memory). */
   url: string | undefined;
@@ -81,24 +83,23 @@ export function openDatabase(target: DatabaseTarget): Database {
   if (target.url) {
     pg.types.setTypeParser(INT8_OID, (value) => Number(value));
     pg.types.setTypeParser(DATE_OID, (value) => value);
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: target.url, max: POOL_SIZE });
     // An idle connection the server ends (restart, failover, a terminated backend) is an 'error'
     // event; unheard it would crash the process. The pool drops that client and connects anew.
     pool.on('error', () => {});
     // The same on a connection that is checked out (a query running, a transaction open): the query
     // fails and its caller retries (activities, billing's 503); the event must not end the process.
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely<DatabaseSchema>({
+      dialect: new LanedDialect(new PostgresDialect({ pool }), POOL_SIZE),
+    });
   }
   if (target.pgliteDir) fs.mkdirSync(path.dirname(target.pgliteDir), { recursive: true });
-  const pglite = new PGlite({
-    dataDir: target.pgliteDir,
-    // PostgreSQL's default 128 MB of shared buffers sit in the process's memory with PGlite; the
-    // embedded database is for one machine's worth of cases, which 32 MB caches well.
-    postgresqlconf: ['shared_buffers=32MB'],
-    parsers: { [INT8_OID]: (value: string) => Number(value), [DATE_OID]: (value: string) => value },
+  // PostgreSQL's default 128 MB of shared buffers sit in the process's memory with PGlite; the
+  // embedded database is for one machine's worth of cases, which 32 MB caches well.
+  return new Kysely<DatabaseSchema>({
+    dialect: new PGliteThreadDialect(target.pgliteDir, ['shared_buffers=32MB']),
   });
-  return new Kysely<DatabaseSchema>({ dialect: new PGliteDialect(pglite) });
 }
 
 /**

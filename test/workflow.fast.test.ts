@@ -85,6 +85,8 @@ function standIns() {
     /** How often the workflow read the facts, and how often it had when each report came. */
     reads: 0,
     readsAtReport: [] as number[],
+    /** Per read, whether it asked for the database's urgent lane. */
+    urgentReads: [] as (boolean | undefined)[],
     openAmount: 9900,
     /** The debtor's zone in the facts read; runCase sets it. */
     timezone: 'UTC',
@@ -95,8 +97,9 @@ function standIns() {
       if (calls.holdPolicies) await policiesRead;
       return defaultPolicies();
     },
-    async loadCaseSnapshot() {
+    async loadCaseSnapshot({ urgent }: Parameters<Activities['loadCaseSnapshot']>[0]) {
       calls.reads++;
+      calls.urgentReads.push(urgent);
       return facts();
     },
     async reportCase(report: CaseReport) {
@@ -290,6 +293,29 @@ describe('case workflow logic with stand-in activities (fast tier)', () => {
       },
       { openingFacts: debtorFacts(4200, await middayZone()), holdPolicies: true },
     );
+  });
+
+  it('answers a payment in the urgent lane, an opening and billing’s invoices in the bulk lane', async () => {
+    await runCase('lanes', async ({ id, calls }) => {
+      const handle = env.client.workflow.getHandle(caseWorkflowId(id));
+      await env.sleep(days(1));
+      const opening = calls.urgentReads.length;
+      await handle.signal(invoiceRecordedSignal);
+      await eventually(
+        async () => calls.urgentReads.length,
+        (reads) => reads > opening,
+      );
+      calls.openAmount = 0;
+      await handle.signal(paymentRecordedSignal);
+      await eventually(
+        async () => calls.reports.at(-1)?.state.status,
+        (status) => status === 'paid',
+      );
+      expect(calls.urgentReads.slice(0, opening).every((urgent) => !urgent)).toBe(true);
+      expect(calls.urgentReads.slice(opening)).toEqual([false, true]);
+      expect(calls.reports.at(-1)).toMatchObject({ urgent: true, state: { status: 'paid' } });
+      expect(calls.reports.slice(0, -1).every((r) => !r.urgent)).toBe(true);
+    });
   });
 
   it('facts carried by the start that do not check out are read instead', async () => {

@@ -6,6 +6,7 @@ import {
   withdrawInvoiceAndTellCase,
 } from '../../billing/record.js';
 import { loadDebtorFacts } from '../../db/facts.js';
+import { urgently } from '../../db/lanes.js';
 import { recordPaymentAndTellCase } from '../../payments/record.js';
 import { loadDebtorProfiles } from '../../db/debtors.js';
 import { debtorProfileSchema } from '../../domain/debtor.js';
@@ -169,8 +170,11 @@ export const billingRoutes: FastifyPluginAsyncZod<ServerDeps> = async (
       const { debtorId } = request.params;
       const { paymentId } = request.body;
       const { duplicate } = await recordPaymentAndTellCase(db, cases, debtorId, request.body);
-      // What stays open is the claim (interest and fees included), not only the invoices' principal.
-      const { openAmount } = await loadDebtorFacts(db, debtorId, new Date(), policies.creditor);
+      // What stays open is the claim (interest and fees included), not only the invoices' principal;
+      // read in the urgent lane, as the payment was written.
+      const { openAmount } = await urgently(() =>
+        loadDebtorFacts(db, debtorId, new Date(), policies.creditor),
+      );
       return reply.status(duplicate ? 200 : 201).send({ debtorId, paymentId, duplicate, openAmount });
     },
   );

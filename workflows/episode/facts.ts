@@ -29,9 +29,11 @@ export async function publish(ep: Episode, event?: TimelineEntry): Promise<void>
   const events = [...ep.pending.splice(0), ...(event ? [event] : [])];
   // A lean run reports only what changed since its last report.
   const reported = JSON.stringify(state);
+  const urgent = ep.answering;
+  ep.answering = false;
   if (ep.lean && events.length === 0 && reported === ep.lastReport) return;
   ep.lastReport = reported;
-  await ep.io.reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events });
+  await ep.io.reportCase({ state, workflowId: ep.info.workflowId, runId: ep.info.runId, events, urgent });
 }
 
 /**
@@ -86,7 +88,11 @@ function upsertChanged(ep: Episode, attributes: SearchAttributeUpdatePair[]): vo
 export async function refresh(ep: Episode): Promise<Snapshot> {
   for (;;) {
     ep.factsRead = ep.factsChanges;
-    const snap = await ep.io.loadCaseSnapshot({ debtorId: ep.debtorId, asOf: new Date().toISOString() });
+    const snap = await ep.io.loadCaseSnapshot({
+      debtorId: ep.debtorId,
+      asOf: new Date().toISOString(),
+      urgent: ep.answering,
+    });
     if (await decide(ep, snap)) return snap;
   }
 }

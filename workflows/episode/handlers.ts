@@ -47,11 +47,12 @@ export interface EpisodeSlot {
  * at once and answer, and their validators reject what the case cannot accept.
  */
 export function installHandlers(slot: EpisodeSlot, segment: SegmentId, carried: CarriedState): void {
-  const factsChanged = () => {
-    if (slot.ep) slot.ep.factsChanged();
+  const factsChanged = (waitedFor = true) => {
+    if (slot.ep) slot.ep.factsChanged(waitedFor);
     else slot.earlySignals = (slot.earlySignals ?? 0) + 1;
   };
-  setHandler(invoiceRecordedSignal, factsChanged);
+  // Billing's invoices (an import's rows among them) are bulk work: nobody waits for the answer.
+  setHandler(invoiceRecordedSignal, () => factsChanged(false));
   setHandler(paymentRecordedSignal, factsChanged);
   setHandler(contactDataChangedSignal, factsChanged);
   setHandler(claimChangedSignal, factsChanged);

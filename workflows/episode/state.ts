@@ -125,8 +125,15 @@ export class Episode {
     return this.carried.debtorId;
   }
 
-  factsChanged(): void {
+  /**
+   * A message changed the facts and someone waits for the case's answer (a payment to show as paid):
+   * the next read and report take the database's urgent lane (db/lanes.ts), ahead of bulk work.
+   */
+  answering = false;
+
+  factsChanged(waitedFor = true): void {
     this.factsChanges++;
+    if (waitedFor) this.answering = true;
   }
 
   open(): boolean {
