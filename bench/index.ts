@@ -14,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
-import { startWorkerProcess } from '../test/setup/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from '../test/setup/worker-process.js';
 import { unusedPort } from '../test/setup/ports.js';
 import { createPostgresDatabase, zoneAtHour, zoneInContactWindowNow } from '../test/setup/harness.js';
 import { timeAssess, writeDebtorFile } from './assess-file.js';
@@ -76,10 +76,22 @@ const progress = (message: string) => process.stderr.write(`bench: ${message}\n`
 /** How long the idle product runs before its figures are taken (plus the 20 s CPU sample). */
 const IDLE_SETTLE_MS = 50_000;
 
-async function settledCpuPercent(cpuSeconds: () => number, seconds: number): Promise<number> {
-  const before = cpuSeconds();
+/** The process's CPU over `seconds`, in % of one core, and the threads that used it (for the log). */
+async function settledCpuPercent(
+  product: Pick<WorkerProcess, 'cpuSeconds' | 'cpuSecondsByThread'>,
+  seconds: number,
+): Promise<{ percent: number; byThread: string }> {
+  const before = product.cpuSeconds();
+  const threadsBefore = product.cpuSecondsByThread();
   await delay(seconds * 1000);
-  return ((cpuSeconds() - before) / seconds) * 100;
+  const percent = ((product.cpuSeconds() - before) / seconds) * 100;
+  const byThread = [...product.cpuSecondsByThread()]
+    .map(([name, used]) => ({ name, percent: ((used - (threadsBefore.get(name) ?? 0)) / seconds) * 100 }))
+    .filter((thread) => thread.percent > 0.01)
+    .sort((a, b) => b.percent - a.percent)
+    .map((thread) => `${thread.name} ${thread.percent.toFixed(2)} %`)
+    .join(', ');
+  return { percent, byThread: byThread || 'no thread used any' };
 }
 
 async function main(): Promise<BenchResult> {
@@ -159,7 +171,9 @@ async function main(): Promise<BenchResult> {
     // the garbage collections that do it cost CPU too), so the figures are taken once that has
     // happened: RSS at the end, CPU over the last 20 s.
     await delay(IDLE_SETTLE_MS);
-    const idleCpuPercent = await settledCpuPercent(() => product.cpuSeconds(), 20);
+    const idleCpu = await settledCpuPercent(product, 20);
+    const idleCpuPercent = idleCpu.percent;
+    progress(`idle CPU ${idleCpuPercent.toFixed(2)} %, by thread: ${idleCpu.byThread}`);
     const workerRssMiB = product.rssMiB();
 
     progress('channel throughput (e-mail, 20/s)');

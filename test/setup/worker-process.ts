@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_PAYLOAD_KEYS } from './harness.js';
@@ -11,12 +11,25 @@ export const PRODUCT_PROCESS_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 /** USER_HZ: 100 on every Linux the product runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** The name and CPU seconds (user + system) in a /proc stat file: fields 14 and 15, after the name. */
+function statCpu(file: string): { name: string; seconds: number } {
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(') '));
+  return { name, seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND };
+}
+
 export interface WorkerProcess {
   pid: number;
   /** Its resident memory now (Linux /proc), in MiB. */
   rssMiB(): number;
   /** CPU seconds (user + system) it has used so far (Linux /proc). */
   cpuSeconds(): number;
+  /**
+   * The same per thread: `main`, or the thread's name and id (Node's worker threads, among them the
+   * workflow thread and the embedded database's, are all `node`; the Temporal core's are `tokio-…`).
+   */
+  cpuSecondsByThread(): Map<string, number>;
   /** SIGTERM, as an operator stops it: it shuts down what it started; resolves once it is gone. */
   stop(): Promise<void>;
   /** SIGKILL, as a crash or the OOM killer would; resolves once the process is gone. */
@@ -67,9 +80,19 @@ export async function startWorkerProcess(
     pid,
     rssMiB: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024,
     cpuSeconds() {
-      // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name.
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+      return statCpu(`/proc/${pid}/stat`).seconds;
+    },
+    cpuSecondsByThread() {
+      const byThread = new Map<string, number>();
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const { name, seconds } = statCpu(`/proc/${pid}/task/${task}/stat`);
+          byThread.set(Number(task) === pid ? 'main' : `${name} ${task}`, seconds);
+        } catch {
+          // The thread ended between the listing and the read.
+        }
+      }
+      return byThread;
     },
     async stop() {
       child.kill('SIGTERM');
