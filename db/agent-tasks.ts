@@ -79,7 +79,15 @@ export interface Inbox {
   withdrawn: AgentTask[];
 }
 
-export async function inboxFor(db: Database, agent: Agent, now: Date, limit = 100): Promise<Inbox> {
+export function inboxFor(db: Database, agent: Agent, now: Date, limit = 100): Promise<Inbox> {
+  // One snapshot for all three lists: a task withdrawn between two reads is in one list, not two.
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute((trx) => readInbox(trx, agent, now, limit));
+}
+
+async function readInbox(db: Database, agent: Agent, now: Date, limit: number): Promise<Inbox> {
   const mine = await taskQuery(db)
     .where('t.status', '=', 'claimed')
     .where('t.claimed_by', '=', agent.id)
