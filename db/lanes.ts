@@ -23,6 +23,7 @@ export function urgently<T>(work: () => Promise<T>): Promise<T> {
   return lane.run('urgent', work);
 }
 
+/** Whether the caller runs inside `urgently` (a database driver asks, to pick the lane). */
 export function inUrgentLane(): boolean {
   return lane.getStore() === 'urgent';
 }

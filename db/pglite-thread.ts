@@ -144,7 +144,15 @@ class PGliteThread {
     const id = this.nextId++;
     const answer = new Promise<Answer>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     if (this.waiting.size === 1) this.worker.ref();
-    this.worker.postMessage({ id, urgent: inUrgentLane(), ...statement });
+    try {
+      this.worker.postMessage({ id, urgent: inUrgentLane(), ...statement });
+    } catch (error) {
+      // A parameter the thread cannot receive (not structured-cloneable): this statement fails alone.
+      this.settle({
+        id,
+        error: { message: `a parameter cannot go to the embedded database: ${String(error)}` },
+      });
+    }
     return answer;
   }
 

@@ -82,4 +82,13 @@ describe('the embedded database on its own thread', () => {
     const { rows } = await sql<{ n: number }>`select count(*)::int8 as n from lane_test`.execute(db);
     expect(rows).toEqual([{ n: 1 }]);
   });
+
+  it('fails a statement whose parameter cannot reach the thread, and goes on answering', async () => {
+    const unsendable = { read: () => 1 } as unknown as number;
+    await expect(sql`select ${unsendable} as x`.execute(db)).rejects.toThrow(
+      'a parameter cannot go to the embedded database',
+    );
+    const { rows } = await sql<{ x: number }>`select 1 as x`.execute(db);
+    expect(rows).toEqual([{ x: 1 }]);
+  });
 });
