@@ -176,19 +176,27 @@ export function createActivities(deps: ActivityDeps) {
    * case's next re-assessment (histories from before carry no thresholds: the episode's apply).
    */
   async function readFacts(debtorId: string, asOf: Date): Promise<Facts> {
-    const snap = await loadCaseSnapshot(db, debtorId, asOf, inForce.creditor);
-    return { ...snap, segmentation: (await published()).segmentation };
+    const [snap, { segmentation }] = await Promise.all([
+      loadCaseSnapshot(db, debtorId, asOf, inForce.creditor),
+      published(),
+    ]);
+    return { ...snap, segmentation };
   }
 
   async function storeReport({ state, workflowId, runId, events }: CaseReport): Promise<void> {
-    const claimPaid = (await loadClaim(db, state.debtorId, new Date(), inForce.creditor))?.paid ?? null;
-    const assessment = await assessmentForReport(db, state.debtorId, {
-      segment: state.segment,
-      ruleId: state.ruleId,
-      purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
-      reasons: state.reasons,
-    });
-    const waiver = await waiverEvent(state, runId);
+    // Three reads, posted at once: the database (PGlite's thread, PostgreSQL's pool) works them off
+    // back to back instead of waiting for each answer to reach this thread.
+    const [claim, assessment, waiver] = await Promise.all([
+      loadClaim(db, state.debtorId, new Date(), inForce.creditor),
+      assessmentForReport(db, state.debtorId, {
+        segment: state.segment,
+        ruleId: state.ruleId,
+        purpose: inForce.strategies[state.segment as SegmentId]?.purpose ?? '',
+        reasons: state.reasons,
+      }),
+      waiverEvent(state, runId),
+    ]);
+    const claimPaid = claim?.paid ?? null;
     await storeCaseReport(db, { state, workflowId, runId, claimPaid, assessment }, [
       ...(waiver ? [waiver] : []),
       ...events.map((event): CaseEventInput => ({

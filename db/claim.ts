@@ -7,6 +7,7 @@ import {
 } from '../domain/claim/index.js';
 import { localDate } from '../domain/dates.js';
 import type { Database } from './database.js';
+import { selectInOneStatement } from './one-statement.js';
 
 /** Messages that demand payment: each step that sent one counts as a reminder (fees, § 286). */
 const DUNNING_TEMPLATES = ['reminder-1', 'reminder-2', 'final-notice'];
@@ -26,51 +27,91 @@ export async function loadClaim(
   return (await loadClaims(db, [debtorId], now, policy)).get(debtorId);
 }
 
-/** loadClaim for many debtors, in one query per table (a bulk import opens a batch of cases). */
+/** The debtor columns a claim needs. */
+export interface ClaimDebtor {
+  id: string;
+  timezone: string;
+  country: string | null;
+  debtor_type: 'consumer' | 'business';
+}
+
+/**
+ * The rows a claim is computed from, as queries to read with others in one statement
+ * (`selectInOneStatement`; `claimDateColumns` names their timestamps): the case, the invoices still
+ * open or settled during the case, the payments, the reminders sent during the case.
+ */
+export function claimQueries(db: Database, debtorIds: readonly string[], now: Date) {
+  // Since when the case runs: its opening, or now for a case only opening.
+  const since = (table: 'invoices' | 'outbox') =>
+    sql<Date>`coalesce((select c.opened_at from cases c where c.debtor_id = ${sql.ref(`${table}.debtor_id`)}), ${now})`;
+  return {
+    claimCases: db
+      .selectFrom('cases')
+      .select(['debtor_id', 'segment', 'opened_at'])
+      .where('debtor_id', 'in', debtorIds),
+    claimInvoices: db
+      .selectFrom('invoices')
+      .select(['debtor_id', 'id', 'currency', 'amount_due', 'due_date', 'issued_at'])
+      .where('debtor_id', 'in', debtorIds)
+      // A claim withdrawn before anything was paid on it is no part of the claim any more.
+      .where('amount_due', '>', 0)
+      .where((eb) =>
+        eb.or([eb('amount_paid', '<', eb.ref('amount_due')), eb('updated_at', '>=', since('invoices'))]),
+      ),
+    payments: db
+      .selectFrom('payments')
+      .select(['debtor_id', 'id', 'amount', 'paid_at', 'allocations', 'created_at'])
+      .where('debtor_id', 'in', debtorIds),
+    reminders: db
+      .selectFrom('outbox')
+      .select(['debtor_id', 'idempotency_key', 'sent_at'])
+      .where('debtor_id', 'in', debtorIds)
+      .where('template', 'in', DUNNING_TEMPLATES)
+      .where('status', 'in', ['sent', 'delivered'])
+      .where('sent_at', '>=', since('outbox')),
+  };
+}
+
+export const claimDateColumns = {
+  claimCases: ['opened_at'],
+  claimInvoices: ['issued_at'],
+  payments: ['paid_at', 'created_at'],
+  reminders: ['sent_at'],
+} as const;
+
+type ClaimQueries = ReturnType<typeof claimQueries>;
+type ClaimRows = { [K in keyof ClaimQueries]: Awaited<ReturnType<ClaimQueries[K]['execute']>> };
+
+/** loadClaim for many debtors, in one statement. */
 export async function loadClaims(
   db: Database,
   debtorIds: readonly string[],
   now: Date,
   policy: CreditorPolicy,
 ): Promise<Map<string, ClaimBreakdown | undefined>> {
+  if (debtorIds.length === 0) return new Map();
+  const rows = await selectInOneStatement(
+    db,
+    {
+      debtors: db
+        .selectFrom('debtors')
+        .select(['id', 'timezone', 'country', 'debtor_type'])
+        .where('id', 'in', debtorIds),
+      ...claimQueries(db, debtorIds, now),
+    },
+    claimDateColumns,
+  );
+  return claimsFrom(rows.debtors, rows, now, policy);
+}
+
+/** The claims of these debtors, from their rows (`claimQueries`); none for a debtor without invoices. */
+export function claimsFrom(
+  debtors: readonly ClaimDebtor[],
+  { claimCases: cases, claimInvoices: invoices, payments, reminders }: ClaimRows,
+  now: Date,
+  policy: CreditorPolicy,
+): Map<string, ClaimBreakdown | undefined> {
   const claims = new Map<string, ClaimBreakdown | undefined>();
-  if (debtorIds.length === 0) return claims;
-  const debtors = await db
-    .selectFrom('debtors')
-    .select(['id', 'timezone', 'country', 'debtor_type'])
-    .where('id', 'in', debtorIds)
-    .execute();
-  const cases = await db
-    .selectFrom('cases')
-    .select(['debtor_id', 'segment', 'opened_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .execute();
-  // Since when the case runs: its opening, or now for a case only opening.
-  const since = (table: 'invoices' | 'outbox') =>
-    sql<Date>`coalesce((select c.opened_at from cases c where c.debtor_id = ${sql.ref(`${table}.debtor_id`)}), ${now})`;
-  const invoices = await db
-    .selectFrom('invoices')
-    .select(['debtor_id', 'id', 'currency', 'amount_due', 'due_date', 'issued_at'])
-    .where('debtor_id', 'in', debtorIds)
-    // A claim withdrawn before anything was paid on it is no part of the claim any more.
-    .where('amount_due', '>', 0)
-    .where((eb) =>
-      eb.or([eb('amount_paid', '<', eb.ref('amount_due')), eb('updated_at', '>=', since('invoices'))]),
-    )
-    .execute();
-  const payments = await db
-    .selectFrom('payments')
-    .select(['debtor_id', 'id', 'amount', 'paid_at', 'allocations', 'created_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .execute();
-  const reminders = await db
-    .selectFrom('outbox')
-    .select(['debtor_id', 'idempotency_key', 'sent_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .where('template', 'in', DUNNING_TEMPLATES)
-    .where('status', 'in', ['sent', 'delivered'])
-    .where('sent_at', '>=', since('outbox'))
-    .execute();
   for (const debtor of debtors) {
     const found = cases.find((c) => c.debtor_id === debtor.id);
     const openedAt = found?.opened_at ?? now;

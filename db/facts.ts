@@ -2,8 +2,9 @@ import type { CaseFacts } from '../domain/case.js';
 import { defaultCreditorPolicy, type ClaimBreakdown, type CreditorPolicy } from '../domain/claim/index.js';
 import { postalAddressSchema, type PostalAddress } from '../domain/postal-address.js';
 import { daysPastDue } from '../domain/dates.js';
-import { loadClaims } from './claim.js';
+import { claimDateColumns, claimQueries, claimsFrom } from './claim.js';
 import type { Database } from './database.js';
+import { selectInOneStatement } from './one-statement.js';
 import type { DebtorRow } from './schema.js';
 
 export interface OpenInvoice {
@@ -43,7 +44,39 @@ export async function loadDebtorFacts(
   return (await loadDebtorsFacts(db, [debtorId], asOf, policy)).get(debtorId)!;
 }
 
-/** loadDebtorFacts for many debtors, in one query per table (a bulk import opens a batch of cases). */
+/**
+ * The rows a debtor's facts are built from, as queries to read with others in one statement
+ * (`selectInOneStatement`, `factDateColumns`): the debtor, the open invoices, the contact points
+ * (every channel: the snapshot shows all of them), and the claim's rows.
+ */
+export function factQueries(db: Database, debtorIds: readonly string[], asOf: Date) {
+  return {
+    debtors: db.selectFrom('debtors').selectAll().where('id', 'in', debtorIds),
+    openInvoices: db
+      .selectFrom('invoices')
+      .select(['debtor_id', 'id', 'currency', 'amount_due', 'amount_paid', 'due_date'])
+      .where('debtor_id', 'in', debtorIds)
+      .whereRef('amount_paid', '<', 'amount_due')
+      .orderBy('due_date')
+      .orderBy('id'),
+    points: db
+      .selectFrom('contact_points')
+      .select(['debtor_id', 'channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
+      .where('debtor_id', 'in', debtorIds),
+    ...claimQueries(db, debtorIds, asOf),
+  };
+}
+
+export const factDateColumns = {
+  debtors: ['created_at', 'updated_at', 'erased_at'],
+  points: ['opted_out_at', 'invalid_at'],
+  ...claimDateColumns,
+} as const;
+
+type FactQueries = ReturnType<typeof factQueries>;
+export type FactRows = { [K in keyof FactQueries]: Awaited<ReturnType<FactQueries[K]['execute']>> };
+
+/** loadDebtorFacts for many debtors, in one statement. */
 export async function loadDebtorsFacts(
   db: Database,
   debtorIds: readonly string[],
@@ -51,22 +84,19 @@ export async function loadDebtorsFacts(
   policy: CreditorPolicy = defaultCreditorPolicy(),
 ): Promise<Map<string, DebtorFacts>> {
   if (debtorIds.length === 0) return new Map();
-  const debtors = await db.selectFrom('debtors').selectAll().where('id', 'in', debtorIds).execute();
-  const invoices = await db
-    .selectFrom('invoices')
-    .select(['debtor_id', 'id', 'currency', 'amount_due', 'amount_paid', 'due_date'])
-    .where('debtor_id', 'in', debtorIds)
-    .whereRef('amount_paid', '<', 'amount_due')
-    .orderBy('due_date')
-    .orderBy('id')
-    .execute();
-  const points = await db
-    .selectFrom('contact_points')
-    .select(['debtor_id', 'channel', 'address', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .where('channel', 'in', ['email', 'sms'])
-    .execute();
-  const claims = await loadClaims(db, debtorIds, asOf, policy);
+  const rows = await selectInOneStatement(db, factQueries(db, debtorIds, asOf), factDateColumns);
+  return debtorsFactsFrom(rows, debtorIds, asOf, policy);
+}
+
+/** The facts of these debtors, from their rows (`factQueries`). */
+export function debtorsFactsFrom(
+  rows: FactRows,
+  debtorIds: readonly string[],
+  asOf: Date,
+  policy: CreditorPolicy,
+): Map<string, DebtorFacts> {
+  const { debtors, openInvoices: invoices, points } = rows;
+  const claims = claimsFrom(debtors, rows, asOf, policy);
   return new Map(
     debtorIds.map((debtorId) => {
       const debtor = debtors.find((d) => d.id === debtorId);

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { CreditorPolicy } from '../domain/claim/index.js';
+import { defaultCreditorPolicy, type CreditorPolicy } from '../domain/claim/index.js';
 import type { ContactRecord } from '../domain/contact-policy/index.js';
 import { postalAddressSchema } from '../domain/postal-address.js';
 import {
@@ -9,7 +8,8 @@ import {
   type DebtorSnapshot,
 } from '../domain/segmentation/types.js';
 import type { Database } from './database.js';
-import { loadDebtorsFacts } from './facts.js';
+import { debtorsFactsFrom, factDateColumns, factQueries } from './facts.js';
+import { selectInOneStatement } from './one-statement.js';
 
 export interface CaseSnapshot {
   snapshot: DebtorSnapshot;
@@ -35,50 +35,45 @@ export async function loadCaseSnapshot(
   return (await loadCaseSnapshots(db, [debtorId], asOf, creditorPolicy)).get(debtorId)!;
 }
 
-/** loadCaseSnapshot for many debtors, in one query per table (a bulk import opens a batch of cases). */
+/** loadCaseSnapshot for many debtors, in one statement (a bulk import opens a batch of cases). */
 export async function loadCaseSnapshots(
   db: Database,
   debtorIds: readonly string[],
   asOf: Date,
-  creditorPolicy?: CreditorPolicy,
+  creditorPolicy: CreditorPolicy = defaultCreditorPolicy(),
 ): Promise<Map<string, CaseSnapshot>> {
   if (debtorIds.length === 0) return new Map();
-  const allFacts = await loadDebtorsFacts(db, debtorIds, asOf, creditorPolicy);
-  const points = await db
-    .selectFrom('contact_points')
-    .select(['debtor_id', 'channel', 'consent', 'opted_out_at', 'invalid_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .execute();
-  const sent = await db
-    .selectFrom('outbox')
-    .select(['debtor_id', 'channel', 'sent_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .where('status', 'in', ['sent', 'delivered'])
-    .where('sent_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
-    .execute();
-  // Calls agents reported: attempts and conversations count against the call caps.
-  const calls = await db
-    .selectFrom('agent_tasks')
-    .select(['debtor_id', 'call_result', 'closed_at'])
-    .where('debtor_id', 'in', debtorIds)
-    .where('call_result', 'is not', null)
-    .where('closed_at', '>', new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000))
-    .execute();
-  const paid = await db
-    .selectFrom('payments')
-    .select(['debtor_id', sql<string>`coalesce(sum(amount), 0)`.as('total')])
-    .where('debtor_id', 'in', debtorIds)
-    .groupBy('debtor_id')
-    .execute();
-  const withdrawn = await db
-    .selectFrom('invoices')
-    .innerJoin('cases', 'cases.debtor_id', 'invoices.debtor_id')
-    .select('invoices.debtor_id')
-    .distinct()
-    .where('invoices.debtor_id', 'in', debtorIds)
-    .where('invoices.withdrawn_amount', '>', 0)
-    .whereRef('invoices.withdrawn_at', '>=', 'cases.opened_at')
-    .execute();
+  const historySince = new Date(asOf.getTime() - HISTORY_DAYS * 86_400_000);
+  const rows = await selectInOneStatement(
+    db,
+    {
+      ...factQueries(db, debtorIds, asOf),
+      sent: db
+        .selectFrom('outbox')
+        .select(['debtor_id', 'channel', 'sent_at'])
+        .where('debtor_id', 'in', debtorIds)
+        .where('status', 'in', ['sent', 'delivered'])
+        .where('sent_at', '>', historySince),
+      // Calls agents reported: attempts and conversations count against the call caps.
+      calls: db
+        .selectFrom('agent_tasks')
+        .select(['debtor_id', 'call_result', 'closed_at'])
+        .where('debtor_id', 'in', debtorIds)
+        .where('call_result', 'is not', null)
+        .where('closed_at', '>', historySince),
+      withdrawn: db
+        .selectFrom('invoices')
+        .innerJoin('cases', 'cases.debtor_id', 'invoices.debtor_id')
+        .select('invoices.debtor_id')
+        .distinct()
+        .where('invoices.debtor_id', 'in', debtorIds)
+        .where('invoices.withdrawn_amount', '>', 0)
+        .whereRef('invoices.withdrawn_at', '>=', 'cases.opened_at'),
+    },
+    { ...factDateColumns, sent: ['sent_at'], calls: ['closed_at'] },
+  );
+  const allFacts = debtorsFactsFrom(rows, debtorIds, asOf, creditorPolicy);
+  const { points, sent, calls, payments, withdrawn } = rows;
   return new Map(
     debtorIds.map((debtorId) => {
       const facts = allFacts.get(debtorId)!;
@@ -129,7 +124,7 @@ export async function loadCaseSnapshots(
               : [],
           ),
         ],
-        paidTotal: Number(paid.find((p) => p.debtor_id === debtorId)?.total ?? 0),
+        paidTotal: payments.reduce((sum, p) => (p.debtor_id === debtorId ? sum + p.amount : sum), 0),
         claimWithdrawn: withdrawn.some((w) => w.debtor_id === debtorId),
         oldestDueDate: facts.oldestDueDate,
       };
