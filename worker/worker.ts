@@ -30,12 +30,15 @@ const bundlerScript = `
  * Evaluated once per worker and shared by every workflow, instead of once per workflow: in the
  * reusable V8 context each workflow otherwise evaluates the whole bundle again and keeps its own
  * copy. date-holidays (with moment-timezone, astronomia and its holiday data) was most of that:
- * several MiB and tens of milliseconds of CPU per cached or replayed case. The SDK deep-freezes
- * what is preloaded, so only libraries without per-workflow state belong here.
+ * several MiB and tens of milliseconds of CPU per cached or replayed case. zod next: its classes
+ * and their methods were set up again in each workflow (the schemas the workflow modules build
+ * still are). The SDK deep-freezes what is preloaded (not the classes' prototypes), so only
+ * libraries without per-workflow state belong here.
  */
 const PRELOADED_MODULES = [
   // The file the workflows' `import` resolves to (a bare name would preload the CommonJS twin).
   fileURLToPath(import.meta.resolve('date-holidays')),
+  fileURLToPath(import.meta.resolve('zod')),
 ];
 
 /** Bundles the workflow code once; pass the result to every worker (and to replay tests). */
