@@ -41,9 +41,10 @@ describe.each(testDatabases)('facts in one statement on %s', (database) => {
       flags: ['hardship'],
       address: { street: 'Hauptstr.', houseNumber: '1', postcode: '10115', city: 'Berlin', country: 'DE' },
     });
+    // The later invoice first: the open invoices must still come back oldest due first.
     for (const [invoiceId, dueDate] of [
-      ['inv-1', '2026-01-15'],
       ['inv-2', '2026-02-01'],
+      ['inv-1', '2026-01-15'],
     ] as const)
       await recordInvoice(db, 'one-1', invoiceId, {
         currency: 'EUR',
@@ -106,6 +107,7 @@ describe.each(testDatabases)('facts in one statement on %s', (database) => {
       expect(alone.length, name).toBeGreaterThan(0);
       expect(together[name as keyof typeof queries], name).toEqual(alone);
     }
+    expect(together.openInvoices.map((i) => i.id)).toEqual(['inv-1', 'inv-2']);
     expect(together.payments[0]!.paid_at).toEqual(new Date('2026-02-10T09:30:00Z'));
     expect(together.claimInvoices[0]!.issued_at).toEqual(new Date('2026-01-01T08:00:00.123Z'));
   });
